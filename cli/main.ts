@@ -1,0 +1,188 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { Command, Option } from 'commander';
+import { loadConfig, type Config } from '../infra/config.ts';
+import { CxError, errorMessage } from '../infra/errors.ts';
+import { createKafka, ensureTopics } from '../infra/kafka/client.ts';
+import { localBrokerStatus, startLocalBroker, stopLocalBroker } from '../infra/kafka/broker.ts';
+import { logger } from '../infra/logger.ts';
+import { generateSample } from '../ingest/generator.ts';
+import { EventProducer } from '../ingest/producer.ts';
+import { describeRejections, replay } from '../ingest/replay.ts';
+import { createClickHouse } from '../infra/clickhouse.ts';
+import { migrate } from '../transforms/migrate.ts';
+import { Runtime } from './runtime.ts';
+
+const log = logger('cli');
+
+/** Run until SIGTERM/SIGINT (or the ingester fails), then shut down in order. */
+async function runUntilSignal(rt: Runtime, exitOnIngesterFailure: boolean): Promise<never> {
+  let stopping = false;
+  const stop = async (why: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ event_name: 'shutdown', why }, `shutting down (${why})`);
+    await rt.close();
+    process.exit(code);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM', 0));
+  process.on('SIGINT', () => void stop('SIGINT', 0));
+  rt.ingester?.done.catch((err: unknown) => {
+    log.fatal({ event_name: 'ingester_failed', err: errorMessage(err) }, 'ingester failed');
+    if (exitOnIngesterFailure) void stop('ingester failed', 1);
+  });
+  return new Promise<never>(() => undefined);
+}
+
+function config(): Config {
+  return loadConfig();
+}
+
+const program = new Command('cxpulse')
+  .description('Customer-experience analytics: events through Kafka into ClickHouse, KPIs, dashboards, reports.')
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('Run everything locally: Kafka broker, embedded ClickHouse, migrations, ingester, HTTP server; sample data on an empty store.')
+  .option('--no-sample', 'do not stream the sample data into an empty store')
+  .action(async (opts: { sample: boolean }) => {
+    const cfg = config();
+    const rt = new Runtime(cfg);
+    try {
+      await rt.clickhouseUp();
+      await rt.kafkaUp();
+      await rt.startIngester();
+      const tokens = rt.ingestTokens(true);
+      await rt.startServer({ collector: true, tokens });
+      if (cfg.http.ingestTokens.length === 0) {
+        log.info({ event_name: 'ingest_token', file: `${cfg.dataDir}/ingest-token` }, 'ingest token for POST /api/v1/events is in the data dir');
+      }
+      if (opts.sample && cfg.sample.enabled) void rt.seedSampleIfEmpty().catch((err: unknown) => log.error({ event_name: 'sample_failed', err: errorMessage(err) }, 'sample data failed'));
+    } catch (err) {
+      await rt.close();
+      throw err;
+    }
+    await runUntilSignal(rt, false);
+  });
+
+program
+  .command('serve')
+  .description('Production: the HTTP server (collector, API, health) against existing Kafka and ClickHouse.')
+  .action(async () => {
+    const rt = new Runtime(config());
+    const tokens = rt.ingestTokens(false);
+    if (tokens.length === 0) throw new CxError('config_invalid', 'CXPULSE_INGEST_TOKENS must name at least one token for `cxpulse serve`');
+    await rt.clickhouseUp();
+    await rt.kafkaUp();
+    await rt.startServer({ collector: true, tokens });
+    await runUntilSignal(rt, false);
+  });
+
+program
+  .command('ingest')
+  .description('Production: one ingester of the consumer group (run several to scale out); /healthz and /metrics on HTTP_PORT.')
+  .action(async () => {
+    const rt = new Runtime(config());
+    await rt.startIngester();
+    await rt.startServer({ collector: false, tokens: [] });
+    await runUntilSignal(rt, true);
+  });
+
+program
+  .command('migrate')
+  .description('Apply the ClickHouse migrations that have not been applied yet.')
+  .action(async () => {
+    const cfg = config();
+    const ch = createClickHouse(cfg.clickhouse);
+    try {
+      const res = await migrate(ch, cfg.clickhouse.database);
+      process.stdout.write(`applied ${res.applied.length} migration(s)${res.applied.length ? ': ' + res.applied.join(', ') : ''}; ${res.alreadyApplied} already applied\n`);
+    } finally {
+      await ch.close();
+    }
+  });
+
+program
+  .command('replay')
+  .description('Send events from NDJSON or CSV files through the collector (default) or straight to Kafka.')
+  .argument('<files...>', 'NDJSON (.ndjson, .jsonl) or CSV (.csv, with a header row of field names)')
+  .addOption(new Option('--via <target>', 'where to send').choices(['http', 'kafka']).default('http'))
+  .option('--url <url>', 'collector base URL (--via http)', '')
+  .option('--token <token>', 'ingest token (--via http); default: CXPULSE_INGEST_TOKENS or the local data dir token')
+  .addOption(new Option('--format <format>', 'file format (default: by extension)').choices(['ndjson', 'csv']))
+  .option('--no-progress', 'no progress bar')
+  .action(async (files: string[], opts: { via: 'http' | 'kafka'; url: string; token?: string; format?: 'ndjson' | 'csv'; progress: boolean }) => {
+    const cfg = config();
+    const rt = new Runtime(cfg);
+    try {
+      const target =
+        opts.via === 'kafka'
+          ? { kind: 'kafka' as const, producer: await rt.getProducer(), topics: rt.topics! }
+          : {
+              kind: 'http' as const,
+              url: opts.url || `http://${cfg.http.host}:${cfg.http.port}`,
+              token: opts.token ?? (rt.ingestTokens(true)[0] as string),
+            };
+      const res = await replay({ files, target, progress: opts.progress && process.stderr.isTTY, ...(opts.format ? { format: opts.format } : {}) });
+      process.stdout.write(`read ${res.read}, sent ${res.sent}, rejected ${res.rejected.length}\n`);
+      for (const line of describeRejections(res)) process.stdout.write(`  ${line}\n`);
+      process.exitCode = res.rejected.length > 0 ? 1 : 0;
+    } finally {
+      await rt.close();
+    }
+  });
+
+program
+  .command('generate')
+  .description('Write the seeded sample data as NDJSON (stdout or --out).')
+  .option('--seed <n>', 'seed', (v) => Number(v))
+  .option('--days <n>', 'days', (v) => Number(v))
+  .option('--customers <n>', 'customers', (v) => Number(v))
+  .option('--out <file>', 'output file (default stdout)')
+  .action(async (opts: { seed?: number; days?: number; customers?: number; out?: string }) => {
+    const cfg = config();
+    const out = opts.out ? createWriteStream(opts.out) : process.stdout;
+    const gen = generateSample({
+      seed: opts.seed ?? cfg.sample.seed,
+      days: opts.days ?? cfg.sample.days,
+      customers: opts.customers ?? cfg.sample.customers,
+    });
+    for (const e of gen) {
+      if (!out.write(JSON.stringify(e) + '\n')) await once(out, 'drain');
+    }
+    if (opts.out) await new Promise<void>((r) => (out as ReturnType<typeof createWriteStream>).end(() => r()));
+  });
+
+const kafka = program.command('kafka').description('The local single-node Kafka broker (KRaft).');
+kafka
+  .command('start')
+  .description('Fetch Kafka from Maven Central if needed and start the broker in the background.')
+  .action(async () => {
+    const cfg = config();
+    const res = await startLocalBroker({ ...cfg.kafka.local, detached: true });
+    await ensureTopics(createKafka(cfg.kafka), cfg.kafka);
+    process.stdout.write(`${res.alreadyRunning ? 'already running' : 'started'}: ${res.brokers.join(',')} (pid ${res.pid})\n`);
+  });
+kafka
+  .command('stop')
+  .description('Stop the local broker.')
+  .action(async () => {
+    const was = await stopLocalBroker(config().kafka.local);
+    process.stdout.write(was ? 'stopped\n' : 'not running\n');
+  });
+kafka
+  .command('status')
+  .description('Is the local broker running?')
+  .action(async () => {
+    const s = await localBrokerStatus(config().kafka.local);
+    process.stdout.write(s.running ? `running: ${s.brokers.join(',')} (pid ${s.pid})\n` : 'not running\n');
+    process.exitCode = s.running ? 0 : 1;
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const code = err instanceof CxError ? err.code : 'internal';
+  log.fatal({ event_name: 'command_failed', code, err: errorMessage(err) }, errorMessage(err));
+  process.stderr.write(`cxpulse: ${errorMessage(err)}\n`);
+  process.exit(1);
+});

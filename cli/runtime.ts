@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import type { Kafka } from 'kafkajs';
+import { createApp, type HealthReport } from '../dashboards/app.ts';
+import { createClickHouse, type ClickHouseClient } from '../infra/clickhouse.ts';
+import type { Config } from '../infra/config.ts';
+import { errorMessage } from '../infra/errors.ts';
+import { createKafka, ensureTopics } from '../infra/kafka/client.ts';
+import { startLocalBroker, stopLocalBroker } from '../infra/kafka/broker.ts';
+import type { Topics } from '../infra/kafka/topics.ts';
+import { logger } from '../infra/logger.ts';
+import { createPipelineMetrics, type PipelineMetrics } from '../infra/metrics.ts';
+import { collectorRouter } from '../ingest/collector.ts';
+import { Ingester } from '../ingest/consumer.ts';
+import { EventProducer } from '../ingest/producer.ts';
+import { streamSample } from '../ingest/sample.ts';
+import { ClickHouseSink } from '../ingest/sink.ts';
+import { migrate } from '../transforms/migrate.ts';
+
+/**
+ * The composition root: wires infra, ingest, transforms and dashboards into the processes that
+ * `cxpulse` runs. The only module allowed to import from every folder.
+ */
+
+type Closer = () => Promise<void>;
+
+export class Runtime {
+  private readonly closers: Closer[] = [];
+  readonly log = logger('runtime');
+  readonly metrics: PipelineMetrics = createPipelineMetrics();
+  kafka?: Kafka;
+  topics?: Topics;
+  clickhouse?: ClickHouseClient;
+  ingester?: Ingester;
+  server?: Server;
+  private producer?: EventProducer;
+
+  constructor(readonly cfg: Config) {}
+
+  /** The local broker when no KAFKA_BROKERS is configured; it lives as long as this process. */
+  async kafkaUp(): Promise<Kafka> {
+    if (this.kafka) return this.kafka;
+    const { kafka: k } = this.cfg;
+    if (!k.brokers) {
+      const started = await startLocalBroker({ ...k.local });
+      if (!started.alreadyRunning) this.closers.push(async () => void (await stopLocalBroker({ ...k.local })));
+      this.log.info({ event_name: 'local_kafka', brokers: started.brokers, reused: started.alreadyRunning }, 'local Kafka broker ready');
+    }
+    this.kafka = createKafka(k);
+    this.topics = await ensureTopics(this.kafka, k);
+    return this.kafka;
+  }
+
+  async clickhouseUp(): Promise<ClickHouseClient> {
+    if (this.clickhouse) return this.clickhouse;
+    const ch = createClickHouse(this.cfg.clickhouse);
+    this.closers.push(() => ch.close());
+    await migrate(ch, this.cfg.clickhouse.database);
+    this.clickhouse = ch;
+    return ch;
+  }
+
+  async getProducer(): Promise<EventProducer> {
+    if (this.producer) return this.producer;
+    const p = new EventProducer(await this.kafkaUp());
+    await p.connect();
+    this.closers.push(() => p.disconnect());
+    this.producer = p;
+    return p;
+  }
+
+  async startIngester(): Promise<Ingester> {
+    const kafka = await this.kafkaUp();
+    const ch = await this.clickhouseUp();
+    const ingester = new Ingester({
+      kafka,
+      sink: new ClickHouseSink(ch, this.cfg.clickhouse.database, this.metrics),
+      producer: await this.getProducer(),
+      topics: this.topics as Topics,
+      groupId: this.cfg.kafka.groupId,
+      ingest: this.cfg.ingest,
+      metrics: this.metrics,
+    });
+    // Stop the consumer before the producer and the ClickHouse client it writes through.
+    this.closers.push(() => ingester.stop());
+    await ingester.start();
+    this.ingester = ingester;
+    return ingester;
+  }
+
+  /** HTTP: health, metrics, and the collector when `collector` is on. */
+  async startServer(opts: { collector: boolean; tokens: string[] }): Promise<Server> {
+    const routers = [];
+    if (opts.collector) {
+      routers.push(
+        collectorRouter({
+          producer: await this.getProducer(),
+          topics: this.topics as Topics,
+          tokens: opts.tokens,
+          metrics: this.metrics,
+        }),
+      );
+    }
+    const app = createApp({ routers, registry: this.metrics.registry, health: () => this.health() });
+    const server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(this.cfg.http.port, this.cfg.http.host, () => resolve(s));
+      s.once('error', reject);
+    });
+    this.closers.push(() => new Promise<void>((r) => server.close(() => r())));
+    this.server = server;
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : this.cfg.http.port;
+    this.log.info({ event_name: 'http_listening', url: `http://${this.cfg.http.host}:${port}` }, 'HTTP server listening');
+    return server;
+  }
+
+  health(): HealthReport {
+    const ingester = this.ingester?.health();
+    const ok = !ingester || (ingester.state !== 'failed' && ingester.state !== 'stopped');
+    return { ok, ingester: ingester ?? 'not running in this process' };
+  }
+
+  /** Stream the sample data through Kafka when both the store and the topics are empty. */
+  async seedSampleIfEmpty(): Promise<void> {
+    const ch = await this.clickhouseUp();
+    const kafka = await this.kafkaUp();
+    const db = this.cfg.clickhouse.database;
+    const rs = await ch.query({ query: `SELECT count() AS n FROM ${db}.interaction_events`, format: 'JSONEachRow' });
+    const stored = Number((await rs.json<{ n: string }>())[0]?.n ?? 0);
+    const admin = kafka.admin();
+    await admin.connect();
+    let inTopics = 0;
+    try {
+      for (const p of await admin.fetchTopicOffsets((this.topics as Topics).interactions)) inTopics += Number(p.high);
+    } finally {
+      await admin.disconnect();
+    }
+    if (stored > 0 || inTopics > 0) {
+      this.log.info({ event_name: 'sample_skipped', stored, in_topics: inTopics }, 'store not empty: no sample data');
+      return;
+    }
+    await streamSample(await this.getProducer(), this.topics as Topics, this.cfg.sample);
+  }
+
+  /** The ingest tokens: configured, or (local mode) one kept in the data dir so restarts keep it. */
+  ingestTokens(generateIfMissing: boolean): string[] {
+    if (this.cfg.http.ingestTokens.length > 0) return this.cfg.http.ingestTokens;
+    if (!generateIfMissing) return [];
+    const file = path.join(this.cfg.dataDir, 'ingest-token');
+    if (!existsSync(file)) {
+      mkdirSync(this.cfg.dataDir, { recursive: true });
+      writeFileSync(file, randomBytes(24).toString('base64url') + '\n', { mode: 0o600 });
+    }
+    return [readFileSync(file, 'utf8').trim()];
+  }
+
+  /** Close everything in reverse order of opening; never throws. */
+  async close(): Promise<void> {
+    while (this.closers.length > 0) {
+      const c = this.closers.pop() as Closer;
+      try {
+        await c();
+      } catch (err) {
+        this.log.warn({ event_name: 'close_failed', err: errorMessage(err) }, 'error while shutting down');
+      }
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
+import type { Registry } from 'prom-client';
+import { CxError, type ErrorCode } from '../infra/errors.ts';
+import { logger } from '../infra/logger.ts';
+
+/** HTTP status of each error code: the one place that decides it. */
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  invalid_json: 400,
+  invalid_event: 400,
+  bad_parameter: 400,
+  config_invalid: 500,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  clickhouse_unavailable: 503,
+  kafka_unavailable: 503,
+};
+
+export interface HealthReport {
+  /** false → `/healthz` answers 503 */
+  ok: boolean;
+  [component: string]: unknown;
+}
+
+export interface AppDeps {
+  /** Routers mounted before the API's own, e.g. the event collector from ingest/. */
+  routers?: Router[];
+  health: () => HealthReport | Promise<HealthReport>;
+  registry: Registry;
+}
+
+/** The Express application: health, Prometheus metrics, the mounted routers, one error handler. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((_req, res, next) => {
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.set('Referrer-Policy', 'no-referrer');
+    next();
+  });
+
+  app.get('/healthz', async (_req, res) => {
+    const report = await deps.health();
+    res.status(report.ok ? 200 : 503).json(report);
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', deps.registry.contentType);
+    res.send(await deps.registry.metrics());
+  });
+  for (const r of deps.routers ?? []) app.use(r);
+
+  app.use((req, _res, next) => next(new CxError('not_found', `no route for ${req.method} ${req.path}`)));
+  app.use(errorHandler);
+  return app;
+}
+
+const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+  const e = toCxError(err);
+  const status = STATUS[e.code] ?? 500;
+  if (status >= 500) {
+    logger('http').error({ event_name: 'http_error', code: e.code, path: req.path, err: e.message }, 'request failed');
+  }
+  const body: { error: { code: string; message: string; details?: unknown } } = {
+    error: { code: e.code, message: status >= 500 && e.code === 'internal' ? 'internal error' : e.message },
+  };
+  if (e.details !== undefined) body.error.details = e.details;
+  res.status(status).json(body);
+};
+
+/** Errors from Express's own body parsers carry a `type`; give them our codes. */
+function toCxError(err: unknown): CxError {
+  if (err instanceof CxError) return err;
+  const type = (err as { type?: string } | null)?.type;
+  if (type === 'entity.too.large') {
+    const limit = (err as { limit?: number }).limit;
+    return new CxError('payload_too_large', `the request body is larger than ${limit ?? 'the limit'} bytes (1 MiB)`);
+  }
+  if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return new CxError('invalid_json', String((err as Error).message));
+  }
+  return new CxError('internal', (err as Error)?.message ?? String(err), { cause: err });
+}

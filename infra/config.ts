@@ -1,0 +1,320 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { CxError } from './errors.ts';
+
+/**
+ * cxpulse configuration: environment variables, optionally preceded by a JSON file named by
+ * `CXPULSE_CONFIG` holding the same keys (the environment wins). Parsed once at start-up; an invalid
+ * value fails fast with an error that names the key. Every key is listed in {@link CONFIG_KEYS} with its
+ * default and meaning; the README's configuration table is checked against that list by a test.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain identifier (letters, digits, _)');
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as UTC or Asia/Shanghai');
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0),
+);
+
+interface KeySpec {
+  /** Default as the string an operator would write; undefined = unset. */
+  default: string | undefined;
+  doc: string;
+  schema: z.ZodType;
+}
+
+/** Every configuration key, its default and what it does. */
+export const CONFIG_KEYS = {
+  CXPULSE_DATA_DIR: {
+    default: '.data',
+    doc: 'Local state: the embedded ClickHouse (chDB) data and the local Kafka broker log.',
+    schema: z.string().min(1),
+  },
+  CXPULSE_TIMEZONE: {
+    default: 'UTC',
+    doc: 'Time zone of reporting periods (days, weeks, months), e.g. `Asia/Shanghai`.',
+    schema: timeZone,
+  },
+  LOG_LEVEL: {
+    default: 'info',
+    doc: 'Log level: `trace`, `debug`, `info`, `warn`, `error`, `fatal`.',
+    schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
+  },
+  CLICKHOUSE_URL: {
+    default: undefined,
+    doc: 'ClickHouse server URL (`https://host:8443`). Unset: embedded chDB in `$CXPULSE_DATA_DIR/chdb`.',
+    schema: z.url(),
+  },
+  CLICKHOUSE_USER: { default: 'default', doc: 'ClickHouse user (server mode).', schema: z.string() },
+  CLICKHOUSE_PASSWORD: { default: '', doc: 'ClickHouse password (server mode).', schema: z.string() },
+  CLICKHOUSE_DATABASE: {
+    default: 'cxpulse',
+    doc: 'Database holding every cxpulse table.',
+    schema: identifier,
+  },
+  CLICKHOUSE_REQUEST_TIMEOUT_MS: {
+    default: '60000',
+    doc: 'Timeout of one ClickHouse request (server mode).',
+    schema: int(1000, 3_600_000),
+  },
+  KAFKA_BROKERS: {
+    default: undefined,
+    doc: 'Comma-separated `host:port` list of an existing Kafka cluster. Unset: the local broker.',
+    schema: csv.pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')).min(1)),
+  },
+  KAFKA_CLIENT_ID: { default: 'cxpulse', doc: 'Kafka client id.', schema: z.string().min(1) },
+  KAFKA_SSL: { default: 'false', doc: 'Use TLS to the brokers.', schema: bool },
+  KAFKA_SASL_MECHANISM: {
+    default: 'none',
+    doc: 'SASL mechanism: `none`, `plain`, `scram-sha-256`, `scram-sha-512`.',
+    schema: z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512']),
+  },
+  KAFKA_SASL_USERNAME: { default: '', doc: 'SASL user name.', schema: z.string() },
+  KAFKA_SASL_PASSWORD: { default: '', doc: 'SASL password.', schema: z.string() },
+  KAFKA_TOPIC_PREFIX: {
+    default: '',
+    doc: 'Prefix of every topic name (`staging.` gives `staging.cx.interactions`).',
+    schema: z.string().regex(/^[A-Za-z0-9._-]*$/, 'may hold only letters, digits, ".", "_" and "-"'),
+  },
+  KAFKA_GROUP_ID: {
+    default: 'cxpulse-ingest',
+    doc: 'Consumer group of the ingesters; run more processes with the same id to scale out.',
+    schema: z.string().min(1),
+  },
+  KAFKA_PARTITIONS: {
+    default: '6',
+    doc: 'Partitions of the event topics when cxpulse creates them (the upper bound on parallel consumers).',
+    schema: int(1, 10_000),
+  },
+  KAFKA_RETENTION_HOURS: {
+    default: '168',
+    doc: 'Retention of the event topics when cxpulse creates them.',
+    schema: int(1, 1_000_000),
+  },
+  KAFKA_DLQ_RETENTION_HOURS: {
+    default: '720',
+    doc: 'Retention of `cx.dlq` when cxpulse creates it.',
+    schema: int(1, 1_000_000),
+  },
+  KAFKA_VERSION: {
+    default: '4.4.0',
+    doc: 'Apache Kafka version of the local broker (fetched from Maven Central).',
+    schema: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a version such as 4.4.0'),
+  },
+  KAFKA_LOCAL_PORT: { default: '9092', doc: 'Client port of the local broker.', schema: int(1, 65535) },
+  KAFKA_LOCAL_CONTROLLER_PORT: {
+    default: '9093',
+    doc: 'KRaft controller port of the local broker.',
+    schema: int(1, 65535),
+  },
+  KAFKA_LOCAL_HEAP_MB: { default: '768', doc: 'Java heap of the local broker.', schema: int(128, 65536) },
+  HTTP_HOST: { default: '127.0.0.1', doc: 'Address the HTTP server listens on.', schema: z.string().min(1) },
+  HTTP_PORT: { default: '8080', doc: 'Port of the HTTP server (0 = any free port).', schema: int(0, 65535) },
+  CXPULSE_INGEST_TOKENS: {
+    default: '',
+    doc: 'Comma-separated bearer tokens accepted by `POST /api/v1/events`. `cxpulse start` makes one in the data dir when unset.',
+    schema: csv,
+  },
+  INGEST_BATCH_SIZE: {
+    default: '20000',
+    doc: 'Most events written to ClickHouse in one insert.',
+    schema: int(1, 1_000_000),
+  },
+  INGEST_FLUSH_MS: {
+    default: '1000',
+    doc: 'Longest wait for a batch to fill before it is written.',
+    schema: int(1, 60_000),
+  },
+  INGEST_MAX_BYTES_PER_PARTITION: {
+    default: '8388608',
+    doc: 'Most bytes fetched from one partition per request.',
+    schema: int(1024, 1_073_741_824),
+  },
+  INGEST_MAX_RETRIES: {
+    default: '8',
+    doc: 'Retries of a failing ClickHouse or Kafka write before the ingester stops and reports failure.',
+    schema: int(0, 1000),
+  },
+  INGEST_RETRY_INITIAL_MS: { default: '250', doc: 'First retry delay.', schema: int(1, 600_000) },
+  INGEST_RETRY_MAX_MS: {
+    default: '15000',
+    doc: 'Cap of the exponentially growing retry delay.',
+    schema: int(1, 3_600_000),
+  },
+  CXPULSE_SAMPLE_DATA: {
+    default: 'true',
+    doc: '`cxpulse start` streams the sample data through Kafka when the store is empty.',
+    schema: bool,
+  },
+  CXPULSE_SAMPLE_DAYS: { default: '120', doc: 'Days of sample data.', schema: int(1, 3650) },
+  CXPULSE_SAMPLE_CUSTOMERS: {
+    default: '4000',
+    doc: 'Customers in the sample data.',
+    schema: int(10, 10_000_000),
+  },
+  CXPULSE_SAMPLE_SEED: {
+    default: '42',
+    doc: 'Seed of the sample-data generator.',
+    schema: int(0, 2 ** 31 - 1),
+  },
+} satisfies Record<string, KeySpec>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+type Parsed<K extends ConfigKey> = z.output<(typeof CONFIG_KEYS)[K]['schema']>;
+type Raw = {
+  [K in ConfigKey]: (typeof CONFIG_KEYS)[K]['default'] extends string ? Parsed<K> : Parsed<K> | undefined;
+};
+
+export interface Config {
+  dataDir: string;
+  timeZone: string;
+  logLevel: string;
+  clickhouse: {
+    /** undefined = embedded chDB */
+    url: string | undefined;
+    user: string;
+    password: string;
+    database: string;
+    requestTimeoutMs: number;
+    chdbPath: string;
+  };
+  kafka: {
+    /** undefined = local broker */
+    brokers: string[] | undefined;
+    clientId: string;
+    ssl: boolean;
+    sasl:
+      | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
+      | undefined;
+    topicPrefix: string;
+    groupId: string;
+    partitions: number;
+    retentionHours: number;
+    dlqRetentionHours: number;
+    local: { version: string; port: number; controllerPort: number; heapMb: number; dir: string };
+  };
+  http: { host: string; port: number; ingestTokens: string[] };
+  ingest: {
+    batchSize: number;
+    flushMs: number;
+    maxBytesPerPartition: number;
+    maxRetries: number;
+    retryInitialMs: number;
+    retryMaxMs: number;
+  };
+  sample: { enabled: boolean; days: number; customers: number; seed: number };
+}
+
+/** Parse configuration from an environment (default `process.env`). Throws `config_invalid` naming the key. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const source: Record<string, string | undefined> = {};
+  const file = env['CXPULSE_CONFIG'];
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new CxError('config_invalid', `CXPULSE_CONFIG: cannot read ${file} as JSON: ${String(err)}`, {
+        cause: err,
+      });
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new CxError('config_invalid', `CXPULSE_CONFIG: ${file} must hold a JSON object of KEY: value`);
+    }
+    for (const [k, v] of Object.entries(parsed)) {
+      if (!(k in CONFIG_KEYS))
+        throw new CxError('config_invalid', `${k} (in ${file}): unknown configuration key`);
+      source[k] = v === null ? undefined : String(v);
+    }
+  }
+  for (const k of Object.keys(CONFIG_KEYS)) {
+    const v = env[k];
+    if (v !== undefined && v !== '') source[k] = v;
+  }
+
+  const raw: Record<string, unknown> = {};
+  for (const [k, spec] of Object.entries(CONFIG_KEYS) as [ConfigKey, KeySpec][]) {
+    const value = source[k] ?? spec.default;
+    if (value === undefined) continue;
+    const res = spec.schema.safeParse(value);
+    if (!res.success) {
+      const why = res.error.issues.map((i) => i.message).join('; ');
+      throw new CxError('config_invalid', `${k}=${JSON.stringify(value)} is invalid: ${why}`);
+    }
+    raw[k] = res.data;
+  }
+  return toConfig(raw as Raw);
+}
+
+function toConfig(r: Raw): Config {
+  const dataDir = path.resolve(r.CXPULSE_DATA_DIR);
+  const mech = r.KAFKA_SASL_MECHANISM;
+  if (mech !== 'none' && !r.KAFKA_SASL_USERNAME) {
+    throw new CxError('config_invalid', `KAFKA_SASL_USERNAME is required when KAFKA_SASL_MECHANISM=${mech}`);
+  }
+  return {
+    dataDir,
+    timeZone: r.CXPULSE_TIMEZONE,
+    logLevel: r.LOG_LEVEL,
+    clickhouse: {
+      url: r.CLICKHOUSE_URL,
+      user: r.CLICKHOUSE_USER,
+      password: r.CLICKHOUSE_PASSWORD,
+      database: r.CLICKHOUSE_DATABASE,
+      requestTimeoutMs: r.CLICKHOUSE_REQUEST_TIMEOUT_MS,
+      chdbPath: path.join(dataDir, 'chdb'),
+    },
+    kafka: {
+      brokers: r.KAFKA_BROKERS,
+      clientId: r.KAFKA_CLIENT_ID,
+      ssl: r.KAFKA_SSL,
+      sasl:
+        mech === 'none'
+          ? undefined
+          : { mechanism: mech, username: r.KAFKA_SASL_USERNAME, password: r.KAFKA_SASL_PASSWORD },
+      topicPrefix: r.KAFKA_TOPIC_PREFIX,
+      groupId: r.KAFKA_GROUP_ID,
+      partitions: r.KAFKA_PARTITIONS,
+      retentionHours: r.KAFKA_RETENTION_HOURS,
+      dlqRetentionHours: r.KAFKA_DLQ_RETENTION_HOURS,
+      local: {
+        version: r.KAFKA_VERSION,
+        port: r.KAFKA_LOCAL_PORT,
+        controllerPort: r.KAFKA_LOCAL_CONTROLLER_PORT,
+        heapMb: r.KAFKA_LOCAL_HEAP_MB,
+        dir: path.join(dataDir, 'kafka'),
+      },
+    },
+    http: { host: r.HTTP_HOST, port: r.HTTP_PORT, ingestTokens: r.CXPULSE_INGEST_TOKENS },
+    ingest: {
+      batchSize: r.INGEST_BATCH_SIZE,
+      flushMs: r.INGEST_FLUSH_MS,
+      maxBytesPerPartition: r.INGEST_MAX_BYTES_PER_PARTITION,
+      maxRetries: r.INGEST_MAX_RETRIES,
+      retryInitialMs: r.INGEST_RETRY_INITIAL_MS,
+      retryMaxMs: r.INGEST_RETRY_MAX_MS,
+    },
+    sample: {
+      enabled: r.CXPULSE_SAMPLE_DATA,
+      days: r.CXPULSE_SAMPLE_DAYS,
+      customers: r.CXPULSE_SAMPLE_CUSTOMERS,
+      seed: r.CXPULSE_SAMPLE_SEED,
+    },
+  };
+}

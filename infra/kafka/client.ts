@@ -1,0 +1,104 @@
+import { Kafka, logLevel as KafkaLogLevel, type Admin, type SASLOptions, type LogEntry } from 'kafkajs';
+import type { Config } from '../config.ts';
+import { CxError } from '../errors.ts';
+import { logger } from '../logger.ts';
+import { topicNames, type Topics } from './topics.ts';
+
+export type { Kafka };
+
+/** Brokers to talk to: the configured cluster, or the local broker. */
+export function brokerList(cfg: Config['kafka']): string[] {
+  return cfg.brokers ?? [`127.0.0.1:${cfg.local.port}`];
+}
+
+/** The one place that builds a kafkajs client from configuration. */
+export function createKafka(cfg: Config['kafka'], clientSuffix = ''): Kafka {
+  const log = logger('kafkajs');
+  const sasl: SASLOptions | undefined = cfg.sasl
+    ? ({
+        mechanism: cfg.sasl.mechanism,
+        username: cfg.sasl.username,
+        password: cfg.sasl.password,
+      } as SASLOptions)
+    : undefined;
+  return new Kafka({
+    clientId: cfg.clientId + clientSuffix,
+    brokers: brokerList(cfg),
+    ssl: cfg.ssl,
+    ...(sasl ? { sasl } : {}),
+    connectionTimeout: 5000,
+    // kafkajs retries its own requests (leader moves, coordinator loading); a bounded number of times.
+    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
+    logLevel: KafkaLogLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...rest } = entry;
+        // A coordinator that is still loading right after broker start is retried by kafkajs itself.
+        const quiet = /coordinator is (loading|not available)/i.test(String(rest['error'] ?? ''));
+        // kafkajs warns about bounded retries on an idempotent producer; a duplicate that a bounded
+        // retry lets through is absorbed by the storage (keyed on event_id), so it is not news.
+        if (/Limiting retries for the idempotent producer|switched default partitioner/.test(message)) {
+          log.debug({ event_name: 'kafkajs' }, message);
+          return;
+        }
+        const ctx = { event_name: 'kafkajs', ...rest };
+        if (level <= KafkaLogLevel.ERROR && !quiet) log.error(ctx, message);
+        else if (level <= KafkaLogLevel.WARN) log.warn(ctx, message);
+        else log.debug(ctx, message);
+      },
+  });
+}
+
+/**
+ * Create cxpulse's topics when missing (partitions and retention from configuration). Existing topics
+ * are left as they are: on a real cluster they belong to the operators.
+ */
+export async function ensureTopics(kafka: Kafka, cfg: Config['kafka']): Promise<Topics> {
+  const topics = topicNames(cfg.topicPrefix);
+  const admin: Admin = kafka.admin();
+  try {
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    const hours = (h: number) => String(h * 3_600_000);
+    const wanted = [
+      { topic: topics.interactions, numPartitions: cfg.partitions, retention: hours(cfg.retentionHours) },
+      { topic: topics.surveys, numPartitions: cfg.partitions, retention: hours(cfg.retentionHours) },
+      {
+        topic: topics.customers,
+        numPartitions: Math.max(1, Math.ceil(cfg.partitions / 2)),
+        retention: hours(cfg.retentionHours),
+      },
+      { topic: topics.dlq, numPartitions: 1, retention: hours(cfg.dlqRetentionHours) },
+    ].filter((t) => !existing.has(t.topic));
+    if (wanted.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: wanted.map((t) => ({
+          topic: t.topic,
+          numPartitions: t.numPartitions,
+          configEntries: [
+            { name: 'retention.ms', value: t.retention },
+            { name: 'min.insync.replicas', value: '1' },
+          ],
+        })),
+      });
+      logger('kafka').info(
+        { event_name: 'topics_created', topics: wanted.map((t) => t.topic) },
+        'created topics',
+      );
+    }
+    return topics;
+  } catch (err) {
+    throw new CxError(
+      'kafka_unavailable',
+      `cannot create Kafka topics on ${brokerList(cfg).join(',')}: ${String(err)}`,
+      {
+        retriable: true,
+        cause: err,
+      },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,80 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The pipeline's own health as Prometheus metrics, served at `GET /metrics`. One registry per process;
+ * components receive it rather than reaching for a global.
+ */
+export interface PipelineMetrics {
+  registry: Registry;
+  eventsIngested: Counter<'topic'>;
+  eventsRejected: Counter<'topic'>;
+  batches: Counter<'topic'>;
+  insertSeconds: Histogram<'table'>;
+  sinkRetries: Counter<'operation'>;
+  consumerLag: Gauge<'topic' | 'partition'>;
+  ingesterUp: Gauge;
+  httpEventsAccepted: Counter;
+  httpEventsRejected: Counter<'reason'>;
+}
+
+export function createPipelineMetrics(): PipelineMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'cxpulse_process_' });
+  const reg = [registry];
+  return {
+    registry,
+    eventsIngested: new Counter({
+      name: 'cxpulse_events_ingested_total',
+      help: 'Events written to ClickHouse by the ingester (a redelivered event counts again here, never in a KPI).',
+      labelNames: ['topic'],
+      registers: reg,
+    }),
+    eventsRejected: new Counter({
+      name: 'cxpulse_dlq_events_total',
+      help: 'Messages sent to the dead-letter queue because they broke the event contract.',
+      labelNames: ['topic'],
+      registers: reg,
+    }),
+    batches: new Counter({
+      name: 'cxpulse_ingest_batches_total',
+      help: 'Batches written and committed by the ingester.',
+      labelNames: ['topic'],
+      registers: reg,
+    }),
+    insertSeconds: new Histogram({
+      name: 'cxpulse_clickhouse_insert_seconds',
+      help: 'Duration of one ClickHouse insert by the ingester.',
+      labelNames: ['table'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: reg,
+    }),
+    sinkRetries: new Counter({
+      name: 'cxpulse_ingest_retries_total',
+      help: 'Retries of failed writes (ClickHouse or Kafka unavailable).',
+      labelNames: ['operation'],
+      registers: reg,
+    }),
+    consumerLag: new Gauge({
+      name: 'cxpulse_consumer_lag_messages',
+      help: 'Messages between the ingester and the end of each partition, as of its last batch.',
+      labelNames: ['topic', 'partition'],
+      registers: reg,
+    }),
+    ingesterUp: new Gauge({
+      name: 'cxpulse_ingester_up',
+      help: '1 while the ingester consumes, 0 when it stopped or failed.',
+      registers: reg,
+    }),
+    httpEventsAccepted: new Counter({
+      name: 'cxpulse_http_events_accepted_total',
+      help: 'Events accepted by POST /api/v1/events and produced to Kafka.',
+      registers: reg,
+    }),
+    httpEventsRejected: new Counter({
+      name: 'cxpulse_http_events_rejected_total',
+      help: 'Events refused by POST /api/v1/events.',
+      labelNames: ['reason'],
+      registers: reg,
+    }),
+  };
+}

@@ -1,0 +1,113 @@
+import type { EventTopicKind } from '../infra/kafka/topics.ts';
+import { topicOf, type CxEvent, type FieldError } from './events.ts';
+
+/**
+ * Validated events → rows of the raw ClickHouse tables (transforms/migrations/001_raw_events.sql).
+ * Fields that a table has no column for (unknown extras, and `attributes`) are kept in `attributes` as
+ * JSON text.
+ */
+
+export const RAW_TABLES: Record<EventTopicKind, string> = {
+  interactions: 'interaction_events',
+  surveys: 'survey_events',
+  customers: 'customer_events',
+};
+
+const COLUMNS: Record<EventTopicKind, readonly string[]> = {
+  interactions: [
+    'interaction_id',
+    'customer_id',
+    'channel',
+    'category',
+    'priority',
+    'severity',
+    'team_id',
+    'agent_id',
+    'to_team_id',
+    'from_team_id',
+    'subject',
+    'reason',
+    'resolution_code',
+    'outcome',
+    'wait_seconds',
+  ],
+  surveys: ['customer_id', 'survey', 'score', 'interaction_id', 'channel', 'comment', 'language'],
+  customers: ['customer_id', 'segment', 'region', 'signed_up_at', 'amount', 'currency', 'reason'],
+};
+const ENVELOPE = new Set(['event_id', 'type', 'occurred_at', 'schema_version', 'attributes']);
+const TIME_COLUMNS = new Set(['signed_up_at']);
+
+export interface Source {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export type Row = Record<string, unknown>;
+
+/** ClickHouse DateTime64(3, 'UTC') text for an ISO timestamp with offset. */
+export function toClickHouseTime(iso: string): string {
+  return new Date(iso).toISOString().slice(0, 23).replace('T', ' ');
+}
+
+export function toRow(e: CxEvent, src: Source): { table: EventTopicKind; row: Row } {
+  const table = topicOf(e.type);
+  const rec = e as unknown as Record<string, unknown>;
+  const row: Row = {
+    event_id: e.event_id,
+    type: e.type,
+    occurred_at: toClickHouseTime(e.occurred_at),
+    schema_version: e.schema_version ?? 1,
+  };
+  const known = COLUMNS[table];
+  for (const col of known) {
+    const v = rec[col];
+    if (v === undefined) continue;
+    row[col] = TIME_COLUMNS.has(col) ? toClickHouseTime(v as string) : v;
+  }
+  if (e.type === 'interaction.opened' && row['priority'] === undefined) row['priority'] = 'normal';
+  const attrs: Record<string, unknown> = {
+    ...((rec['attributes'] as Record<string, unknown> | undefined) ?? {}),
+  };
+  const knownSet = new Set(known);
+  for (const [k, v] of Object.entries(rec)) {
+    if (!ENVELOPE.has(k) && !knownSet.has(k)) attrs[k] = v;
+  }
+  row['attributes'] = JSON.stringify(attrs);
+  row['_topic'] = src.topic;
+  row['_partition'] = src.partition;
+  row['_offset'] = src.offset;
+  return { table, row };
+}
+
+export interface DlqRecord {
+  reason: string;
+  errors: FieldError[];
+  source: Source;
+  raw: Buffer;
+  rejectedAt: Date;
+}
+
+/** The `cx.dlq` message of CONTRACT.md: `{ reason, errors[], source, raw (base64), rejected_at }`. */
+export function dlqMessage(d: DlqRecord): string {
+  return JSON.stringify({
+    reason: d.reason,
+    errors: d.errors,
+    source: { topic: d.source.topic, partition: d.source.partition, offset: d.source.offset },
+    raw: d.raw.toString('base64'),
+    rejected_at: d.rejectedAt.toISOString(),
+  });
+}
+
+export function dlqRow(d: DlqRecord): Row {
+  return {
+    source_topic: d.source.topic,
+    source_partition: d.source.partition,
+    source_offset: d.source.offset,
+    reason: d.reason,
+    errors: d.errors.map((e) => ({ field: e.field, message: e.message })),
+    // base64, as on the cx.dlq topic: the original bytes may not be text at all
+    raw_base64: d.raw.toString('base64'),
+    rejected_at: d.rejectedAt.toISOString().slice(0, 23).replace('T', ' '),
+  };
+}
