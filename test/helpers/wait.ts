@@ -12,7 +12,8 @@ export async function waitFor<T>(
   for (;;) {
     last = await probe();
     if (done(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
     await sleep(intervalMs);
   }
 }

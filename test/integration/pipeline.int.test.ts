@@ -79,14 +79,23 @@ describe('events reach ClickHouse', () => {
     const res = await post(JSON.stringify(opened(id, { note: 'kept as attribute' })));
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ accepted: 1, rejected: [] });
-    await waitFor('stored', () => storedIds([id]), (ids) => ids.length === 1);
+    await waitFor(
+      'stored',
+      () => storedIds([id]),
+      (ids) => ids.length === 1,
+    );
     const rs = await rt.clickhouse!.query({
       query: `SELECT channel, category, priority, attributes, occurred_at FROM ${db}.interaction_events WHERE event_id = {id:String}`,
       query_params: { id },
       format: 'JSONEachRow',
     });
     const [row] = await rs.json<Record<string, string>>();
-    expect(row).toMatchObject({ channel: 'chat', category: 'complaint', priority: 'normal', occurred_at: '2026-03-02 01:15:00.000' });
+    expect(row).toMatchObject({
+      channel: 'chat',
+      category: 'complaint',
+      priority: 'normal',
+      occurred_at: '2026-03-02 01:15:00.000',
+    });
     expect(JSON.parse(row!['attributes']!)).toEqual({ note: 'kept as attribute' });
   });
 
@@ -96,7 +105,11 @@ describe('events reach ClickHouse', () => {
     await p.connect();
     await p.send({ topic: topics.surveys, messages: [{ key: 'c1', value: JSON.stringify(survey(id)) }] });
     await p.disconnect();
-    await waitFor('stored', () => storedIds([id]), (ids) => ids.length === 1);
+    await waitFor(
+      'stored',
+      () => storedIds([id]),
+      (ids) => ids.length === 1,
+    );
   });
 
   it('refuses a request without a valid ingest token', async () => {
@@ -107,18 +120,103 @@ describe('events reach ClickHouse', () => {
 });
 
 /** Bad inputs: the bytes, and what the answer must name. */
-const BAD: { name: string; bytes: () => Buffer; status: number; code: string; names: RegExp; kafka: boolean }[] = [
-  { name: 'truncated JSON', bytes: () => Buffer.from('{"event_id":"t1","type":"interaction.op'), status: 400, code: 'invalid_json', names: /not valid JSON|invalid JSON/, kafka: true },
-  { name: 'not an object', bytes: () => Buffer.from('"just a string"'), status: 400, code: 'invalid_event', names: /\(event\).*must be a JSON object/, kafka: true },
-  { name: 'unknown type', bytes: () => Buffer.from(JSON.stringify({ ...opened('u1'), type: 'interaction.teleported' })), status: 400, code: 'invalid_event', names: /type.*must be one of/, kafka: true },
-  { name: 'missing field', bytes: () => Buffer.from(JSON.stringify({ ...opened('m1'), customer_id: undefined })), status: 400, code: 'invalid_event', names: /customer_id.*is required/, kafka: true },
-  { name: 'bad enum value', bytes: () => Buffer.from(JSON.stringify(opened('b1', { channel: 'fax' }))), status: 400, code: 'invalid_event', names: /channel.*must be one of phone/, kafka: true },
-  { name: 'score out of range', bytes: () => Buffer.from(JSON.stringify(survey('s1', { score: 9 }))), status: 400, code: 'invalid_event', names: /score.*between 1 and 5/, kafka: true },
-  { name: 'timestamp without offset', bytes: () => Buffer.from(JSON.stringify(opened('o1', { occurred_at: '2026-03-02T09:15:00' }))), status: 400, code: 'invalid_event', names: /occurred_at.*with an offset/, kafka: true },
-  { name: 'unparsable date', bytes: () => Buffer.from(JSON.stringify(opened('d1', { occurred_at: '2026-02-30T09:15:00Z' }))), status: 400, code: 'invalid_event', names: /occurred_at.*not a real date/, kafka: true },
-  { name: 'wrong type', bytes: () => Buffer.from(JSON.stringify(survey('w1', { score: '5' }))), status: 400, code: 'invalid_event', names: /score.*must be an integer/, kafka: true },
-  { name: 'binary junk', bytes: () => Buffer.from([0xff, 0xfe, 0x00, 0x81, 0x13, 0x37, 0xc3, 0x28]), status: 400, code: 'invalid_json', names: /not valid UTF-8/, kafka: true },
-  { name: 'body over 1 MiB', bytes: () => Buffer.from(JSON.stringify(opened('big1', { subject: 'x'.repeat(900), pad: 'y'.repeat(1024 * 1024) }))), status: 413, code: 'payload_too_large', names: /larger than/, kafka: false },
+const BAD: {
+  name: string;
+  bytes: () => Buffer;
+  status: number;
+  code: string;
+  names: RegExp;
+  kafka: boolean;
+}[] = [
+  {
+    name: 'truncated JSON',
+    bytes: () => Buffer.from('{"event_id":"t1","type":"interaction.op'),
+    status: 400,
+    code: 'invalid_json',
+    names: /not valid JSON|invalid JSON/,
+    kafka: true,
+  },
+  {
+    name: 'not an object',
+    bytes: () => Buffer.from('"just a string"'),
+    status: 400,
+    code: 'invalid_event',
+    names: /\(event\).*must be a JSON object/,
+    kafka: true,
+  },
+  {
+    name: 'unknown type',
+    bytes: () => Buffer.from(JSON.stringify({ ...opened('u1'), type: 'interaction.teleported' })),
+    status: 400,
+    code: 'invalid_event',
+    names: /type.*must be one of/,
+    kafka: true,
+  },
+  {
+    name: 'missing field',
+    bytes: () => Buffer.from(JSON.stringify({ ...opened('m1'), customer_id: undefined })),
+    status: 400,
+    code: 'invalid_event',
+    names: /customer_id.*is required/,
+    kafka: true,
+  },
+  {
+    name: 'bad enum value',
+    bytes: () => Buffer.from(JSON.stringify(opened('b1', { channel: 'fax' }))),
+    status: 400,
+    code: 'invalid_event',
+    names: /channel.*must be one of phone/,
+    kafka: true,
+  },
+  {
+    name: 'score out of range',
+    bytes: () => Buffer.from(JSON.stringify(survey('s1', { score: 9 }))),
+    status: 400,
+    code: 'invalid_event',
+    names: /score.*between 1 and 5/,
+    kafka: true,
+  },
+  {
+    name: 'timestamp without offset',
+    bytes: () => Buffer.from(JSON.stringify(opened('o1', { occurred_at: '2026-03-02T09:15:00' }))),
+    status: 400,
+    code: 'invalid_event',
+    names: /occurred_at.*with an offset/,
+    kafka: true,
+  },
+  {
+    name: 'unparsable date',
+    bytes: () => Buffer.from(JSON.stringify(opened('d1', { occurred_at: '2026-02-30T09:15:00Z' }))),
+    status: 400,
+    code: 'invalid_event',
+    names: /occurred_at.*not a real date/,
+    kafka: true,
+  },
+  {
+    name: 'wrong type',
+    bytes: () => Buffer.from(JSON.stringify(survey('w1', { score: '5' }))),
+    status: 400,
+    code: 'invalid_event',
+    names: /score.*must be an integer/,
+    kafka: true,
+  },
+  {
+    name: 'binary junk',
+    bytes: () => Buffer.from([0xff, 0xfe, 0x00, 0x81, 0x13, 0x37, 0xc3, 0x28]),
+    status: 400,
+    code: 'invalid_json',
+    names: /not valid UTF-8/,
+    kafka: true,
+  },
+  {
+    name: 'body over 1 MiB',
+    bytes: () =>
+      Buffer.from(JSON.stringify(opened('big1', { subject: 'x'.repeat(900), pad: 'y'.repeat(1024 * 1024) }))),
+    status: 413,
+    code: 'payload_too_large',
+    names: /larger than/,
+    kafka: false,
+  },
 ];
 
 describe('bad inputs are refused with a reason that names the problem', () => {
@@ -135,10 +233,23 @@ describe('bad inputs are refused with a reason that names the problem', () => {
     const ok2 = `mix-${rand()}`;
     const res = await post(JSON.stringify([opened(ok1), survey('bad', { score: 0 }), survey(ok2)]));
     expect(res.status).toBe(202);
-    const body = (await res.json()) as { accepted: number; rejected: { index: number; errors: { field: string }[] }[] };
+    const body = (await res.json()) as {
+      accepted: number;
+      rejected: { index: number; errors: { field: string }[] }[];
+    };
     expect(body.accepted).toBe(2);
-    expect(body.rejected).toEqual([{ index: 1, event_id: 'bad', errors: [{ field: 'score', message: expect.stringMatching(/between 1 and 5/) }] }]);
-    await waitFor('both stored', () => storedIds([ok1, ok2]), (ids) => ids.length === 2);
+    expect(body.rejected).toEqual([
+      {
+        index: 1,
+        event_id: 'bad',
+        errors: [{ field: 'score', message: expect.stringMatching(/between 1 and 5/) }],
+      },
+    ]);
+    await waitFor(
+      'both stored',
+      () => storedIds([ok1, ok2]),
+      (ids) => ids.length === 2,
+    );
   });
 
   it('Kafka: every bad message lands in the DLQ with its reason, source and bytes; valid neighbours are stored', async () => {
@@ -150,11 +261,18 @@ describe('bad inputs are refused with a reason that names the problem', () => {
     ]);
     const p = raw.producer();
     await p.connect();
-    const [meta] = await p.send({ topic: topics.interactions, messages: messages.map((m) => ({ ...m, partition: 0 })) });
+    const [meta] = await p.send({
+      topic: topics.interactions,
+      messages: messages.map((m) => ({ ...m, partition: 0 })),
+    });
     await p.disconnect();
     const firstOffset = Number(meta!.baseOffset);
 
-    await waitFor('valid stored', () => storedIds(valid), (ids) => ids.length === valid.length);
+    await waitFor(
+      'valid stored',
+      () => storedIds(valid),
+      (ids) => ids.length === valid.length,
+    );
     const dlq = await waitFor(
       'DLQ rows',
       async () => {
@@ -164,7 +282,12 @@ describe('bad inputs are refused with a reason that names the problem', () => {
           query_params: { t: topics.interactions, o: firstOffset },
           format: 'JSONEachRow',
         });
-        return rs.json<{ source_offset: string; reason: string; errors: [string, string][] | { field: string }[]; raw_base64: string }>();
+        return rs.json<{
+          source_offset: string;
+          reason: string;
+          errors: [string, string][] | { field: string }[];
+          raw_base64: string;
+        }>();
       },
       (rows) => rows.length >= cases.length,
     );
@@ -180,11 +303,27 @@ describe('bad inputs are refused with a reason that names the problem', () => {
     const consumer = raw.consumer({ groupId: `dlq-reader-${rand()}` });
     await consumer.connect();
     await consumer.subscribe({ topic: topics.dlq, fromBeginning: true });
-    const seen: { reason: string; errors: unknown[]; source: { topic: string; partition: number; offset: string }; raw: string; rejected_at: string }[] = [];
-    await consumer.run({ eachMessage: async ({ message }) => void seen.push(JSON.parse(String(message.value))) });
-    await waitFor('DLQ topic', async () => seen.filter((m) => m.source.topic === topics.interactions && Number(m.source.offset) >= firstOffset).length, (n) => n >= cases.length);
+    const seen: {
+      reason: string;
+      errors: unknown[];
+      source: { topic: string; partition: number; offset: string };
+      raw: string;
+      rejected_at: string;
+    }[] = [];
+    await consumer.run({
+      eachMessage: async ({ message }) => void seen.push(JSON.parse(String(message.value))),
+    });
+    await waitFor(
+      'DLQ topic',
+      async () =>
+        seen.filter((m) => m.source.topic === topics.interactions && Number(m.source.offset) >= firstOffset)
+          .length,
+      (n) => n >= cases.length,
+    );
     await consumer.disconnect();
-    const mine = seen.filter((m) => m.source.topic === topics.interactions && Number(m.source.offset) >= firstOffset);
+    const mine = seen.filter(
+      (m) => m.source.topic === topics.interactions && Number(m.source.offset) >= firstOffset,
+    );
     for (const m of mine) {
       expect(m.errors.length).toBeGreaterThan(0);
       expect(Date.parse(m.rejected_at)).not.toBeNaN();
@@ -193,7 +332,11 @@ describe('bad inputs are refused with a reason that names the problem', () => {
       expect(Buffer.from(m.raw, 'base64').equals(c.bytes())).toBe(true);
     }
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toMatch(new RegExp(`cxpulse_dlq_events_total\\{topic="${topics.interactions.replaceAll('.', '\\.')}"\\} ${cases.length}`));
+    expect(metrics).toMatch(
+      new RegExp(
+        `cxpulse_dlq_events_total\\{topic="${topics.interactions.replaceAll('.', '\\.')}"\\} ${cases.length}`,
+      ),
+    );
   });
 });
 
