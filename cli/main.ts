@@ -4,10 +4,9 @@ import { Command, Option } from 'commander';
 import { loadConfig, type Config } from '../infra/config.ts';
 import { CxError, errorMessage } from '../infra/errors.ts';
 import { createKafka, ensureTopics } from '../infra/kafka/client.ts';
-import { localBrokerStatus, startLocalBroker, stopLocalBroker } from '../infra/kafka/broker.ts';
+import { fetchKafkaJars, localBrokerStatus, startLocalBroker, stopLocalBroker } from '../infra/kafka/broker.ts';
 import { logger } from '../infra/logger.ts';
 import { generateSample } from '../ingest/generator.ts';
-import { EventProducer } from '../ingest/producer.ts';
 import { describeRejections, replay } from '../ingest/replay.ts';
 import { createClickHouse } from '../infra/clickhouse.ts';
 import { migrate } from '../transforms/migrate.ts';
@@ -39,12 +38,16 @@ function config(): Config {
 }
 
 const program = new Command('cxpulse')
-  .description('Customer-experience analytics: events through Kafka into ClickHouse, KPIs, dashboards, reports.')
+  .description(
+    'Customer-experience analytics: events through Kafka into ClickHouse, KPIs, dashboards, reports.',
+  )
   .showHelpAfterError();
 
 program
   .command('start')
-  .description('Run everything locally: Kafka broker, embedded ClickHouse, migrations, ingester, HTTP server; sample data on an empty store.')
+  .description(
+    'Run everything locally: Kafka broker, embedded ClickHouse, migrations, ingester, HTTP server; sample data on an empty store.',
+  )
   .option('--no-sample', 'do not stream the sample data into an empty store')
   .action(async (opts: { sample: boolean }) => {
     const cfg = config();
@@ -56,9 +59,17 @@ program
       const tokens = rt.ingestTokens(true);
       await rt.startServer({ collector: true, tokens });
       if (cfg.http.ingestTokens.length === 0) {
-        log.info({ event_name: 'ingest_token', file: `${cfg.dataDir}/ingest-token` }, 'ingest token for POST /api/v1/events is in the data dir');
+        log.info(
+          { event_name: 'ingest_token', file: `${cfg.dataDir}/ingest-token` },
+          'ingest token for POST /api/v1/events is in the data dir',
+        );
       }
-      if (opts.sample && cfg.sample.enabled) void rt.seedSampleIfEmpty().catch((err: unknown) => log.error({ event_name: 'sample_failed', err: errorMessage(err) }, 'sample data failed'));
+      if (opts.sample && cfg.sample.enabled)
+        void rt
+          .seedSampleIfEmpty()
+          .catch((err: unknown) =>
+            log.error({ event_name: 'sample_failed', err: errorMessage(err) }, 'sample data failed'),
+          );
     } catch (err) {
       await rt.close();
       throw err;
@@ -72,7 +83,11 @@ program
   .action(async () => {
     const rt = new Runtime(config());
     const tokens = rt.ingestTokens(false);
-    if (tokens.length === 0) throw new CxError('config_invalid', 'CXPULSE_INGEST_TOKENS must name at least one token for `cxpulse serve`');
+    if (tokens.length === 0)
+      throw new CxError(
+        'config_invalid',
+        'CXPULSE_INGEST_TOKENS must name at least one token for `cxpulse serve`',
+      );
     await rt.clickhouseUp();
     await rt.kafkaUp();
     await rt.startServer({ collector: true, tokens });
@@ -81,7 +96,9 @@ program
 
 program
   .command('ingest')
-  .description('Production: one ingester of the consumer group (run several to scale out); /healthz and /metrics on HTTP_PORT.')
+  .description(
+    'Production: one ingester of the consumer group (run several to scale out); /healthz and /metrics on HTTP_PORT.',
+  )
   .action(async () => {
     const rt = new Runtime(config());
     await rt.startIngester();
@@ -97,7 +114,9 @@ program
     const ch = createClickHouse(cfg.clickhouse);
     try {
       const res = await migrate(ch, cfg.clickhouse.database);
-      process.stdout.write(`applied ${res.applied.length} migration(s)${res.applied.length ? ': ' + res.applied.join(', ') : ''}; ${res.alreadyApplied} already applied\n`);
+      process.stdout.write(
+        `applied ${res.applied.length} migration(s)${res.applied.length ? ': ' + res.applied.join(', ') : ''}; ${res.alreadyApplied} already applied\n`,
+      );
     } finally {
       await ch.close();
     }
@@ -109,29 +128,50 @@ program
   .argument('<files...>', 'NDJSON (.ndjson, .jsonl) or CSV (.csv, with a header row of field names)')
   .addOption(new Option('--via <target>', 'where to send').choices(['http', 'kafka']).default('http'))
   .option('--url <url>', 'collector base URL (--via http)', '')
-  .option('--token <token>', 'ingest token (--via http); default: CXPULSE_INGEST_TOKENS or the local data dir token')
-  .addOption(new Option('--format <format>', 'file format (default: by extension)').choices(['ndjson', 'csv']))
+  .option(
+    '--token <token>',
+    'ingest token (--via http); default: CXPULSE_INGEST_TOKENS or the local data dir token',
+  )
+  .addOption(
+    new Option('--format <format>', 'file format (default: by extension)').choices(['ndjson', 'csv']),
+  )
   .option('--no-progress', 'no progress bar')
-  .action(async (files: string[], opts: { via: 'http' | 'kafka'; url: string; token?: string; format?: 'ndjson' | 'csv'; progress: boolean }) => {
-    const cfg = config();
-    const rt = new Runtime(cfg);
-    try {
-      const target =
-        opts.via === 'kafka'
-          ? { kind: 'kafka' as const, producer: await rt.getProducer(), topics: rt.topics! }
-          : {
-              kind: 'http' as const,
-              url: opts.url || `http://${cfg.http.host}:${cfg.http.port}`,
-              token: opts.token ?? (rt.ingestTokens(true)[0] as string),
-            };
-      const res = await replay({ files, target, progress: opts.progress && process.stderr.isTTY, ...(opts.format ? { format: opts.format } : {}) });
-      process.stdout.write(`read ${res.read}, sent ${res.sent}, rejected ${res.rejected.length}\n`);
-      for (const line of describeRejections(res)) process.stdout.write(`  ${line}\n`);
-      process.exitCode = res.rejected.length > 0 ? 1 : 0;
-    } finally {
-      await rt.close();
-    }
-  });
+  .action(
+    async (
+      files: string[],
+      opts: {
+        via: 'http' | 'kafka';
+        url: string;
+        token?: string;
+        format?: 'ndjson' | 'csv';
+        progress: boolean;
+      },
+    ) => {
+      const cfg = config();
+      const rt = new Runtime(cfg);
+      try {
+        const target =
+          opts.via === 'kafka'
+            ? { kind: 'kafka' as const, producer: await rt.getProducer(), topics: rt.topics! }
+            : {
+                kind: 'http' as const,
+                url: opts.url || `http://${cfg.http.host}:${cfg.http.port}`,
+                token: opts.token ?? (rt.ingestTokens(true)[0] as string),
+              };
+        const res = await replay({
+          files,
+          target,
+          progress: opts.progress && process.stderr.isTTY,
+          ...(opts.format ? { format: opts.format } : {}),
+        });
+        process.stdout.write(`read ${res.read}, sent ${res.sent}, rejected ${res.rejected.length}\n`);
+        for (const line of describeRejections(res)) process.stdout.write(`  ${line}\n`);
+        process.exitCode = res.rejected.length > 0 ? 1 : 0;
+      } finally {
+        await rt.close();
+      }
+    },
+  );
 
 program
   .command('generate')
@@ -151,7 +191,8 @@ program
     for (const e of gen) {
       if (!out.write(JSON.stringify(e) + '\n')) await once(out, 'drain');
     }
-    if (opts.out) await new Promise<void>((r) => (out as ReturnType<typeof createWriteStream>).end(() => r()));
+    if (opts.out)
+      await new Promise<void>((r) => (out as ReturnType<typeof createWriteStream>).end(() => r()));
   });
 
 const kafka = program.command('kafka').description('The local single-node Kafka broker (KRaft).');
@@ -162,7 +203,16 @@ kafka
     const cfg = config();
     const res = await startLocalBroker({ ...cfg.kafka.local, detached: true });
     await ensureTopics(createKafka(cfg.kafka), cfg.kafka);
-    process.stdout.write(`${res.alreadyRunning ? 'already running' : 'started'}: ${res.brokers.join(',')} (pid ${res.pid})\n`);
+    process.stdout.write(
+      `${res.alreadyRunning ? 'already running' : 'started'}: ${res.brokers.join(',')} (pid ${res.pid})\n`,
+    );
+  });
+kafka
+  .command('fetch')
+  .description('Fetch the Kafka broker jars from Maven Central into .cache/ (done by `start` when missing).')
+  .action(async () => {
+    const libs = await fetchKafkaJars(config().kafka.local.version);
+    process.stdout.write(`Kafka jars in ${libs}\n`);
   });
 kafka
   .command('stop')

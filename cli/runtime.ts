@@ -45,8 +45,12 @@ export class Runtime {
     const { kafka: k } = this.cfg;
     if (!k.brokers) {
       const started = await startLocalBroker({ ...k.local });
-      if (!started.alreadyRunning) this.closers.push(async () => void (await stopLocalBroker({ ...k.local })));
-      this.log.info({ event_name: 'local_kafka', brokers: started.brokers, reused: started.alreadyRunning }, 'local Kafka broker ready');
+      if (!started.alreadyRunning)
+        this.closers.push(async () => void (await stopLocalBroker({ ...k.local })));
+      this.log.info(
+        { event_name: 'local_kafka', brokers: started.brokers, reused: started.alreadyRunning },
+        'local Kafka broker ready',
+      );
     }
     this.kafka = createKafka(k);
     this.topics = await ensureTopics(this.kafka, k);
@@ -112,7 +116,10 @@ export class Runtime {
     this.server = server;
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : this.cfg.http.port;
-    this.log.info({ event_name: 'http_listening', url: `http://${this.cfg.http.host}:${port}` }, 'HTTP server listening');
+    this.log.info(
+      { event_name: 'http_listening', url: `http://${this.cfg.http.host}:${port}` },
+      'HTTP server listening',
+    );
     return server;
   }
 
@@ -127,18 +134,25 @@ export class Runtime {
     const ch = await this.clickhouseUp();
     const kafka = await this.kafkaUp();
     const db = this.cfg.clickhouse.database;
-    const rs = await ch.query({ query: `SELECT count() AS n FROM ${db}.interaction_events`, format: 'JSONEachRow' });
+    const rs = await ch.query({
+      query: `SELECT count() AS n FROM ${db}.interaction_events`,
+      format: 'JSONEachRow',
+    });
     const stored = Number((await rs.json<{ n: string }>())[0]?.n ?? 0);
     const admin = kafka.admin();
     await admin.connect();
     let inTopics = 0;
     try {
-      for (const p of await admin.fetchTopicOffsets((this.topics as Topics).interactions)) inTopics += Number(p.high);
+      for (const p of await admin.fetchTopicOffsets((this.topics as Topics).interactions))
+        inTopics += Number(p.high);
     } finally {
       await admin.disconnect();
     }
     if (stored > 0 || inTopics > 0) {
-      this.log.info({ event_name: 'sample_skipped', stored, in_topics: inTopics }, 'store not empty: no sample data');
+      this.log.info(
+        { event_name: 'sample_skipped', stored, in_topics: inTopics },
+        'store not empty: no sample data',
+      );
       return;
     }
     await streamSample(await this.getProducer(), this.topics as Topics, this.cfg.sample);

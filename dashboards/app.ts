@@ -61,7 +61,10 @@ const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
   const e = toCxError(err);
   const status = STATUS[e.code] ?? 500;
   if (status >= 500) {
-    logger('http').error({ event_name: 'http_error', code: e.code, path: req.path, err: e.message }, 'request failed');
+    logger('http').error(
+      { event_name: 'http_error', code: e.code, path: req.path, err: e.message },
+      'request failed',
+    );
   }
   const body: { error: { code: string; message: string; details?: unknown } } = {
     error: { code: e.code, message: status >= 500 && e.code === 'internal' ? 'internal error' : e.message },
@@ -76,7 +79,10 @@ function toCxError(err: unknown): CxError {
   const type = (err as { type?: string } | null)?.type;
   if (type === 'entity.too.large') {
     const limit = (err as { limit?: number }).limit;
-    return new CxError('payload_too_large', `the request body is larger than ${limit ?? 'the limit'} bytes (1 MiB)`);
+    return new CxError(
+      'payload_too_large',
+      `the request body is larger than ${limit ?? 'the limit'} bytes (1 MiB)`,
+    );
   }
   if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return new CxError('invalid_json', String((err as Error).message));

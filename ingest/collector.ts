@@ -52,7 +52,10 @@ export function collectorRouter(deps: CollectorDeps): Router {
     async (req: Request, res: Response) => {
       const type = req.get('content-type') ?? '';
       if (type && !/^application\/(json|x-ndjson)\b|^text\/plain\b/i.test(type)) {
-        throw new CxError('unsupported_media_type', `Content-Type ${type} is not accepted: send application/json`);
+        throw new CxError(
+          'unsupported_media_type',
+          `Content-Type ${type} is not accepted: send application/json`,
+        );
       }
       const ndjson = /^application\/x-ndjson\b/i.test(type);
       const body = parseBody(req.body as Buffer | undefined, ndjson);
@@ -87,7 +90,8 @@ export function collectorRouter(deps: CollectorDeps): Router {
       await Promise.all([...byTopic].map(([topic, msgs]) => deps.producer.send(topic, msgs)));
       const accepted = items.length - rejected.length;
       deps.metrics.httpEventsAccepted.inc(accepted);
-      if (rejected.length > 0) deps.metrics.httpEventsRejected.inc({ reason: 'invalid_event' }, rejected.length);
+      if (rejected.length > 0)
+        deps.metrics.httpEventsRejected.inc({ reason: 'invalid_event' }, rejected.length);
       log.debug({ event_name: 'events_accepted', accepted, rejected: rejected.length }, 'events accepted');
       res.status(202).json({ accepted, rejected });
     },
@@ -97,7 +101,8 @@ export function collectorRouter(deps: CollectorDeps): Router {
 
 /** JSON (one event or an array), or NDJSON (one event per line) when the client says so. */
 function parseBody(buf: Buffer | undefined, ndjson: boolean): unknown {
-  if (!buf || buf.length === 0) throw new CxError('invalid_json', 'the request body is empty: send one event or an array');
+  if (!buf || buf.length === 0)
+    throw new CxError('invalid_json', 'the request body is empty: send one event or an array');
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
@@ -113,7 +118,10 @@ function parseBody(buf: Buffer | undefined, ndjson: boolean): unknown {
         try {
           return JSON.parse(line) as unknown;
         } catch (err) {
-          throw new CxError('invalid_json', `line ${n} of the NDJSON body is not valid JSON: ${(err as Error).message}`);
+          throw new CxError(
+            'invalid_json',
+            `line ${n} of the NDJSON body is not valid JSON: ${(err as Error).message}`,
+          );
         }
       });
   }

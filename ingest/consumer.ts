@@ -264,4 +264,3 @@ function isExhausted(err: unknown): boolean {
   }
   return false;
 }
-

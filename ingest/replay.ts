@@ -16,8 +16,7 @@ import type { EventProducer, OutMessage } from './producer.ts';
  */
 
 export type ReplayTarget =
-  | { kind: 'http'; url: string; token: string }
-  | { kind: 'kafka'; producer: EventProducer; topics: Topics };
+  { kind: 'http'; url: string; token: string } | { kind: 'kafka'; producer: EventProducer; topics: Topics };
 
 export interface ReplayOptions {
   files: string[];
@@ -47,7 +46,15 @@ const NUMERIC = new Set(['score', 'wait_seconds', 'amount', 'schema_version']);
 
 export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const total = opts.files.reduce((s, f) => s + statSync(f).size, 0);
-  const bar = opts.progress ? new SingleBar({ format: 'replay [{bar}] {percentage}% | {value}/{total} bytes | {events} events', stream: process.stderr }, Presets.shades_classic) : undefined;
+  const bar = opts.progress
+    ? new SingleBar(
+        {
+          format: 'replay [{bar}] {percentage}% | {value}/{total} bytes | {events} events',
+          stream: process.stderr,
+        },
+        Presets.shades_classic,
+      )
+    : undefined;
   bar?.start(total, 0, { events: 0 });
   const result: ReplayResult = { read: 0, sent: 0, rejected: [] };
   const batchSize = opts.batchSize ?? 2_000;
@@ -97,7 +104,9 @@ async function* ndjsonItems(file: string, stream: Readable): AsyncGenerator<Item
 }
 
 async function* csvItems(file: string, stream: Readable): AsyncGenerator<Item> {
-  const parser = stream.pipe(parseCsv({ columns: true, skip_empty_lines: true, trim: true, relax_column_count: false }));
+  const parser = stream.pipe(
+    parseCsv({ columns: true, skip_empty_lines: true, trim: true, relax_column_count: false }),
+  );
   let line = 1;
   for await (const rec of parser as AsyncIterable<Record<string, string>>) {
     line++;
@@ -116,7 +125,11 @@ async function send(target: ReplayTarget, items: Item[], result: ReplayResult): 
   const valid: (Item & { event: CxEvent })[] = [];
   for (const it of items) {
     if (it.value instanceof SyntaxError) {
-      result.rejected.push({ file: it.file, line: it.line, errors: [{ field: '(event)', message: it.value.message }] });
+      result.rejected.push({
+        file: it.file,
+        line: it.line,
+        errors: [{ field: '(event)', message: it.value.message }],
+      });
       continue;
     }
     const res = parseEvent(it.value);
@@ -152,7 +165,11 @@ async function send(target: ReplayTarget, items: Item[], result: ReplayResult): 
   if (chunk.length > 0) await post(target, chunk, result);
 }
 
-async function post(target: Extract<ReplayTarget, { kind: 'http' }>, items: Item[], result: ReplayResult): Promise<void> {
+async function post(
+  target: Extract<ReplayTarget, { kind: 'http' }>,
+  items: Item[],
+  result: ReplayResult,
+): Promise<void> {
   const res = await fetch(new URL('/api/v1/events', target.url), {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${target.token}` },
@@ -161,7 +178,11 @@ async function post(target: Extract<ReplayTarget, { kind: 'http' }>, items: Item
   const body = (await res.json().catch(() => ({}))) as {
     accepted?: number;
     rejected?: { index: number; errors: FieldError[] }[];
-    error?: { code: string; message: string; details?: { rejected?: { index: number; errors: FieldError[] }[] } };
+    error?: {
+      code: string;
+      message: string;
+      details?: { rejected?: { index: number; errors: FieldError[] }[] };
+    };
   };
   if (res.status === 202 || (res.status === 400 && body.error?.code === 'invalid_event')) {
     const rejected = body.rejected ?? body.error?.details?.rejected ?? [];

@@ -15,7 +15,12 @@ export async function streamSample(
   timeZone?: string,
 ): Promise<number> {
   const log = logger('sample');
-  const options = { seed: opts.seed, customers: opts.customers, days: opts.days, ...(timeZone ? { timeZone } : {}) };
+  const options = {
+    seed: opts.seed,
+    customers: opts.customers,
+    days: opts.days,
+    ...(timeZone ? { timeZone } : {}),
+  };
   const expected = estimateSampleSize(options);
   log.info({ event_name: 'sample_start', expected, ...options }, `streaming about ${expected} sample events`);
   const pending = new Map<string, OutMessage[]>();

@@ -26,11 +26,14 @@ const FILE_RE = /^(\d{3})_([a-z0-9_]+)\.sql$/;
 
 /** Read and check the migration files: numbered 001.. without gaps or duplicates. */
 export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
   const out: Migration[] = [];
   for (const file of files) {
     const m = FILE_RE.exec(file);
-    if (!m) throw new CxError('migration_invalid', `${file}: migration files must be named NNN_snake_case.sql`);
+    if (!m)
+      throw new CxError('migration_invalid', `${file}: migration files must be named NNN_snake_case.sql`);
     const sql = readFileSync(path.join(dir, file), 'utf8');
     out.push({
       version: Number(m[1]),
@@ -43,8 +46,14 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
   out.forEach((mig, i) => {
     if (mig.version !== i + 1) {
       const prev = out[i - 1];
-      const why = prev && prev.version === mig.version ? `duplicates ${prev.file}` : `expected number ${String(i + 1).padStart(3, '0')}`;
-      throw new CxError('migration_invalid', `${mig.file}: ${why} (migrations are numbered 001, 002, … without gaps)`);
+      const why =
+        prev && prev.version === mig.version
+          ? `duplicates ${prev.file}`
+          : `expected number ${String(i + 1).padStart(3, '0')}`;
+      throw new CxError(
+        'migration_invalid',
+        `${mig.file}: ${why} (migrations are numbered 001, 002, … without gaps)`,
+      );
     }
   });
   return out;
@@ -89,7 +98,9 @@ export async function migrate(
     query: `SELECT version, name, checksum FROM ${database}.schema_migrations ORDER BY version`,
     format: 'JSONEachRow',
   });
-  const done = new Map((await rs.json<{ version: number; name: string; checksum: string }>()).map((r) => [Number(r.version), r]));
+  const done = new Map(
+    (await rs.json<{ version: number; name: string; checksum: string }>()).map((r) => [Number(r.version), r]),
+  );
 
   const applied: string[] = [];
   for (const mig of migrations) {
@@ -113,7 +124,10 @@ export async function migrate(
       format: 'JSONEachRow',
     });
     applied.push(mig.file);
-    log.info({ event_name: 'migration_applied', file: mig.file, ms: Date.now() - started }, `applied ${mig.file}`);
+    log.info(
+      { event_name: 'migration_applied', file: mig.file, ms: Date.now() - started },
+      `applied ${mig.file}`,
+    );
   }
   return { applied, alreadyApplied: migrations.length - applied.length };
 }

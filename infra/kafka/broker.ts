@@ -187,7 +187,7 @@ async function withLock<T>(
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    let stale = false;
+    let stale: boolean;
     try {
       const [text, st] = await Promise.all([fsp.readFile(lockFile, 'utf8'), fsp.stat(lockFile)]);
       const holder = Number(text.trim());

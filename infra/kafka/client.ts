@@ -43,7 +43,8 @@ export function createKafka(cfg: Config['kafka'], clientSuffix = ''): Kafka {
           return;
         }
         const ctx = { event_name: 'kafkajs', ...rest };
-        if (level <= KafkaLogLevel.ERROR && !quiet) log.error(ctx, message);
+        if (quiet) log.debug(ctx, message);
+        else if (level <= KafkaLogLevel.ERROR) log.error(ctx, message);
         else if (level <= KafkaLogLevel.WARN) log.warn(ctx, message);
         else log.debug(ctx, message);
       },

@@ -115,7 +115,7 @@ describe('events reach ClickHouse', () => {
   it('refuses a request without a valid ingest token', async () => {
     const res = await post(JSON.stringify(opened(`x-${rand()}`)), { authorization: 'Bearer wrong' });
     expect(res.status).toBe(401);
-    expect((await res.json()).error.code).toBe('unauthorized');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
   });
 });
 

@@ -19,11 +19,15 @@ describe('migration files', () => {
   });
 
   it('refuses a gap', () => {
-    expect(() => loadMigrations(dirWith({ '001_a.sql': 'SELECT 1;', '003_c.sql': 'SELECT 1;' }))).toThrow(/003_c.sql: expected number 002/);
+    expect(() => loadMigrations(dirWith({ '001_a.sql': 'SELECT 1;', '003_c.sql': 'SELECT 1;' }))).toThrow(
+      /003_c.sql: expected number 002/,
+    );
   });
 
   it('refuses a duplicate number', () => {
-    expect(() => loadMigrations(dirWith({ '001_a.sql': 'SELECT 1;', '001_b.sql': 'SELECT 2;' }))).toThrow(/duplicates 001_a.sql/);
+    expect(() => loadMigrations(dirWith({ '001_a.sql': 'SELECT 1;', '001_b.sql': 'SELECT 2;' }))).toThrow(
+      /duplicates 001_a.sql/,
+    );
   });
 
   it('refuses a badly named file', () => {
