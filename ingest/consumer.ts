@@ -7,8 +7,8 @@ import { withRetry, type RetryPolicy } from '../infra/retry.ts';
 import { topicKind, type EventTopicKind, type Topics } from '../infra/kafka/topics.ts';
 import { decodeEvent, summarize } from './events.ts';
 import type { EventProducer } from './producer.ts';
-import { dlqMessage, dlqRow, toRow, type DlqRecord, type Row } from './rows.ts';
-import type { ClickHouseSink, SinkBatch } from './sink.ts';
+import { dlqMessage, dlqRow, toRow, type DlqRecord } from './rows.ts';
+import { rowLine, type ClickHouseSink, type SinkBatch } from './sink.ts';
 
 export type IngesterState = 'idle' | 'starting' | 'running' | 'retrying' | 'stopping' | 'stopped' | 'failed';
 
@@ -163,7 +163,7 @@ export class Ingester {
     messages: KafkaMessage[],
     ctl: Pick<EachBatchPayload, 'heartbeat' | 'isRunning' | 'isStale'>,
   ): Promise<void> {
-    const rows: Row[] = [];
+    const rows: string[] = [];
     const rejected: DlqRecord[] = [];
     const now = new Date();
     for (const m of messages) {
@@ -171,7 +171,7 @@ export class Ingester {
       const res = decodeEvent(m.value);
       if (res.ok) {
         const { table, row } = toRow(res.event, source);
-        if (table === kind) rows.push(row);
+        if (table === kind) rows.push(rowLine(row));
         else
           rejected.push({
             reason: `event of type ${res.event.type} does not belong on ${topic}`,
@@ -190,7 +190,7 @@ export class Ingester {
         });
       }
     }
-    const batch: SinkBatch = { rows: { [kind]: rows }, dlq: rejected.map(dlqRow) };
+    const batch: SinkBatch = { rows: { [kind]: rows }, dlq: rejected.map((d) => rowLine(dlqRow(d))) };
     const hooks = {
       tickMs: 2_000,
       onTick: () => ctl.heartbeat(),

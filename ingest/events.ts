@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
 import type { EventTopicKind } from '../infra/kafka/topics.ts';
 
@@ -258,10 +259,10 @@ export function decodeEvent(bytes: Buffer | null): DecodeResult {
   const raw = bytes ?? Buffer.alloc(0);
   if (raw.length === 0)
     return { ok: false, errors: [{ field: '(event)', message: 'message is empty' }], raw };
-  const textValue = utf8.decode(raw, { stream: false });
-  if (textValue === undefined) {
+  if (!isUtf8(raw)) {
     return { ok: false, errors: [{ field: '(event)', message: 'message is not valid UTF-8' }], raw };
   }
+  const textValue = raw.toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(textValue);
@@ -274,14 +275,3 @@ export function decodeEvent(bytes: Buffer | null): DecodeResult {
   }
   return { ...parseEvent(json), raw };
 }
-
-const utf8 = {
-  decoder: new TextDecoder('utf-8', { fatal: true }),
-  decode(b: Buffer, _o: { stream: boolean }): string | undefined {
-    try {
-      return this.decoder.decode(b);
-    } catch {
-      return undefined;
-    }
-  },
-};

@@ -2,6 +2,7 @@ import { Kafka, logLevel as KafkaLogLevel, type Admin, type SASLOptions, type Lo
 import type { Config } from '../config.ts';
 import { CxError } from '../errors.ts';
 import { logger } from '../logger.ts';
+import { withRetry } from '../retry.ts';
 import { topicNames, type Topics } from './topics.ts';
 
 export type { Kafka };
@@ -73,8 +74,10 @@ export async function ensureTopics(kafka: Kafka, cfg: Config['kafka']): Promise<
       { topic: topics.dlq, numPartitions: 1, retention: hours(cfg.dlqRetentionHours) },
     ].filter((t) => !existing.has(t.topic));
     if (wanted.length > 0) {
+      // Not waitForLeaders: kafkajs gives up on the first "unknown topic" while the controller is
+      // still creating it (seen with several clients creating topics at once); we wait ourselves.
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: wanted.map((t) => ({
           topic: t.topic,
           numPartitions: t.numPartitions,
@@ -89,6 +92,29 @@ export async function ensureTopics(kafka: Kafka, cfg: Config['kafka']): Promise<
         'created topics',
       );
     }
+    await withRetry(
+      'waiting for topic leaders',
+      async () => {
+        const meta = await admin
+          .fetchTopicMetadata({ topics: Object.values(topics) })
+          .catch((err: unknown) => {
+            throw new CxError('kafka_unavailable', String(err), { retriable: true, cause: err });
+          });
+        const leaderless = meta.topics.filter(
+          (t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0),
+        );
+        if (leaderless.length > 0) {
+          throw new CxError(
+            'kafka_unavailable',
+            `no leader yet for ${leaderless.map((t) => t.name).join(', ')}`,
+            {
+              retriable: true,
+            },
+          );
+        }
+      },
+      { maxRetries: 40, initialMs: 100, maxMs: 1000 },
+    );
     return topics;
   } catch (err) {
     throw new CxError(
