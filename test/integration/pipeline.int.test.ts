@@ -1,9 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runtime } from '../../cli/runtime.ts';
 import type { Topics } from '../../infra/kafka/topics.ts';
-import { rand, testConfig, testEnv } from '../helpers/env.ts';
+import { rand } from '../helpers/env.ts';
+import { startPipeline } from '../helpers/runtime.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const TOKEN = 'test-ingest-token';
@@ -59,14 +59,9 @@ function post(body: string | Buffer, headers: Record<string, string> = {}): Prom
 }
 
 beforeAll(async () => {
-  const cfg = testConfig(testEnv({ INGEST_FLUSH_MS: '100' }));
-  db = cfg.clickhouse.database;
-  rt = new Runtime(cfg);
-  await rt.startIngester();
-  const server = await rt.startServer({ collector: true, tokens: [TOKEN] });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ rt, base, db } = await startPipeline([TOKEN]));
   topics = rt.topics!;
-  raw = new Kafka({ clientId: 'other-producer', brokers: cfg.kafka.brokers!, logLevel: logLevel.NOTHING });
+  raw = new Kafka({ clientId: 'other-producer', brokers: rt.cfg.kafka.brokers!, logLevel: logLevel.NOTHING });
 });
 
 afterAll(async () => {

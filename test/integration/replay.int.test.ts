@@ -1,11 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runtime } from '../../cli/runtime.ts';
 import { replay } from '../../ingest/replay.ts';
-import { testConfig, testEnv } from '../helpers/env.ts';
+import { startPipeline } from '../helpers/runtime.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const TOKEN = 'replay-token';
@@ -15,12 +14,7 @@ let db: string;
 const dir = mkdtempSync(path.join(tmpdir(), 'cxreplay-'));
 
 beforeAll(async () => {
-  const cfg = testConfig(testEnv({ INGEST_FLUSH_MS: '100' }));
-  db = cfg.clickhouse.database;
-  rt = new Runtime(cfg);
-  await rt.startIngester();
-  const server = await rt.startServer({ collector: true, tokens: [TOKEN] });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ rt, base, db } = await startPipeline([TOKEN]));
 });
 afterAll(() => rt?.close());
 
