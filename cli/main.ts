@@ -4,7 +4,12 @@ import { Command, Option } from 'commander';
 import { loadConfig, type Config } from '../infra/config.ts';
 import { CxError, errorMessage } from '../infra/errors.ts';
 import { createKafka, ensureTopics } from '../infra/kafka/client.ts';
-import { fetchKafkaJars, localBrokerStatus, startLocalBroker, stopLocalBroker } from '../infra/kafka/broker.ts';
+import {
+  fetchKafkaJars,
+  localBrokerStatus,
+  startLocalBroker,
+  stopLocalBroker,
+} from '../infra/kafka/broker.ts';
 import { logger } from '../infra/logger.ts';
 import { generateSample } from '../ingest/generator.ts';
 import { describeRejections, replay } from '../ingest/replay.ts';
