@@ -1,5 +1,4 @@
-import { Readable } from 'node:stream';
-import type { ClickHouseClient } from '../infra/clickhouse.ts';
+import { insertJsonLines, type ClickHouseClient } from '../infra/clickhouse.ts';
 import { CxError, errorMessage } from '../infra/errors.ts';
 import type { PipelineMetrics } from '../infra/metrics.ts';
 import type { EventTopicKind } from '../infra/kafka/topics.ts';
@@ -41,14 +40,10 @@ export class ClickHouseSink {
   private async insert(table: string, lines: string[]): Promise<void> {
     const end = this.metrics?.insertSeconds.startTimer({ table });
     try {
-      // Pre-serialized lines go in as one raw body (exec, not insert: no second pass over the rows).
-      const res = await this.client.exec({
-        query: `INSERT INTO ${this.database}.${table} FORMAT JSONEachRow`,
-        values: Readable.from([lines.join('\n')]),
-        clickhouse_settings: { async_insert: 0, date_time_input_format: 'best_effort' },
+      await insertJsonLines(this.client, `${this.database}.${table}`, Buffer.from(lines.join('\n')), {
+        async_insert: 0,
+        date_time_input_format: 'best_effort',
       });
-      // Free the response (an HTTP socket in server mode).
-      for await (const _ of res.stream) void _;
     } catch (err) {
       throw new CxError(
         'clickhouse_unavailable',

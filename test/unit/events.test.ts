@@ -7,7 +7,7 @@ import {
   topicOf,
   type FieldError,
 } from '../../ingest/events.ts';
-import { toRow } from '../../ingest/rows.ts';
+import { toClickHouseTime, toRow } from '../../ingest/rows.ts';
 
 const base = { event_id: 'e1', occurred_at: '2026-03-02T09:15:00+08:00' };
 
@@ -153,5 +153,15 @@ describe('event contract', () => {
       _offset: '17',
     });
     expect(JSON.parse(row['attributes'] as string)).toEqual({ a: 1, crm_ref: 'X-1' });
+  });
+
+  it.each([
+    ['2026-03-02T01:15:00.000Z', '2026-03-02 01:15:00.000'],
+    ['2026-03-02T09:15:00+08:00', '2026-03-02 01:15:00.000'],
+    ['2026-03-02T00:15:00.5-01:30', '2026-03-02 01:45:00.500'],
+    ['2026-03-02T01:15:00.123456Z', '2026-03-02 01:15:00.123'],
+    ['2026-03-02T01:15Z', '2026-03-02 01:15:00.000'],
+  ])('stores %s as UTC %s', (iso, want) => {
+    expect(toClickHouseTime(iso)).toBe(want);
   });
 });
