@@ -142,7 +142,7 @@ export const CONFIG_KEYS = {
     schema: int(1, 60_000),
   },
   INGEST_MAX_BYTES_PER_PARTITION: {
-    default: '8388608',
+    default: '2097152',
     doc: 'Most bytes fetched from one partition per request.',
     schema: int(1024, 1_073_741_824),
   },
