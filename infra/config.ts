@@ -173,6 +173,45 @@ export const CONFIG_KEYS = {
     doc: 'Seed of the sample-data generator.',
     schema: int(0, 2 ** 31 - 1),
   },
+  SLA_FIRST_RESPONSE_SECONDS: {
+    default: '{"chat":15,"phone":30,"email":14400,"*":86400}',
+    doc: 'First-response target per channel in seconds, as JSON; `*` covers every other channel.',
+    schema: z
+      .string()
+      .transform((s, ctx) => {
+        try {
+          return JSON.parse(s) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+          return z.NEVER;
+        }
+      })
+      .pipe(
+        z
+          .partialRecord(
+            z.enum(['phone', 'email', 'chat', 'social', 'store', 'advisor', 'self_service', '*'], {
+              error: 'keys must be channels or *',
+            }),
+            z.number().positive('targets must be positive numbers of seconds'),
+          )
+          .refine((m) => m['*'] !== undefined, 'must have a "*" entry for the other channels'),
+      ),
+  },
+  SLA_URGENT_SECONDS: {
+    default: '3600',
+    doc: 'First-response target of complaints and of high or urgent requests, when stricter than the channel’s.',
+    schema: int(1, 31_536_000),
+  },
+  RESOLUTION_TARGET_HOURS: {
+    default: '24',
+    doc: 'Resolution target for `resolved_on_time`, in hours.',
+    schema: z.coerce.number().positive(),
+  },
+  FCR_REPEAT_WINDOW_DAYS: {
+    default: '7',
+    doc: 'A contact of the same customer in the same category within this many days of a resolution means it was not resolved at first contact.',
+    schema: int(0, 365),
+  },
 } satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -219,6 +258,15 @@ export interface Config {
     retryMaxMs: number;
   };
   sample: { enabled: boolean; days: number; customers: number; seed: number };
+  /** Service-level policy behind the KPIs (defaults from the service standards in METRICS.md). */
+  policy: {
+    /** First-response target per channel, seconds; `*` for the others. */
+    firstResponseSeconds: Record<string, number>;
+    /** Target of complaints and high/urgent requests when stricter than the channel's. */
+    urgentSeconds: number;
+    resolutionTargetHours: number;
+    fcrRepeatWindowDays: number;
+  };
 }
 
 /** Parse configuration from an environment (default `process.env`). Throws `config_invalid` naming the key. */
@@ -315,6 +363,12 @@ function toConfig(r: Raw): Config {
       days: r.CXPULSE_SAMPLE_DAYS,
       customers: r.CXPULSE_SAMPLE_CUSTOMERS,
       seed: r.CXPULSE_SAMPLE_SEED,
+    },
+    policy: {
+      firstResponseSeconds: r.SLA_FIRST_RESPONSE_SECONDS as Record<string, number>,
+      urgentSeconds: r.SLA_URGENT_SECONDS,
+      resolutionTargetHours: r.RESOLUTION_TARGET_HOURS,
+      fcrRepeatWindowDays: r.FCR_REPEAT_WINDOW_DAYS,
     },
   };
 }
