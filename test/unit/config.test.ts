@@ -13,6 +13,12 @@ describe('configuration', () => {
     expect(cfg.clickhouse.database).toBe('cxpulse');
     expect(cfg.timeZone).toBe('UTC');
     expect(cfg.ingest.batchSize).toBe(20000);
+    expect(cfg.policy).toEqual({
+      firstResponseSeconds: { chat: 15, phone: 30, email: 14400, '*': 86400 },
+      urgentSeconds: 3600,
+      resolutionTargetHours: 24,
+      fcrRepeatWindowDays: 7,
+    });
   });
 
   it('parses every kind of value', () => {
@@ -40,6 +46,9 @@ describe('configuration', () => {
     ['INGEST_BATCH_SIZE', 'lots'],
     ['KAFKA_SSL', 'maybe'],
     ['CLICKHOUSE_URL', 'not a url'],
+    ['SLA_FIRST_RESPONSE_SECONDS', '{"fax":3,"*":60}'],
+    ['SLA_FIRST_RESPONSE_SECONDS', '{"chat":15}'],
+    ['FCR_REPEAT_WINDOW_DAYS', '-1'],
   ])('fails fast naming %s for %j', (key, value) => {
     try {
       loadConfig({ [key]: value });
