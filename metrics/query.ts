@@ -129,12 +129,7 @@ export function buildMetricQuery(m: MetricDefinition, req: MetricRequest, cfg: C
     if (!allowed.includes(d) || !m.dimensions.includes(d))
       throw badParam(d, `${m.name} cannot be filtered by ${d}`);
   }
-  if (m.source === 'customers') {
-    throw new CxError(
-      'bad_parameter',
-      `${m.name}: customer metrics are not served by this query builder yet`,
-    );
-  }
+  if (m.source === 'customers') return customerQuery(m, req, cfg);
   const db = cfg.clickhouse.database;
   const { firstResponseSeconds, urgentSeconds, resolutionTargetHours, fcrRepeatWindowDays } = cfg.policy;
   const params: Record<string, unknown> = { tz: cfg.timeZone, from: req.from, to: req.to };
@@ -161,6 +156,73 @@ export function buildMetricQuery(m: MetricDefinition, req: MetricRequest, cfg: C
     SELECT ${keys.join(', ')}, ${aggregates(m)}
     FROM f
     WHERE ${where.join(' AND ')}
+    GROUP BY ${['period', ...req.by].join(', ')}
+    HAVING n > 0
+    ORDER BY ${['period', ...req.by].join(', ')}`;
+  return { sql, params };
+}
+
+/** The periods of a request as [key, first day, last day] (local dates), clipped to from..to. */
+export function periodsOf(from: string, to: string, grain: Grain): [string, string, string][] {
+  if (grain === 'total') return [['total', from, to]];
+  const out: [string, string, string][] = [];
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  const end = new Date(`${to}T00:00:00Z`);
+  const cur = new Date(`${from}T00:00:00Z`);
+  while (cur <= end) {
+    const start = new Date(cur);
+    if (grain === 'week') start.setUTCDate(start.getUTCDate() - ((start.getUTCDay() + 6) % 7));
+    if (grain === 'month') start.setUTCDate(1);
+    const next = new Date(start);
+    if (grain === 'day') next.setUTCDate(next.getUTCDate() + 1);
+    if (grain === 'week') next.setUTCDate(next.getUTCDate() + 7);
+    if (grain === 'month') next.setUTCMonth(next.getUTCMonth() + 1);
+    const last = new Date(next);
+    last.setUTCDate(last.getUTCDate() - 1);
+    out.push([day(start), day(cur), day(last < end ? last : end)]);
+    cur.setTime(next.getTime());
+  }
+  return out;
+}
+
+/**
+ * Customer metrics: per period, the customers active at its start (known before it, not churned before
+ * it) and those of them who churned during it. A period cut by from/to starts and ends there.
+ */
+function customerQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): BuiltQuery {
+  const db = cfg.clickhouse.database;
+  const periods = periodsOf(req.from, req.to, req.grain);
+  const params: Record<string, unknown> = {
+    tz: cfg.timeZone,
+    p_keys: periods.map((p) => p[0]),
+    p_first: periods.map((p) => p[1]),
+    p_last: periods.map((p) => p[2]),
+  };
+  const where: string[] = [];
+  for (const [d, values] of Object.entries(req.filters) as [Dimension, string[]][]) {
+    where.push(`${d} IN {f_${d}:Array(String)}`);
+    params[`f_${d}`] = values;
+  }
+  const sql = `
+    WITH c AS (
+      SELECT customer_id, segment, region, coalesce(signed_up_at, first_seen_at) AS since, first_churned_at
+      FROM ${db}.customer_facts_v
+    ),
+    p AS (
+      SELECT tupleElement(t, 1) AS period,
+             toDateTime64(toDateTime(tupleElement(t, 2), {tz:String}), 3, 'UTC') AS starts,
+             toDateTime64(toDateTime(tupleElement(t, 3) + 1, {tz:String}), 3, 'UTC') AS ends
+      FROM (SELECT arrayJoin(arrayZip({p_keys:Array(String)}, {p_first:Array(Date)}, {p_last:Array(Date)})) AS t)
+    ),
+    f AS (
+      SELECT p.period AS period, c.segment AS segment, c.region AS region,
+             c.since < p.starts AND (c.first_churned_at IS NULL OR c.first_churned_at >= p.starts) AS active_at_start,
+             active_at_start AND ifNull(c.first_churned_at >= p.starts AND c.first_churned_at < p.ends, false) AS churned_in_period
+      FROM c CROSS JOIN p
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    )
+    SELECT ${['period', ...req.by].join(', ')}, ${aggregates(m)}
+    FROM f
     GROUP BY ${['period', ...req.by].join(', ')}
     HAVING n > 0
     ORDER BY ${['period', ...req.by].join(', ')}`;

@@ -8,7 +8,7 @@ import { toRow } from '../../ingest/rows.ts';
 import { ClickHouseSink, rowLine } from '../../ingest/sink.ts';
 import { getMetric } from '../../metrics/catalog.ts';
 import { computeMetric, type MetricRow } from '../../metrics/compute.ts';
-import type { Grain } from '../../metrics/query.ts';
+import { periodsOf, type Grain } from '../../metrics/query.ts';
 import type { Dimension } from '../../metrics/types.ts';
 import { migrate } from '../../transforms/migrate.ts';
 import { testConfig, testEnv } from '../helpers/env.ts';
@@ -336,6 +336,48 @@ function surveyReference(name: string, grain: Grain, by: Dimension[], from: stri
   return out;
 }
 
+/** Churn per period: customers active at its start (known before, not churned before) and churned in it. */
+function customerReference(name: string, grain: Grain, by: Dimension[], from: string, to: string) {
+  const attrs = customerAttributes();
+  const c = new Map<string, { signedUp: number | null; firstSeen: number; churned: number | null }>();
+  for (const e of events) {
+    if (!e.type.startsWith('customer.')) continue;
+    const id = (e as { customer_id: string }).customer_id;
+    const t = ms(e.occurred_at);
+    const cur = c.get(id) ?? { signedUp: null, firstSeen: t, churned: null };
+    cur.firstSeen = Math.min(cur.firstSeen, t);
+    if (e.type === 'customer.upserted' && e.signed_up_at)
+      cur.signedUp = Math.min(cur.signedUp ?? Infinity, ms(e.signed_up_at));
+    if (e.type === 'customer.churned') cur.churned = Math.min(cur.churned ?? Infinity, t);
+    c.set(id, cur);
+  }
+  const out = new Map<string, { value: number | null; n: number }>();
+  for (const [key, first, last] of periodsOf(from, to, grain)) {
+    const starts = Date.parse(`${first}T00:00:00+08:00`);
+    const ends = Date.parse(`${last}T00:00:00+08:00`) + 86_400_000;
+    const groups = new Map<string, { active: number; churned: number }>();
+    for (const [id, v] of c) {
+      const since = v.signedUp ?? v.firstSeen;
+      if (!(since < starts && (v.churned === null || v.churned >= starts))) continue;
+      const a = attrs.get(id) ?? { segment: '', region: '' };
+      const dims: Record<string, string> = a;
+      const k = [key, ...by.map((b) => dims[b])].join('|');
+      const g = groups.get(k) ?? { active: 0, churned: 0 };
+      g.active++;
+      if (v.churned !== null && v.churned < ends) g.churned++;
+      groups.set(k, g);
+    }
+    for (const [k, g] of groups) {
+      const churn = (g.churned / g.active) * 100;
+      out.set(k, {
+        value: name === 'churn_rate' ? churn : ((g.active - g.churned) / g.active) * 100,
+        n: g.active,
+      });
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- the comparison
 
 function keyed(rows: MetricRow[], by: Dimension[]): Map<string, { value: number | null; n: number }> {
@@ -428,6 +470,37 @@ describe('survey KPIs equal an independent computation', () => {
       },
     );
   }
+});
+
+describe('customer KPIs equal an independent computation', () => {
+  for (const name of ['churn_rate', 'retention_rate']) {
+    it.each([
+      { grain: 'total' as Grain, by: [] as Dimension[] },
+      { grain: 'week' as Grain, by: ['segment'] as Dimension[] },
+      { grain: 'month' as Grain, by: ['segment', 'region'] as Dimension[] },
+    ])(`${name} by $grain × $by`, async ({ grain, by }) => {
+      const rows = await computeMetric(ch, cfg, getMetric(name), {
+        from: FROM,
+        to: TO,
+        grain,
+        by,
+        filters: {},
+      });
+      expectSame(keyed(rows, by), customerReference(name, grain, by, FROM, TO), name);
+    });
+  }
+  it('filters by segment', async () => {
+    const rows = await computeMetric(ch, cfg, getMetric('churn_rate'), {
+      from: FROM,
+      to: TO,
+      grain: 'total',
+      by: [],
+      filters: { segment: ['vip'] },
+    });
+    const want = customerReference('churn_rate', 'total', ['segment'], FROM, TO).get('total|vip')!;
+    expect(rows[0]!.n).toBe(want.n);
+    expect(Math.abs(rows[0]!.value! - want.value!)).toBeLessThan(1e-9);
+  });
 });
 
 describe('empty periods and bad parameters', () => {
