@@ -62,7 +62,7 @@ program
       await rt.kafkaUp();
       await rt.startIngester();
       const tokens = rt.ingestTokens(true);
-      await rt.startServer({ collector: true, tokens });
+      await rt.startServer({ collector: true, tokens, api: { tokens: rt.apiTokens(true) } });
       if (cfg.http.ingestTokens.length === 0) {
         log.info(
           { event_name: 'ingest_token', file: `${cfg.dataDir}/ingest-token` },
@@ -93,9 +93,15 @@ program
         'config_invalid',
         'CXPULSE_INGEST_TOKENS must name at least one token for `cxpulse serve`',
       );
+    const apiTokens = rt.apiTokens(false);
+    if (apiTokens.length === 0)
+      throw new CxError(
+        'config_invalid',
+        'CXPULSE_API_TOKENS must name at least one token=role for `cxpulse serve`',
+      );
     await rt.clickhouseUp();
     await rt.kafkaUp();
-    await rt.startServer({ collector: true, tokens });
+    await rt.startServer({ collector: true, tokens, api: { tokens: apiTokens } });
     await runUntilSignal(rt, false);
   });
 

@@ -3,9 +3,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
+import { metricsRouter } from '../dashboards/api.ts';
 import { createApp, type HealthReport } from '../dashboards/app.ts';
+import { auth } from '../dashboards/auth.ts';
 import { createClickHouse, type ClickHouseClient } from '../infra/clickhouse.ts';
-import type { Config } from '../infra/config.ts';
+import type { Config, Role } from '../infra/config.ts';
 import { errorMessage } from '../infra/errors.ts';
 import { createKafka, ensureTopics } from '../infra/kafka/client.ts';
 import { startLocalBroker, stopLocalBroker } from '../infra/kafka/broker.ts';
@@ -94,9 +96,22 @@ export class Runtime {
     return ingester;
   }
 
-  /** HTTP: health, metrics, and the collector when `collector` is on. */
-  async startServer(opts: { collector: boolean; tokens: string[] }): Promise<Server> {
+  /** HTTP: health, metrics, the collector when `collector` is on, the API when `api` is on. */
+  async startServer(opts: {
+    collector: boolean;
+    tokens: string[];
+    api?: { tokens: { token: string; role: Role }[] };
+  }): Promise<Server> {
     const routers = [];
+    if (opts.api) {
+      routers.push(
+        metricsRouter({
+          clickhouse: await this.clickhouseUp(),
+          cfg: this.cfg,
+          requireRole: auth(opts.api.tokens),
+        }),
+      );
+    }
     if (opts.collector) {
       routers.push(
         collectorRouter({
@@ -168,6 +183,18 @@ export class Runtime {
       writeFileSync(file, randomBytes(24).toString('base64url') + '\n', { mode: 0o600 });
     }
     return [readFileSync(file, 'utf8').trim()];
+  }
+
+  /** The API tokens: configured, or (local mode) one admin token kept in the data dir. */
+  apiTokens(generateIfMissing: boolean): { token: string; role: Role }[] {
+    if (this.cfg.http.apiTokens.length > 0) return this.cfg.http.apiTokens;
+    if (!generateIfMissing) return [];
+    const file = path.join(this.cfg.dataDir, 'api-token');
+    if (!existsSync(file)) {
+      mkdirSync(this.cfg.dataDir, { recursive: true });
+      writeFileSync(file, randomBytes(24).toString('base64url') + '\n', { mode: 0o600 });
+    }
+    return [{ token: readFileSync(file, 'utf8').trim(), role: 'admin' }];
   }
 
   /** Close everything in reverse order of opening; never throws. */

@@ -131,6 +131,39 @@ export const CONFIG_KEYS = {
     doc: 'Comma-separated bearer tokens accepted by `POST /api/v1/events`. `cxpulse start` makes one in the data dir when unset.',
     schema: csv,
   },
+  CXPULSE_API_TOKENS: {
+    default: '',
+    doc: 'Comma-separated `token=role` pairs for the API (roles: `viewer`, `analyst`, `editor`, `admin`; each includes the ones before it). `cxpulse start` makes an admin token in the data dir when unset.',
+    schema: csv.pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^[^=\s]{16,}=(viewer|analyst|editor|admin)$/,
+            'each entry must be token=role, the token at least 16 characters, the role viewer, analyst, editor or admin',
+          )
+          .transform((e) => {
+            const i = e.lastIndexOf('=');
+            return { token: e.slice(0, i), role: e.slice(i + 1) as Role };
+          }),
+      ),
+    ),
+  },
+  METRIC_TARGETS: {
+    default: '{}',
+    doc: 'Targets that replace the defaults of METRICS.md, as JSON `{"csat": 92, "answer_rate": 85}`.',
+    schema: z
+      .string()
+      .transform((s, ctx) => {
+        try {
+          return JSON.parse(s) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.record(z.string(), z.number({ error: 'targets must be numbers' }))),
+  },
   INGEST_BATCH_SIZE: {
     default: '20000',
     doc: 'Most events written to ClickHouse in one insert.',
@@ -215,6 +248,10 @@ export const CONFIG_KEYS = {
 } satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/** API roles; each includes the rights of the ones before it. */
+export const ROLES = ['viewer', 'analyst', 'editor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
 type Parsed<K extends ConfigKey> = z.output<(typeof CONFIG_KEYS)[K]['schema']>;
 type Raw = {
   [K in ConfigKey]: (typeof CONFIG_KEYS)[K]['default'] extends string ? Parsed<K> : Parsed<K> | undefined;
@@ -248,7 +285,9 @@ export interface Config {
     dlqRetentionHours: number;
     local: { version: string; port: number; controllerPort: number; heapMb: number; dir: string };
   };
-  http: { host: string; port: number; ingestTokens: string[] };
+  http: { host: string; port: number; ingestTokens: string[]; apiTokens: { token: string; role: Role }[] };
+  /** Per-metric target overrides (validated against the catalog by metrics/). */
+  targets: Record<string, number>;
   ingest: {
     batchSize: number;
     flushMs: number;
@@ -349,7 +388,13 @@ function toConfig(r: Raw): Config {
         dir: path.join(dataDir, 'kafka'),
       },
     },
-    http: { host: r.HTTP_HOST, port: r.HTTP_PORT, ingestTokens: r.CXPULSE_INGEST_TOKENS },
+    http: {
+      host: r.HTTP_HOST,
+      port: r.HTTP_PORT,
+      ingestTokens: r.CXPULSE_INGEST_TOKENS,
+      apiTokens: r.CXPULSE_API_TOKENS,
+    },
+    targets: r.METRIC_TARGETS,
     ingest: {
       batchSize: r.INGEST_BATCH_SIZE,
       flushMs: r.INGEST_FLUSH_MS,

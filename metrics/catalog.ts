@@ -77,3 +77,20 @@ export function getMetric(name: string): MetricDefinition {
   }
   return m;
 }
+
+/**
+ * The catalog with the configured target overrides (`METRIC_TARGETS`) applied. An override for a
+ * metric that has no default target becomes an absolute target. Unknown names fail at start.
+ */
+export function catalogWithTargets(overrides: Record<string, number>): MetricDefinition[] {
+  for (const name of Object.keys(overrides)) {
+    if (!CATALOG.some((m) => m.name === name)) {
+      throw new CxError('config_invalid', `METRIC_TARGETS.${name}: no metric named ${name}`);
+    }
+  }
+  return CATALOG.map((m) => {
+    const value = overrides[m.name];
+    if (value === undefined) return m;
+    return { ...m, target: { basis: 'absolute', source: 'configuration', ...m.target, value } };
+  });
+}

@@ -109,16 +109,19 @@ function aggregates(m: MetricDefinition): string {
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** A real calendar date YYYY-MM-DD (JavaScript's parser would roll 2026-02-30 over to March). */
+const isDate = (s: string) => {
+  const d = new Date(`${s}T00:00:00Z`);
+  return DATE.test(s) && !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+};
 
 /**
  * Build the query for one metric: a row per period and group that has observations of the metric
  * (n > 0). Throws `bad_parameter` naming the parameter.
  */
 export function buildMetricQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): BuiltQuery {
-  if (!DATE.test(req.from) || Number.isNaN(Date.parse(req.from)))
-    throw badParam('from', 'must be a date YYYY-MM-DD');
-  if (!DATE.test(req.to) || Number.isNaN(Date.parse(req.to)))
-    throw badParam('to', 'must be a date YYYY-MM-DD');
+  if (!isDate(req.from)) throw badParam('from', 'must be a date YYYY-MM-DD');
+  if (!isDate(req.to)) throw badParam('to', 'must be a date YYYY-MM-DD');
   if (req.from > req.to) throw badParam('from', `must not be after to (${req.to})`);
   if (!GRAINS.includes(req.grain)) throw badParam('grain', `must be one of ${GRAINS.join(', ')}`);
   const allowed = SOURCE_DIMENSIONS[m.source];

@@ -1,0 +1,181 @@
+import express, { type Request, type RequestHandler, type Router } from 'express';
+import type { ClickHouseClient } from '../infra/clickhouse.ts';
+import type { Config, Role } from '../infra/config.ts';
+import { CxError } from '../infra/errors.ts';
+import { catalogWithTargets } from '../metrics/catalog.ts';
+import { computeMetric } from '../metrics/compute.ts';
+import { changeImpact, getChange, listChanges, saveChange, type SaveChangeInput } from '../metrics/impact.ts';
+import { retentionDrivers } from '../metrics/retention.ts';
+import type { Caller } from './auth.ts';
+import { GRAINS, type Grain, type MetricRequest } from '../metrics/query.ts';
+import { DIMENSIONS, type Dimension } from '../metrics/types.ts';
+
+export interface ApiDeps {
+  clickhouse: ClickHouseClient;
+  cfg: Config;
+  requireRole: (minimum: Role) => RequestHandler;
+}
+
+/** `GET /api/v1/metrics` (the catalog) and `GET /api/v1/metrics/{name}` (CONTRACT.md §2). */
+export function metricsRouter(deps: ApiDeps): Router {
+  const router = express.Router();
+  const catalog = catalogWithTargets(deps.cfg.targets);
+  const byName = new Map(catalog.map((m) => [m.name, m]));
+
+  router.get('/api/v1/metrics', deps.requireRole('viewer'), (_req, res) => {
+    res.json({
+      metrics: catalog.map((m) => ({
+        name: m.name,
+        title: m.title,
+        description: m.description,
+        unit: m.unit,
+        kind: m.kind,
+        formula: m.formula,
+        direction: m.direction,
+        dimensions: m.dimensions,
+        target: m.target ?? null,
+      })),
+    });
+  });
+
+  router.get('/api/v1/metrics/:name', deps.requireRole('viewer'), async (req, res) => {
+    const m = byName.get(String(req.params['name']));
+    if (!m)
+      throw new CxError(
+        'not_found',
+        `no metric named ${JSON.stringify(req.params['name'])}; GET /api/v1/metrics lists them`,
+      );
+    const request = parseMetricRequest(req, deps.cfg.timeZone);
+    const rows = await computeMetric(deps.clickhouse, deps.cfg, m, request);
+    res.json({
+      metric: m.name,
+      unit: m.unit,
+      from: request.from,
+      to: request.to,
+      grain: request.grain,
+      rows,
+    });
+  });
+  router.get('/api/v1/retention/drivers', deps.requireRole('viewer'), async (req, res) => {
+    const q = req.query as Record<string, unknown>;
+    for (const key of Object.keys(q)) {
+      if (!['from', 'to', 'horizon_days'].includes(key))
+        throw bad(key, 'unknown parameter; use from, to, horizon_days');
+    }
+    const str = (k: string) => (typeof q[k] === 'string' ? (q[k] as string) : undefined);
+    const today = localToday(deps.cfg.timeZone);
+    const horizon = str('horizon_days');
+    if (horizon !== undefined && !/^\d+$/.test(horizon))
+      throw bad('horizon_days', 'must be a whole number of days');
+    const to = str('to') ?? shiftDays(today, -90);
+    res.json(
+      await retentionDrivers(deps.clickhouse, deps.cfg, {
+        from: str('from') ?? shiftDays(to, -89),
+        to,
+        ...(horizon !== undefined ? { horizonDays: Number(horizon) } : {}),
+      }),
+    );
+  });
+  router.get('/api/v1/changes', deps.requireRole('viewer'), async (_req, res) => {
+    res.json({ changes: await listChanges(deps.clickhouse, deps.cfg) });
+  });
+
+  router.post(
+    '/api/v1/changes',
+    deps.requireRole('editor'),
+    express.json({ limit: '64kb' }),
+    async (req, res) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      if (typeof body !== 'object' || Array.isArray(body)) throw bad('body', 'must be a JSON object');
+      const caller = res.locals['caller'] as Caller;
+      const change = await saveChange(deps.clickhouse, deps.cfg, {
+        ...(body as object),
+        user: caller.id,
+      } as SaveChangeInput);
+      res.status(body['id'] ? 200 : 201).json(change);
+    },
+  );
+
+  router.get('/api/v1/changes/:id/impact', deps.requireRole('viewer'), async (req, res) => {
+    const q = req.query as Record<string, unknown>;
+    for (const key of Object.keys(q)) {
+      if (!['metric', 'before_days', 'after_days'].includes(key))
+        throw bad(key, 'unknown parameter; use metric, before_days, after_days');
+    }
+    const metric = q['metric'];
+    if (typeof metric !== 'string' || metric === '') throw bad('metric', 'is required, e.g. metric=fcr');
+    const days = (k: string): number | undefined => {
+      const v = q[k];
+      if (v === undefined) return undefined;
+      if (typeof v !== 'string' || !/^\d{1,3}$/.test(v) || Number(v) < 1)
+        throw bad(k, 'must be a whole number of days from 1 to 999');
+      return Number(v);
+    };
+    const beforeDays = days('before_days');
+    const afterDays = days('after_days');
+    const change = await getChange(deps.clickhouse, deps.cfg, String(req.params['id']));
+    res.json(
+      await changeImpact(deps.clickhouse, deps.cfg, change, {
+        metric,
+        ...(beforeDays !== undefined ? { beforeDays } : {}),
+        ...(afterDays !== undefined ? { afterDays } : {}),
+      }),
+    );
+  });
+  return router;
+}
+
+function localToday(timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(new Date());
+}
+
+const KNOWN = new Set(['from', 'to', 'grain', 'by', ...DIMENSIONS]);
+
+/** Query string → metric request. Every bad parameter is named; unknown ones are refused too. */
+export function parseMetricRequest(req: Request, timeZone: string): MetricRequest {
+  const q = req.query as Record<string, unknown>;
+  for (const key of Object.keys(q)) {
+    if (!KNOWN.has(key))
+      throw bad(key, `unknown parameter; use from, to, grain, by or a dimension (${DIMENSIONS.join(', ')})`);
+  }
+  const one = (key: string): string | undefined => {
+    const v = q[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') throw bad(key, 'must be given once');
+    return v;
+  };
+  const to = one('to') ?? localToday(timeZone);
+  const from = one('from') ?? shiftDays(to, -27);
+  const grain = (one('grain') ?? 'day') as Grain;
+  if (!GRAINS.includes(grain)) throw bad('grain', `must be one of ${GRAINS.join(', ')}`);
+  const by = (one('by') ?? '').split(',').filter((x) => x.length > 0);
+  for (const d of by) {
+    if (!(DIMENSIONS as readonly string[]).includes(d))
+      throw bad('by', `${d} is not a dimension; use ${DIMENSIONS.join(', ')}`);
+  }
+  const filters: Partial<Record<Dimension, string[]>> = {};
+  for (const d of DIMENSIONS) {
+    const v = one(d);
+    if (v === undefined) continue;
+    const values = v.split(',').filter((x) => x.length > 0);
+    if (values.length === 0) throw bad(d, 'needs at least one value');
+    filters[d] = values;
+  }
+  return { from, to, grain, by: by as Dimension[], filters };
+}
+
+function shiftDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  if (Number.isNaN(d.getTime())) throw bad('to', 'must be a date YYYY-MM-DD');
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+function bad(name: string, message: string): CxError {
+  return new CxError('bad_parameter', `${name}: ${message}`, { details: { parameter: name } });
+}
