@@ -1,4 +1,5 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { once } from 'node:events';
 import { Command, Option } from 'commander';
 import { loadConfig, type Config } from '../infra/config.ts';
@@ -15,6 +16,7 @@ import { generateSample } from '../ingest/generator.ts';
 import { describeRejections, replay } from '../ingest/replay.ts';
 import { createClickHouse } from '../infra/clickhouse.ts';
 import { migrate } from '../transforms/migrate.ts';
+import { fetchMetric, formatRows } from './metric.ts';
 import { Runtime } from './runtime.ts';
 
 const log = logger('cli');
@@ -206,6 +208,68 @@ program
       await new Promise<void>((r) => (out as ReturnType<typeof createWriteStream>).end(() => r()));
   });
 
+program
+  .command('metric')
+  .description('One KPI over a period: from the running server, or from the local store when none answers.')
+  .argument('<name>', 'metric name (GET /api/v1/metrics lists them), e.g. csat, fcr, sla_compliance')
+  .option('--from <date>', 'first day, YYYY-MM-DD (default: 27 days before --to)')
+  .option('--to <date>', 'last day, YYYY-MM-DD (default: today)')
+  .addOption(
+    new Option('--grain <grain>', 'period').choices(['day', 'week', 'month', 'total']).default('total'),
+  )
+  .option(
+    '--by <dims>',
+    'group by dimensions, comma-separated (channel, category, priority, severity, team_id, agent_id, segment, region)',
+    '',
+  )
+  .option(
+    '--filter <dim=values>',
+    'filter, e.g. channel=phone,chat (repeatable)',
+    (v: string, acc: string[]) => [...acc, v],
+    [] as string[],
+  )
+  .addOption(new Option('--format <format>', 'output').choices(['table', 'csv', 'json']).default('table'))
+  .option('--url <url>', 'server base URL (default from HTTP_HOST / HTTP_PORT)')
+  .option('--token <token>', 'API token (default: CXPULSE_API_TOKENS or the local data dir token)')
+  .action(
+    async (
+      name: string,
+      opts: {
+        from?: string;
+        to?: string;
+        grain: string;
+        by: string;
+        filter: string[];
+        format: 'table' | 'csv' | 'json';
+        url?: string;
+        token?: string;
+      },
+    ) => {
+      const cfg = config();
+      const filters: Record<string, string[]> = {};
+      for (const f of opts.filter) {
+        const i = f.indexOf('=');
+        if (i <= 0) throw new CxError('bad_parameter', `--filter ${f}: write dimension=value[,value…]`);
+        filters[f.slice(0, i)] = f
+          .slice(i + 1)
+          .split(',')
+          .filter((x) => x.length > 0);
+      }
+      const rt = new Runtime(cfg);
+      const { rows } = await fetchMetric(cfg, {
+        name,
+        ...(opts.from ? { from: opts.from } : {}),
+        ...(opts.to ? { to: opts.to } : {}),
+        grain: opts.grain,
+        by: opts.by.split(',').filter((x) => x.length > 0),
+        filters,
+        url: opts.url ?? `http://${cfg.http.host}:${cfg.http.port}`,
+        token: opts.token ?? rt.apiTokens(false)[0]?.token ?? readTokenFile(cfg),
+      });
+      process.stdout.write(formatRows(rows, opts.format));
+    },
+  );
+
 const kafka = program.command('kafka').description('The local single-node Kafka broker (KRaft).');
 kafka
   .command('start')
@@ -240,6 +304,12 @@ kafka
     process.stdout.write(s.running ? `running: ${s.brokers.join(',')} (pid ${s.pid})\n` : 'not running\n');
     process.exitCode = s.running ? 0 : 1;
   });
+
+/** The admin token `cxpulse start` keeps in the data dir, when there is one. */
+function readTokenFile(cfg: Config): string | undefined {
+  const file = path.join(cfg.dataDir, 'api-token');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const code = err instanceof CxError ? err.code : 'internal';
