@@ -176,25 +176,23 @@ export class Runtime {
   /** The ingest tokens: configured, or (local mode) one kept in the data dir so restarts keep it. */
   ingestTokens(generateIfMissing: boolean): string[] {
     if (this.cfg.http.ingestTokens.length > 0) return this.cfg.http.ingestTokens;
-    if (!generateIfMissing) return [];
-    const file = path.join(this.cfg.dataDir, 'ingest-token');
-    if (!existsSync(file)) {
-      mkdirSync(this.cfg.dataDir, { recursive: true });
-      writeFileSync(file, randomBytes(24).toString('base64url') + '\n', { mode: 0o600 });
-    }
-    return [readFileSync(file, 'utf8').trim()];
+    return generateIfMissing ? [this.localToken('ingest-token')] : [];
   }
 
   /** The API tokens: configured, or (local mode) one admin token kept in the data dir. */
   apiTokens(generateIfMissing: boolean): { token: string; role: Role }[] {
     if (this.cfg.http.apiTokens.length > 0) return this.cfg.http.apiTokens;
-    if (!generateIfMissing) return [];
-    const file = path.join(this.cfg.dataDir, 'api-token');
+    return generateIfMissing ? [{ token: this.localToken('api-token'), role: 'admin' }] : [];
+  }
+
+  /** A random token kept in the data dir (owner-only), made on first use, so restarts keep it. */
+  private localToken(name: string): string {
+    const file = path.join(this.cfg.dataDir, name);
     if (!existsSync(file)) {
       mkdirSync(this.cfg.dataDir, { recursive: true });
       writeFileSync(file, randomBytes(24).toString('base64url') + '\n', { mode: 0o600 });
     }
-    return [{ token: readFileSync(file, 'utf8').trim(), role: 'admin' }];
+    return readFileSync(file, 'utf8').trim();
   }
 
   /** Close everything in reverse order of opening; never throws. */

@@ -25,6 +25,15 @@ const timeZone = z.string().refine((tz) => {
     return false;
   }
 }, 'must be an IANA time zone such as UTC or Asia/Shanghai');
+/** A JSON value written as text (an environment variable or a config file entry). */
+const json = z.string().transform((s, ctx) => {
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+    return z.NEVER;
+  }
+});
 const csv = z.string().transform((s) =>
   s
     .split(',')
@@ -152,17 +161,7 @@ export const CONFIG_KEYS = {
   METRIC_TARGETS: {
     default: '{}',
     doc: 'Targets that replace the defaults of METRICS.md, as JSON `{"csat": 92, "answer_rate": 85}`.',
-    schema: z
-      .string()
-      .transform((s, ctx) => {
-        try {
-          return JSON.parse(s) as unknown;
-        } catch {
-          ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
-          return z.NEVER;
-        }
-      })
-      .pipe(z.record(z.string(), z.number({ error: 'targets must be numbers' }))),
+    schema: json.pipe(z.record(z.string(), z.number({ error: 'targets must be numbers' }))),
   },
   INGEST_BATCH_SIZE: {
     default: '20000',
@@ -209,26 +208,16 @@ export const CONFIG_KEYS = {
   SLA_FIRST_RESPONSE_SECONDS: {
     default: '{"chat":15,"phone":30,"email":14400,"*":86400}',
     doc: 'First-response target per channel in seconds, as JSON; `*` covers every other channel.',
-    schema: z
-      .string()
-      .transform((s, ctx) => {
-        try {
-          return JSON.parse(s) as unknown;
-        } catch {
-          ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
-          return z.NEVER;
-        }
-      })
-      .pipe(
-        z
-          .partialRecord(
-            z.enum(['phone', 'email', 'chat', 'social', 'store', 'advisor', 'self_service', '*'], {
-              error: 'keys must be channels or *',
-            }),
-            z.number().positive('targets must be positive numbers of seconds'),
-          )
-          .refine((m) => m['*'] !== undefined, 'must have a "*" entry for the other channels'),
-      ),
+    schema: json.pipe(
+      z
+        .partialRecord(
+          z.enum(['phone', 'email', 'chat', 'social', 'store', 'advisor', 'self_service', '*'], {
+            error: 'keys must be channels or *',
+          }),
+          z.number().positive('targets must be positive numbers of seconds'),
+        )
+        .refine((m) => m['*'] !== undefined, 'must have a "*" entry for the other channels'),
+    ),
   },
   SLA_URGENT_SECONDS: {
     default: '3600',

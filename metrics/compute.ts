@@ -27,7 +27,8 @@ export interface MetricRow {
   [dimension: string]: unknown;
 }
 
-interface RawRow {
+/** The aggregates of one group, as ClickHouse returns them (see query.ts `aggregates`). */
+export interface RawRow {
   period: string;
   n: string | number;
   x?: string | number | null;
@@ -110,6 +111,18 @@ export function toMetricRow(m: MetricDefinition, raw: RawRow, by: readonly Dimen
   return row;
 }
 
+/** Run one metric request against ClickHouse: the raw aggregates per group. */
+export async function queryMetricRows(
+  client: ClickHouseClient,
+  cfg: Config,
+  m: MetricDefinition,
+  req: MetricRequest,
+): Promise<RawRow[]> {
+  const q = buildMetricQuery(m, req, cfg);
+  const rs = await client.query({ query: q.sql, query_params: q.params, format: 'JSONEachRow' });
+  return rs.json<RawRow>();
+}
+
 /** Run one metric request against ClickHouse and shape the rows. */
 export async function computeMetric(
   client: ClickHouseClient,
@@ -117,9 +130,7 @@ export async function computeMetric(
   m: MetricDefinition,
   req: MetricRequest,
 ): Promise<MetricRow[]> {
-  const q = buildMetricQuery(m, req, cfg);
-  const rs = await client.query({ query: q.sql, query_params: q.params, format: 'JSONEachRow' });
-  const raw = await rs.json<RawRow>();
+  const raw = await queryMetricRows(client, cfg, m, req);
   if (raw.length === 0 && req.grain === 'total' && req.by.length === 0) {
     // An empty period still answers, with n = 0 and no value.
     return [toMetricRow(m, { period: 'total', n: 0 }, [])];

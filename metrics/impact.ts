@@ -3,8 +3,8 @@ import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import type { Config } from '../infra/config.ts';
 import { CxError } from '../infra/errors.ts';
 import { getMetric } from './catalog.ts';
-import { toMetricRow } from './compute.ts';
-import { buildMetricQuery, type MetricRequest } from './query.ts';
+import { queryMetricRows, toMetricRow, type RawRow } from './compute.ts';
+import type { MetricRequest } from './query.ts';
 import {
   LOW_CONFIDENCE_N,
   individualsChart,
@@ -354,8 +354,6 @@ const MAX_WINDOW_DAYS = 366;
 export const SIGNIFICANCE = 0.05;
 const DAY_MS = 86_400_000;
 
-type RawRow = Parameters<typeof toMetricRow>[1];
-
 const num = (v: unknown): number | null => {
   if (v === null || v === undefined || v === '') return null;
   const x = Number(v);
@@ -418,24 +416,13 @@ export function impactWindows(
   };
 }
 
-async function rawRows(
-  client: ClickHouseClient,
-  cfg: Config,
-  m: MetricDefinition,
-  req: MetricRequest,
-): Promise<RawRow[]> {
-  const q = buildMetricQuery(m, req, cfg);
-  const rs = await client.query({ query: q.sql, query_params: q.params, format: 'JSONEachRow' });
-  return rs.json<RawRow>();
-}
-
 async function totalRow(
   client: ClickHouseClient,
   cfg: Config,
   m: MetricDefinition,
   req: Omit<MetricRequest, 'grain' | 'by'>,
 ): Promise<RawRow> {
-  const [row] = await rawRows(client, cfg, m, { ...req, grain: 'total', by: [] });
+  const [row] = await queryMetricRows(client, cfg, m, { ...req, grain: 'total', by: [] });
   return row ?? { period: 'total', n: 0 };
 }
 
@@ -479,7 +466,7 @@ export async function changeImpact(
   const [rawBefore, rawAfter, daily] = await Promise.all([
     totalRow(client, cfg, m, { ...base, ...w.before }),
     totalRow(client, cfg, m, { ...base, ...w.after }),
-    rawRows(client, cfg, m, { ...base, from: w.before.from, to: w.after.to, grain: 'day', by: [] }),
+    queryMetricRows(client, cfg, m, { ...base, from: w.before.from, to: w.after.to, grain: 'day', by: [] }),
   ]);
   const rowBefore = toMetricRow(m, rawBefore, []);
   const rowAfter = toMetricRow(m, rawAfter, []);
