@@ -107,6 +107,38 @@ describe('events reach ClickHouse', () => {
     );
   });
 
+  it('produces each event to its topic, keyed as the contract says', async () => {
+    const id = rand();
+    const sent = [
+      opened(`key-i-${id}`),
+      survey(`key-s-${id}`, { customer_id: `cust-${id}` }),
+      { event_id: `key-c-${id}`, type: 'customer.churned', occurred_at: at, customer_id: `cust-${id}` },
+    ];
+    expect((await post(JSON.stringify(sent))).status).toBe(202);
+    const seen = new Map<string, { topic: string; key: string }>();
+    const consumer = raw.consumer({ groupId: `key-reader-${id}` });
+    await consumer.connect();
+    await consumer.subscribe({
+      topics: [topics.interactions, topics.surveys, topics.customers],
+      fromBeginning: true,
+    });
+    await consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        const e = JSON.parse(String(message.value)) as { event_id: string };
+        seen.set(e.event_id, { topic, key: String(message.key) });
+      },
+    });
+    await waitFor(
+      'messages',
+      async () => sent.filter((e) => seen.has(e.event_id)).length,
+      (n) => n === 3,
+    );
+    await consumer.disconnect();
+    expect(seen.get(`key-i-${id}`)).toEqual({ topic: topics.interactions, key: `i-key-i-${id}` });
+    expect(seen.get(`key-s-${id}`)).toEqual({ topic: topics.surveys, key: `cust-${id}` });
+    expect(seen.get(`key-c-${id}`)).toEqual({ topic: topics.customers, key: `cust-${id}` });
+  });
+
   it('refuses a request without a valid ingest token', async () => {
     const res = await post(JSON.stringify(opened(`x-${rand()}`)), { authorization: 'Bearer wrong' });
     expect(res.status).toBe(401);
