@@ -25,6 +25,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
+import { machine } from './machine.ts';
 import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import { loadConfig, type Config } from '../infra/config.ts';
 import { createKafka, ensureTopics } from '../infra/kafka/client.ts';
@@ -750,17 +751,6 @@ function runPhase(spec: ChildSpec): Promise<PhaseResult> {
         );
     });
   });
-}
-
-async function machine(): Promise<Record<string, string | number>> {
-  const cpuinfo = await fsp.readFile('/proc/cpuinfo', 'utf8').catch(() => '');
-  return {
-    cpu: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown',
-    cores: os.availableParallelism(),
-    ramGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-  };
 }
 
 const fmt = (x: number, d = 0) =>

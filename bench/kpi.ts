@@ -26,6 +26,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '../infra/clickhouse.ts';
+import { CATEGORIES, CHANNELS } from '../ingest/events.ts';
+import { machine } from './machine.ts';
 import type { Config } from '../infra/config.ts';
 import type { MetricRequest } from '../metrics/query.ts';
 
@@ -41,17 +43,6 @@ const FROM = '2026-08-24';
 const TO = '2026-11-21';
 const AS_OF = new Date(`${END}T00:00:00Z`);
 
-const CHANNELS = ['phone', 'email', 'chat', 'social', 'store', 'advisor', 'self_service'];
-const CATEGORIES = [
-  'inquiry',
-  'presales',
-  'order_support',
-  'fault_repair',
-  'tech_support',
-  'complaint',
-  'special_request',
-  'aftersales',
-];
 const OVERVIEW = [
   'csat',
   'nps',
@@ -112,7 +103,7 @@ interface NResult {
 // =========================================================================================================
 // data generation, all in SQL
 
-const arr = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
+const arr = (xs: readonly string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
 
 /** INSERT … SELECT of the events of interactions [start, start + len): opened + follow-up events. */
 function interactionInsert(start: number, len: number, customers: number): string {
@@ -565,19 +556,11 @@ function runN(spec: Spec): Promise<NResult> {
   });
 }
 
-async function machine(): Promise<Record<string, string | number>> {
-  const cpuinfo = await fsp.readFile('/proc/cpuinfo', 'utf8').catch(() => '');
+async function machineWithChdb(): Promise<Record<string, string | number>> {
   const chdbPkg = JSON.parse(
     await fsp.readFile(path.join(ROOT, 'node_modules', 'chdb', 'package.json'), 'utf8').catch(() => '{}'),
   ) as { version?: string };
-  return {
-    cpu: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown',
-    cores: os.availableParallelism(),
-    ramGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-    chdbPackage: chdbPkg.version ?? 'unknown',
-  };
+  return { ...(await machine()), chdbPackage: chdbPkg.version ?? 'unknown' };
 }
 
 const fmt = (x: number, d = 0) =>
@@ -665,7 +648,7 @@ async function main(): Promise<void> {
   }
   const args = parseArgs(process.argv.slice(2));
   const startedAt = new Date().toISOString();
-  const mach = await machine();
+  const mach = await machineWithChdb();
   const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'cxpulse-kpi-'));
   const cleanup = () => {
     if (args.keep) console.error(`kept ${tmp}`);
