@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCxError } from '../../infra/errors.ts';
+import { waitFor } from '../helpers/wait.ts';
 import {
   localBrokerPortOpen,
   localBrokerStatus,
@@ -239,8 +240,18 @@ describe('local Kafka broker', { timeout: 120_000 }, () => {
     await admin2.connect();
     try {
       expect(await admin2.listTopics()).toContain(topic);
-      const offsets = await admin2.fetchTopicOffsets(topic);
-      expect(offsets.reduce((n, o) => n + Number(o.high), 0)).toBe(1);
+      // After a restart the partition leaders come back a moment after the broker answers.
+      const total = await waitFor(
+        'partition leaders after restart',
+        () =>
+          admin2.fetchTopicOffsets(topic).then(
+            (offsets) => offsets.reduce((n, o) => n + Number(o.high), 0),
+            () => -1,
+          ),
+        (n) => n >= 0,
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
+      expect(total).toBe(1);
     } finally {
       await admin2.disconnect();
     }
