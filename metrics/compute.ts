@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import type { Config } from '../infra/config.ts';
-import { buildMetricQuery, type MetricRequest } from './query.ts';
+import { buildMetricQuery, requestDimensions, type MetricRequest, type Store } from './query.ts';
+import { readRollupState, rollupFingerprint, rollupSetFor, type RollupState } from './rollups.ts';
 import {
   isLowConfidence,
   meanInterval,
@@ -111,6 +112,52 @@ export function toMetricRow(m: MetricDefinition, raw: RawRow, by: readonly Dimen
   return row;
 }
 
+/** Where a request is answered from, given the rollups' state (see query.ts `Store`). */
+export function chooseStore(
+  m: MetricDefinition,
+  req: MetricRequest,
+  cfg: Config,
+  state: RollupState | null,
+): Store {
+  if (req.store !== undefined && req.store !== 'auto') return req.store;
+  if (state === null || state.fingerprint !== fingerprintOf(cfg)) return 'raw';
+  if (m.source === 'customers') return 'rollup';
+  const judgedThen =
+    !/\btarget_passed\b/.test(Object.values(m.sql).join(' ')) ||
+    req.asOf === undefined ||
+    req.asOf.getTime() === state.evaluatedAt.getTime();
+  return judgedThen && rollupSetFor(m, requestDimensions(req)) !== null ? 'rollup' : 'facts';
+}
+
+const fingerprints = new WeakMap<Config, string>();
+function fingerprintOf(cfg: Config): string {
+  let fp = fingerprints.get(cfg);
+  if (fp === undefined) fingerprints.set(cfg, (fp = rollupFingerprint(cfg)));
+  return fp;
+}
+
+interface RawAnswer {
+  raw: RawRow[];
+  store: Store;
+  completeThrough: Date;
+}
+
+async function runMetric(
+  client: ClickHouseClient,
+  cfg: Config,
+  m: MetricDefinition,
+  req: MetricRequest,
+): Promise<RawAnswer> {
+  const explicit = req.store !== undefined && req.store !== 'auto';
+  const started = new Date();
+  const state = explicit ? null : await readRollupState(client, cfg.clickhouse.database);
+  const store = chooseStore(m, req, cfg, state);
+  const q = buildMetricQuery(m, req, cfg, store);
+  const rs = await client.query({ query: q.sql, query_params: q.params, format: 'JSONEachRow' });
+  const raw = await rs.json<RawRow>();
+  return { raw, store, completeThrough: store === 'raw' || !state ? started : state.completeThrough };
+}
+
 /** Run one metric request against ClickHouse: the raw aggregates per group. */
 export async function queryMetricRows(
   client: ClickHouseClient,
@@ -118,9 +165,31 @@ export async function queryMetricRows(
   m: MetricDefinition,
   req: MetricRequest,
 ): Promise<RawRow[]> {
-  const q = buildMetricQuery(m, req, cfg);
-  const rs = await client.query({ query: q.sql, query_params: q.params, format: 'JSONEachRow' });
-  return rs.json<RawRow>();
+  return (await runMetric(client, cfg, m, req)).raw;
+}
+
+/** A metric's rows, where they were read from, and how far the data they count is complete. */
+export interface MetricAnswer {
+  rows: MetricRow[];
+  store: Store;
+  /** Every event ingested before this instant is counted in `rows`. */
+  completeThrough: Date;
+}
+
+/** Run one metric request against ClickHouse and shape the rows. */
+export async function answerMetric(
+  client: ClickHouseClient,
+  cfg: Config,
+  m: MetricDefinition,
+  req: MetricRequest,
+): Promise<MetricAnswer> {
+  const { raw, store, completeThrough } = await runMetric(client, cfg, m, req);
+  const rows =
+    raw.length === 0 && req.grain === 'total' && req.by.length === 0
+      ? // An empty period still answers, with n = 0 and no value.
+        [toMetricRow(m, { period: 'total', n: 0 }, [])]
+      : raw.map((r) => toMetricRow(m, r, req.by));
+  return { rows, store, completeThrough };
 }
 
 /** Run one metric request against ClickHouse and shape the rows. */
@@ -130,10 +199,5 @@ export async function computeMetric(
   m: MetricDefinition,
   req: MetricRequest,
 ): Promise<MetricRow[]> {
-  const raw = await queryMetricRows(client, cfg, m, req);
-  if (raw.length === 0 && req.grain === 'total' && req.by.length === 0) {
-    // An empty period still answers, with n = 0 and no value.
-    return [toMetricRow(m, { period: 'total', n: 0 }, [])];
-  }
-  return raw.map((r) => toMetricRow(m, r, req.by));
+  return (await answerMetric(client, cfg, m, req)).rows;
 }

@@ -1,6 +1,8 @@
 import type { Config } from '../infra/config.ts';
 import { CxError } from '../infra/errors.ts';
 import { SOURCE_DIMENSIONS } from './catalog.ts';
+import { customerFacts, factParams, interactionFacts, surveyFacts, type FactStore } from './facts.ts';
+import { rollupSetFor } from './rollups.ts';
 import type { Dimension, MetricDefinition } from './types.ts';
 
 /**
@@ -21,6 +23,8 @@ export interface MetricRequest {
   filters: Partial<Record<Dimension, string[]>>;
   /** Instant the "still pending" SLA rule is judged at (default: now). */
   asOf?: Date;
+  /** Where to answer from; `auto` (default) picks the fastest store that is current (compute.ts). */
+  store?: Store | 'auto';
 }
 
 export interface BuiltQuery {
@@ -28,63 +32,21 @@ export interface BuiltQuery {
   params: Record<string, unknown>;
 }
 
-/** Period key of a row's time in the configured zone; ISO weeks start on Monday. */
+/** Period key of a row's local day; ISO weeks start on Monday. */
 const PERIOD: Record<Grain, string> = {
-  day: 'toString(toDate(at, {tz:String}))',
-  week: 'toString(toMonday(at, {tz:String}))',
-  month: 'toString(toStartOfMonth(at, {tz:String}))',
+  day: 'toString(day)',
+  week: 'toString(toMonday(day))',
+  month: 'toString(toStartOfMonth(day))',
   total: "'total'",
 };
 
 /**
- * One row per interaction (placed at its opening) with every fact the interaction KPIs use. Built
- * from interaction_facts_v, so duplicates, order and lateness of events do not matter.
+ * Where a request is answered from (see metrics/rollups.ts): `raw` derives the facts from the raw
+ * tables on every call (always current), `facts` reads the stored KPI facts, `rollup` sums the daily
+ * rollups (or, for customer metrics, the cohorts). All three give the same numbers.
  */
-function interactionFacts(db: string): string {
-  return `
-    SELECT
-      i.interaction_id AS interaction_id,
-      i.customer_id AS customer_id,
-      i.channel AS channel, i.category AS category, i.priority AS priority, i.severity AS severity,
-      i.team_id AS team_id, i.agent_id AS agent_id,
-      c.segment AS segment, c.region AS region,
-      assumeNotNull(i.opened_at) AS at,
-      i.first_response_at IS NOT NULL AS responded,
-      i.abandoned_at IS NOT NULL AS abandoned,
-      dateDiff('millisecond', i.opened_at, i.first_response_at) / 1000 AS first_response_seconds,
-      least(
-        if(has(mapKeys({frt:Map(String, Float64)}), i.channel), {frt:Map(String, Float64)}[i.channel], {frt_other:Float64}),
-        if(i.category = 'complaint' OR i.priority IN ('high', 'urgent'), {frt_urgent:Float64}, inf)
-      ) AS target_seconds,
-      responded AND first_response_seconds <= target_seconds AS responded_in_target,
-      NOT responded AND dateDiff('millisecond', i.opened_at, {as_of:DateTime64(3, 'UTC')}) / 1000 > target_seconds AS target_passed,
-      i.last_resolved_at IS NOT NULL AND (i.last_reopened_at IS NULL OR i.last_resolved_at >= i.last_reopened_at) AS resolved,
-      dateDiff('millisecond', i.opened_at, i.last_resolved_at) / 3600000 AS resolution_hours,
-      resolution_hours <= {resolution_hours:Float64} AS resolved_in_target,
-      i.reopens > 0 AS reopened,
-      i.transferred = 1 AS transferred,
-      i.escalated = 1 AS escalated,
-      i.first_followed_up_at IS NOT NULL AND i.first_followed_up_at <= i.last_resolved_at + INTERVAL 48 HOUR AS followed_up_in_48h,
-      leadInFrame(toNullable(i.opened_at)) OVER (
-        PARTITION BY i.customer_id, i.category ORDER BY i.opened_at, i.interaction_id
-        ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING
-      ) AS next_opened_at,
-      NOT (next_opened_at IS NOT NULL AND resolved
-           AND next_opened_at <= i.last_resolved_at + toIntervalDay({fcr_days:UInt32})) AS no_repeat,
-      NOT reopened AND NOT transferred AND NOT escalated AND no_repeat AS first_contact_resolved
-    FROM ${db}.interaction_facts_v AS i
-    LEFT JOIN ${db}.customer_facts_v AS c ON c.customer_id = i.customer_id
-    WHERE i.opened_at IS NOT NULL`;
-}
-
-/** One row per survey answer (placed at its answer), with the customer's attributes. */
-function surveyFacts(db: string): string {
-  return `
-    SELECT s.survey AS survey, s.score AS score, s.channel AS channel,
-           c.segment AS segment, c.region AS region, s.occurred_at AS at
-    FROM ${db}.survey_events AS s FINAL
-    LEFT JOIN ${db}.customer_facts_v AS c ON c.customer_id = s.customer_id`;
-}
+export const STORES = ['raw', 'facts', 'rollup'] as const;
+export type Store = (typeof STORES)[number];
 
 /** The aggregates of one metric; columns: x (numerator or value), n, and per kind sd/pro/det/p50/p90. */
 function aggregates(m: MetricDefinition): string {
@@ -119,36 +81,21 @@ const isDate = (s: string) => {
  * Build the query for one metric: a row per period and group that has observations of the metric
  * (n > 0). Throws `bad_parameter` naming the parameter.
  */
-export function buildMetricQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): BuiltQuery {
-  if (!isDate(req.from)) throw badParam('from', 'must be a date YYYY-MM-DD');
-  if (!isDate(req.to)) throw badParam('to', 'must be a date YYYY-MM-DD');
-  if (req.from > req.to) throw badParam('from', `must not be after to (${req.to})`);
-  if (!GRAINS.includes(req.grain)) throw badParam('grain', `must be one of ${GRAINS.join(', ')}`);
-  const allowed = SOURCE_DIMENSIONS[m.source];
-  for (const d of req.by)
-    if (!m.dimensions.includes(d))
-      throw badParam('by', `${m.name} cannot be grouped by ${d}; it has ${m.dimensions.join(', ')}`);
-  for (const d of Object.keys(req.filters) as Dimension[]) {
-    if (!allowed.includes(d) || !m.dimensions.includes(d))
-      throw badParam(d, `${m.name} cannot be filtered by ${d}`);
-  }
-  if (m.source === 'customers') return customerQuery(m, req, cfg);
+export function buildMetricQuery(
+  m: MetricDefinition,
+  req: MetricRequest,
+  cfg: Config,
+  store: Store = 'raw',
+): BuiltQuery {
+  validateRequest(m, req);
+  if (m.source === 'customers')
+    return store === 'rollup' ? cohortQuery(m, req, cfg) : customerQuery(m, req, cfg, store);
+  if (store === 'rollup') return rollupQuery(m, req, cfg);
   const db = cfg.clickhouse.database;
-  const { firstResponseSeconds, urgentSeconds, resolutionTargetHours, fcrRepeatWindowDays } = cfg.policy;
-  const params: Record<string, unknown> = { tz: cfg.timeZone, from: req.from, to: req.to };
-  const facts = m.source === 'interactions' ? interactionFacts(db) : surveyFacts(db);
-  if (m.source === 'interactions') {
-    const { '*': other, ...byChannel } = firstResponseSeconds;
-    Object.assign(params, {
-      frt: byChannel,
-      frt_other: other,
-      frt_urgent: urgentSeconds,
-      resolution_hours: resolutionTargetHours,
-      fcr_days: fcrRepeatWindowDays,
-      as_of: (req.asOf ?? new Date()).toISOString().slice(0, 23).replace('T', ' '),
-    });
-  }
-  const where = ['toDate(at, {tz:String}) BETWEEN {from:Date} AND {to:Date}'];
+  const params: Record<string, unknown> = { ...factParams(cfg, req.asOf), from: req.from, to: req.to };
+  const facts =
+    m.source === 'interactions' ? interactionFacts(db, storeOf(store)) : surveyFacts(db, storeOf(store));
+  const where = ['day BETWEEN {from:Date} AND {to:Date}'];
   for (const [d, values] of Object.entries(req.filters) as [Dimension, string[]][]) {
     where.push(`${d} IN {f_${d}:Array(String)}`);
     params[`f_${d}`] = values;
@@ -163,6 +110,65 @@ export function buildMetricQuery(m: MetricDefinition, req: MetricRequest, cfg: C
     HAVING n > 0
     ORDER BY ${['period', ...req.by].join(', ')}`;
   return { sql, params };
+}
+
+const storeOf = (s: Store): FactStore => (s === 'raw' ? 'raw' : 'stored');
+
+/** The dimensions a request groups or filters by: they pick the rollup grouping set. */
+export const requestDimensions = (req: MetricRequest): Dimension[] => [
+  ...new Set([...req.by, ...(Object.keys(req.filters) as Dimension[])]),
+];
+
+/**
+ * A rate, count, mean or NPS metric from the daily rollups: the grouping set of the request's
+ * dimensions, days summed into the period. Means come back as x (the mean) and sd, like the facts path.
+ */
+function rollupQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): BuiltQuery {
+  const dims = requestDimensions(req);
+  const gs = rollupSetFor(m, dims);
+  if (gs === null)
+    throw badParam('store', `${m.name} by ${dims.join(', ') || 'nothing'} is not in the daily rollups`);
+  const params: Record<string, unknown> = { metric: m.name, gs, from: req.from, to: req.to };
+  const where = ['metric = {metric:String}', 'gs = {gs:UInt16}', 'day BETWEEN {from:Date} AND {to:Date}'];
+  for (const [d, values] of Object.entries(req.filters) as [Dimension, string[]][]) {
+    where.push(`${d} IN {f_${d}:Array(String)}`);
+    params[`f_${d}`] = values;
+  }
+  const group = ['period', ...req.by].join(', ');
+  const outer: Record<MetricDefinition['kind'], string> = {
+    rate: 'sx AS x, sn AS n',
+    count: 'sx AS x, sn AS n',
+    mean: 'sx / sn AS x, if(sn > 1, sqrt(greatest(0, (ss2 - sx * sx / sn) / (sn - 1))), NULL) AS sd, sn AS n',
+    nps: 'spro AS pro, sdet AS det, sn AS n',
+    quantile: '',
+  };
+  const sql = `
+    SELECT ${group}, ${outer[m.kind]}
+    FROM (
+      SELECT ${[`${PERIOD[req.grain]} AS period`, ...req.by].join(', ')},
+             sum(x) AS sx, sum(n) AS sn, sum(s2) AS ss2, sum(pro) AS spro, sum(det) AS sdet
+      FROM ${cfg.clickhouse.database}.kpi_daily
+      WHERE ${where.join(' AND ')}
+      GROUP BY ${group}
+    )
+    WHERE sn > 0
+    ORDER BY ${group}`;
+  return { sql, params };
+}
+
+function validateRequest(m: MetricDefinition, req: MetricRequest): void {
+  if (!isDate(req.from)) throw badParam('from', 'must be a date YYYY-MM-DD');
+  if (!isDate(req.to)) throw badParam('to', 'must be a date YYYY-MM-DD');
+  if (req.from > req.to) throw badParam('from', `must not be after to (${req.to})`);
+  if (!GRAINS.includes(req.grain)) throw badParam('grain', `must be one of ${GRAINS.join(', ')}`);
+  const allowed = SOURCE_DIMENSIONS[m.source];
+  for (const d of req.by)
+    if (!m.dimensions.includes(d))
+      throw badParam('by', `${m.name} cannot be grouped by ${d}; it has ${m.dimensions.join(', ')}`);
+  for (const d of Object.keys(req.filters) as Dimension[]) {
+    if (!allowed.includes(d) || !m.dimensions.includes(d))
+      throw badParam(d, `${m.name} cannot be filtered by ${d}`);
+  }
 }
 
 /** The periods of a request as [key, first day, last day] (local dates), clipped to from..to. */
@@ -192,7 +198,7 @@ export function periodsOf(from: string, to: string, grain: Grain): [string, stri
  * Customer metrics: per period, the customers active at its start (known before it, not churned before
  * it) and those of them who churned during it. A period cut by from/to starts and ends there.
  */
-function customerQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): BuiltQuery {
+function customerQuery(m: MetricDefinition, req: MetricRequest, cfg: Config, store: Store): BuiltQuery {
   const db = cfg.clickhouse.database;
   const periods = periodsOf(req.from, req.to, req.grain);
   const params: Record<string, unknown> = {
@@ -207,10 +213,7 @@ function customerQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): Bu
     params[`f_${d}`] = values;
   }
   const sql = `
-    WITH c AS (
-      SELECT customer_id, segment, region, coalesce(signed_up_at, first_seen_at) AS since, first_churned_at
-      FROM ${db}.customer_facts_v
-    ),
+    WITH c AS (${customerFacts(db, storeOf(store))}),
     p AS (
       SELECT tupleElement(t, 1) AS period,
              toDateTime64(toDateTime(tupleElement(t, 2), {tz:String}), 3, 'UTC') AS starts,
@@ -230,6 +233,50 @@ function customerQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): Bu
     HAVING n > 0
     ORDER BY ${['period', ...req.by].join(', ')}`;
   return { sql, params };
+}
+
+/**
+ * Customer metrics from the cohorts (customers counted by the local day they became customers and the
+ * day they first churned): per period, active at its start = became customers before its first day and
+ * not churned before it; churned in it = of those, first churned between its first and last day.
+ */
+function cohortQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): BuiltQuery {
+  const periods = periodsOf(req.from, req.to, req.grain);
+  const params: Record<string, unknown> = {
+    p_keys: periods.map((p) => p[0]),
+    p_first: periods.map((p) => p[1]),
+    p_last: periods.map((p) => p[2]),
+  };
+  const where: string[] = [];
+  for (const [d, values] of Object.entries(req.filters) as [Dimension, string[]][]) {
+    where.push(`${d} IN {f_${d}:Array(String)}`);
+    params[`f_${d}`] = values;
+  }
+  const sql = `
+    WITH p AS (
+      SELECT tupleElement(t, 1) AS period, tupleElement(t, 2) AS first, tupleElement(t, 3) AS last
+      FROM (SELECT arrayJoin(arrayZip({p_keys:Array(String)}, {p_first:Array(Date)}, {p_last:Array(Date)})) AS t)
+    ),
+    f AS (
+      SELECT p.period AS period, c.segment AS segment, c.region AS region, c.customers AS customers,
+             c.since_day < p.first AND (c.churn_day IS NULL OR c.churn_day >= p.first) AS active_at_start,
+             active_at_start AND ifNull(c.churn_day BETWEEN p.first AND p.last, false) AS churned_in_period
+      FROM ${cfg.clickhouse.database}.kpi_cohorts AS c CROSS JOIN p
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    )
+    SELECT ${['period', ...req.by].join(', ')}, ${weightedAggregates(m)}
+    FROM f
+    GROUP BY ${['period', ...req.by].join(', ')}
+    HAVING n > 0
+    ORDER BY ${['period', ...req.by].join(', ')}`;
+  return { sql, params };
+}
+
+/** A customer rate over cohort rows, each weighing its number of customers. */
+function weightedAggregates(m: MetricDefinition): string {
+  const { numerator, denominator } = m.sql;
+  if (m.kind !== 'rate') throw new Error(`${m.name}: customer metrics are rates`);
+  return `sumIf(customers, (${denominator}) AND (${numerator})) AS x, sumIf(customers, ${denominator}) AS n`;
 }
 
 function badParam(name: string, message: string): CxError {
