@@ -1,11 +1,15 @@
 /**
- * KPI query latency benchmark (baseline before rollups): for each N, a fresh chDB data dir and migrated
- * database, N synthetic interactions generated directly in SQL (INSERT … SELECT FROM numbers()), the
- * materialized views filling interaction_facts / customer_facts; then latency (p50/p95) of
+ * KPI query latency benchmark: for each N, a fresh chDB data dir and migrated database, N synthetic
+ * interactions generated directly in SQL (INSERT … SELECT FROM numbers()), the materialized views
+ * filling interaction_facts / customer_facts, a full rollup refresh (metrics/rollups.ts); then
  *
  *   (a) one metric at grain=day over 90 days by channel (`computeMetric`: csat, fcr, sla_compliance,
- *       complaint_rate),
+ *       complaint_rate) from the daily rollups (what the API answers from), and from the stored facts;
+ *       first_response_time (a quantile: stored facts) and fcr by agent × channel (not rolled up),
+ *   (r) the same four metrics derived from the raw tables (no rollups): the rollup speed-up,
  *   (b) the "management overview": 8 KPIs at grain=week over 90 days, one after the other,
+ *   (k) keep-up: events of --keepup-events more (new interactions of existing customers, in the last
+ *       hour of the span) appended, then one incremental refresh, timed,
  *   (c) complaint_rate by day × channel straight from raw interaction_events (a plain aggregate), and
  *       a breakdown of the facts path (facts table read as-is, interaction_facts_v merge, + customer join),
  *   (d) peak RSS.
@@ -29,7 +33,8 @@ import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import { CATEGORIES, CHANNELS } from '../ingest/events.ts';
 import { machine } from './machine.ts';
 import type { Config } from '../infra/config.ts';
-import type { MetricRequest } from '../metrics/query.ts';
+import type { MetricRequest, Store } from '../metrics/query.ts';
+import type { RefreshResult } from '../metrics/rollups.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SELF), '..');
@@ -63,8 +68,9 @@ interface Spec {
   budgetS: number;
   chunk: number;
   minRuns: number;
-  /** which measurements: a (single metrics), b (overview), c (raw + facts-path breakdown) */
+  /** which measurements: a (single metrics), r (raw), b (overview), k (keep-up), c (breakdown) */
   parts: string[];
+  keepupEvents: number;
 }
 
 interface Timing {
@@ -91,6 +97,8 @@ interface NResult {
   optimize: Record<string, number>;
   disk: Record<string, number>;
   single: Timing[];
+  raw: Timing[];
+  refresh: { full: RefreshResult; keepUp?: RefreshResult & { events: number; interactions: number } };
   overview: Timing | undefined;
   overviewPerKpi: Timing[];
   breakdown: Timing[];
@@ -105,8 +113,17 @@ interface NResult {
 
 const arr = (xs: readonly string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
 
-/** INSERT … SELECT of the events of interactions [start, start + len): opened + follow-up events. */
-function interactionInsert(start: number, len: number, customers: number): string {
+/**
+ * INSERT … SELECT of the events of interactions [start, start + len): opened + follow-up events, opened
+ * at random in the `spanMs` milliseconds from `from` (default: the whole year).
+ */
+function interactionInsert(
+  start: number,
+  len: number,
+  customers: number,
+  from = SPAN_START,
+  spanMs = 31_536_000_000,
+): string {
   const live = "channel IN ('phone', 'chat', 'store', 'advisor')";
   return `
 INSERT INTO ${DATABASE}.interaction_events
@@ -132,7 +149,7 @@ FROM (
     cityHash64(number, 5) % 100 AS ds,
     multiIf(ds < 75, 'general', ds < 95, 'major', 'crisis') AS severity,
     cityHash64(number, 6) % 60 AS agent,
-    toDateTime64('${SPAN_START}', 3, 'UTC') + toIntervalMillisecond(cityHash64(number, 7) % 31536000000) AS opened,
+    toDateTime64('${from}', 3, 'UTC') + toIntervalMillisecond(cityHash64(number, 7) % ${spanMs}) AS opened,
     cityHash64(number, 8) AS h,
     cityHash64(number, 9) % 100 AS d1,
     cityHash64(number, 10) % 100 AS d2,
@@ -364,31 +381,43 @@ async function runChild(spec: Spec): Promise<NResult> {
   }
   const rssAfterLoadMiB = mib(process.memoryUsage.rss());
 
+  // ---- the rollups, built from scratch
+  const { refreshRollups } = await import('../metrics/rollups.ts');
+  // overlap 0: nothing is in flight in this sequential benchmark
+  const fullRefresh = await refreshRollups(ch, cfg, { evaluatedAt: AS_OF, overlapMs: 0 });
+  console.error(`  [${N}] full refresh: ${JSON.stringify(fullRefresh)}`);
+
   // ---- queries
   let queryRss = process.memoryUsage.rss();
   const sampler = setInterval(() => {
     queryRss = Math.max(queryRss, process.memoryUsage.rss());
   }, 100);
-  const req = (grain: MetricRequest['grain'], by: MetricRequest['by']): MetricRequest => ({
+  const req = (
+    grain: MetricRequest['grain'],
+    by: MetricRequest['by'],
+    store: Store | 'auto' = 'auto',
+  ): MetricRequest => ({
     from: FROM,
     to: TO,
     grain,
     by,
     filters: {},
     asOf: AS_OF,
+    store,
   });
 
   const single: Timing[] = [];
-  for (const name of spec.parts.includes('a') ? SINGLE : []) {
-    const m = getMetric(name);
-    single.push(
-      await measure(
-        `${name} day×channel`,
-        async () => (await computeMetric(ch, cfg, m, req('day', ['channel']))).length,
-        spec,
-      ),
-    );
+  const raw: Timing[] = [];
+  const one = (name: string, by: MetricRequest['by'], store: Store | 'auto') => async () =>
+    (await computeMetric(ch, cfg, getMetric(name), req('day', by, store))).length;
+  if (spec.parts.includes('a')) {
+    for (const name of SINGLE) single.push(await measure(`${name} rollup`, one(name, ['channel'], 'auto'), spec));
+    for (const name of SINGLE) single.push(await measure(`${name} facts`, one(name, ['channel'], 'facts'), spec));
+    single.push(await measure('first_response_time facts', one('first_response_time', ['channel'], 'auto'), spec));
+    single.push(await measure('fcr agent facts', one('fcr', ['agent_id', 'channel'], 'auto'), spec));
   }
+  for (const name of spec.parts.includes('r') ? SINGLE : [])
+    raw.push(await measure(`${name} raw`, one(name, ['channel'], 'raw'), { ...spec, minRuns: 3 }));
 
   // the overview, timing each KPI inside every run too (per-KPI p50/p95 come from the same runs)
   const perKpi = new Map<string, number[]>(OVERVIEW.map((k) => [k, []]));
@@ -424,6 +453,21 @@ async function runChild(spec: Spec): Promise<NResult> {
   console.error(
     `  [${N}] per KPI in the overview (p50 ms): ${overviewPerKpi.map((t) => `${t.name.split(' ')[0]} ${t.p50.toFixed(0)}`).join(', ')}`,
   );
+
+  // keep-up: more events arrive (new interactions of existing customers, in the span's last hour), then
+  // one incremental refresh
+  let keepUp: NResult['refresh']['keepUp'];
+  if (spec.parts.includes('k')) {
+    const before = await scalar(ch, `SELECT count() FROM ${DATABASE}.interaction_events`);
+    const perInteraction = before / N;
+    const more = Math.round(spec.keepupEvents / perInteraction);
+    const from = new Date(AS_OF.getTime() - 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
+    await ch.command({ query: interactionInsert(N, more, customers, from, 3_600_000) });
+    const events = (await scalar(ch, `SELECT count() FROM ${DATABASE}.interaction_events`)) - before;
+    const r = await refreshRollups(ch, cfg, { evaluatedAt: AS_OF, overlapMs: 0 });
+    keepUp = { ...r, events, interactions: more };
+    console.error(`  [${N}] keep-up: ${events} events, refresh ${JSON.stringify(r)}`);
+  }
 
   // breakdown of the facts path, all complaint_rate by day × channel over the 90 days
   const p = { tz: 'UTC', from: FROM, to: TO };
@@ -474,6 +518,8 @@ async function runChild(spec: Spec): Promise<NResult> {
     optimize,
     disk,
     single,
+    raw,
+    refresh: { full: fullRefresh, ...(keepUp ? { keepUp } : {}) },
     overview,
     overviewPerKpi,
     breakdown,
@@ -495,6 +541,7 @@ interface Args {
   chunk: number;
   minRuns: number;
   parts: string[];
+  keepupEvents: number;
   /** earlier kpi-*.json results to show next to this run's in the table */
   include: string[];
   keep: boolean;
@@ -508,7 +555,8 @@ function parseArgs(argv: string[]): Args {
     budgetS: 25,
     chunk: 5_000_000,
     minRuns: 5,
-    parts: ['a', 'b', 'c'],
+    parts: ['a', 'b', 'k'],
+    keepupEvents: 3_000_000,
     include: [],
     keep: false,
   };
@@ -527,6 +575,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--chunk') a.chunk = int(v);
     else if (k === '--min-runs') a.minRuns = int(v);
     else if (k === '--parts') a.parts = v.split(',');
+    else if (k === '--keepup-events') a.keepupEvents = int(v);
     else if (k === '--include') a.include = v.split(',');
     else if (k === '--keep') {
       a.keep = true;
@@ -586,8 +635,16 @@ function markdown(startedAt: string, mach: Record<string, string | number>, rs: 
     });
     L.push(`| ${label} | ${cells.join(' | ')} |`);
   };
-  for (const name of SINGLE)
-    row(`(a) ${name}, day × channel`, (r) => r.single.find((t) => t.name.startsWith(name)));
+  const find = (ts: Timing[], name: string) => ts.find((t) => t.name === name);
+  for (const name of SINGLE) {
+    row(`**(a) ${name}, day × channel, rollups**`, (r) => find(r.single, `${name} rollup`));
+    row(`  (a) ${name}, day × channel, stored facts`, (r) => find(r.single, `${name} facts`));
+    row(`  (r) ${name}, day × channel, raw (no rollups)`, (r) => find(r.raw, `${name} raw`));
+  }
+  row('(a) first_response_time (quantiles), day × channel, stored facts', (r) =>
+    find(r.single, 'first_response_time facts'),
+  );
+  row('(a) fcr, day × agent × channel (not rolled up), stored facts', (r) => find(r.single, 'fcr agent facts'));
   row('**(b) overview: 8 KPIs, week, sequential**', (r) => r.overview);
   for (const name of OVERVIEW)
     row(`  (b) ${name}, week (within the overview runs)`, (r) =>
@@ -597,6 +654,22 @@ function markdown(startedAt: string, mach: Record<string, string | number>, rs: 
   for (let i = 0; i < (withBreakdown?.breakdown.length ?? 0); i++)
     row(`${i === 0 ? '' : 'facts path: '}${withBreakdown?.breakdown[i]?.name ?? ''}`, (r) => r.breakdown[i]);
   L.push('', '(n) = timed runs; p95 of fewer than 20 runs is close to the maximum.', '');
+  const speedups = rs.filter((r) => r.raw.length > 0);
+  if (speedups.length > 0) {
+    L.push(`| rollup speed-up (raw p50 ÷ rollup p50) | ${speedups.map((r) => `N=${fmt(r.interactions)}`).join(' | ')} |`);
+    L.push(`| --- |${speedups.map(() => ' ---: |').join('')}`);
+    for (const name of SINGLE)
+      L.push(
+        `| ${name} | ${speedups
+          .map((r) => {
+            const a = find(r.raw, `${name} raw`);
+            const b = find(r.single, `${name} rollup`);
+            return a && b ? `${fmt(a.p50 / b.p50)}×` : '–';
+          })
+          .join(' | ')} |`,
+      );
+    L.push('');
+  }
   const r2 = (label: string, f: (r: NResult) => string) => L.push(`| ${label} | ${rs.map(f).join(' | ')} |`);
   L.push(`| load and memory | ${rs.map((r) => `N=${fmt(r.interactions)}`).join(' | ')} |`);
   L.push(`| --- |${rs.map(() => ' ---: |').join('')}`);
@@ -626,6 +699,24 @@ function markdown(startedAt: string, mach: Record<string, string | number>, rs: 
   r2(
     'disk MiB (interaction_events / interaction_facts)',
     (r) => `${fmt(r.disk['interaction_events'] ?? 0)} / ${fmt(r.disk['interaction_facts'] ?? 0)}`,
+  );
+  r2('full rollup refresh s (interactions / surveys / customers written, days)', (r) =>
+    r.refresh
+      ? `${fmt(r.refresh.full.seconds, 1)} (${fmt(r.refresh.full.interactionsRewritten)} / ${fmt(r.refresh.full.surveysRewritten)} / ${fmt(r.refresh.full.customersRewritten)}, ${r.refresh.full.daysRebuilt})`
+      : '–',
+  );
+  r2('(k) keep-up: events appended (interactions, customers touched)', (r) =>
+    r.refresh?.keepUp
+      ? `${fmt(r.refresh.keepUp.events)} (${fmt(r.refresh.keepUp.interactions)}, ${fmt(r.refresh.keepUp.customers)})`
+      : '–',
+  );
+  r2('(k) incremental refresh s (interactions rewritten, days rebuilt)', (r) =>
+    r.refresh?.keepUp
+      ? `${fmt(r.refresh.keepUp.seconds, 1)} (${fmt(r.refresh.keepUp.interactionsRewritten)}, ${r.refresh.keepUp.daysRebuilt})`
+      : '–',
+  );
+  r2('(k) events/s the refresh absorbs', (r) =>
+    r.refresh?.keepUp ? fmt(r.refresh.keepUp.events / r.refresh.keepUp.seconds) : '–',
   );
   r2('(d) peak RSS MiB (whole process, incl. load)', (r) => fmt(r.peakRssMiB));
   r2('(d) max RSS MiB during the queries (sampled 100 ms)', (r) => fmt(r.queryPhaseRssMiB));
@@ -673,9 +764,10 @@ async function main(): Promise<void> {
           chunk: args.chunk,
           minRuns: args.minRuns,
           parts: args.parts,
+          keepupEvents: args.keepupEvents,
         }),
       );
-      await fsp.rm(dir, { recursive: true, force: true });
+      if (!args.keep) await fsp.rm(dir, { recursive: true, force: true });
     }
   } finally {
     cleanup();

@@ -80,17 +80,32 @@ export const CUSTOMER_KPI_COLUMNS = [
 const TARGET_PASSED =
   "NOT responded AND dateDiff('millisecond', opened_at, {as_of:DateTime64(3, 'UTC')}) / 1000 > target_seconds";
 
+/** A subset of rows to derive: sub-queries of customer ids and, optionally, interaction ids. */
+export interface Subset {
+  /** customers whose rows are derived, or (with `interactions`) a superset of their customers */
+  customers: string;
+  /**
+   * interaction ids to derive, each (customer, category) a suffix of its sequence by opening (so that
+   * the FCR window, which looks at the next contact, sees every successor); default: all of `customers`
+   */
+  interactions?: string;
+  /** survey event ids to derive besides all surveys of `customers` */
+  surveys?: string;
+}
+
 /**
  * One row per interaction (columns INTERACTION_KPI_COLUMNS) derived from interaction_facts_v and the
- * customers' latest attributes. Duplicates, order and lateness of events do not matter. `customers`,
- * when given, is a sub-query of customer ids: only their interactions are derived (all of them, so the
- * FCR repeat window, which looks at the customer's next contact, stays right).
+ * customers' latest attributes. Duplicates, order and lateness of events do not matter. With a
+ * `subset`, only those interactions are derived.
  */
-export function deriveInteractionFacts(db: string, customers?: string): string {
-  const onlyIds = customers
-    ? `WHERE interaction_id IN (SELECT interaction_id FROM ${db}.interaction_facts WHERE customer_id IN (${customers}))`
-    : '';
-  const onlyCustomers = customers ? `WHERE customer_id IN (${customers})` : '';
+export function deriveInteractionFacts(db: string, subset?: Subset): string {
+  const onlyIds = !subset
+    ? ''
+    : `WHERE interaction_id IN (${
+        subset.interactions ??
+        `SELECT interaction_id FROM ${db}.interaction_facts WHERE customer_id IN (${subset.customers})`
+      })`;
+  const onlyCustomers = subset ? `WHERE customer_id IN (${subset.customers})` : '';
   return `
     SELECT
       toDate(opened_at, {tz:String}) AS day,
@@ -139,20 +154,29 @@ export function deriveInteractionFacts(db: string, customers?: string): string {
 }
 
 /** One row per survey answer (SURVEY_KPI_COLUMNS), with the customer's latest attributes. */
-export function deriveSurveyFacts(db: string, customers?: string): string {
-  const only = customers ? `WHERE customer_id IN (${customers})` : '';
+export function deriveSurveyFacts(db: string, subset?: Subset): string {
+  const only = !subset
+    ? ''
+    : `WHERE customer_id IN (${subset.customers})${subset.surveys ? ` OR event_id IN (${subset.surveys})` : ''}`;
+  const customers = !subset
+    ? ''
+    : `WHERE customer_id IN (${subset.customers})${
+        subset.surveys
+          ? ` OR customer_id IN (SELECT customer_id FROM ${db}.survey_events WHERE event_id IN (${subset.surveys}))`
+          : ''
+      }`;
   return `
     SELECT toDate(s.occurred_at, {tz:String}) AS day, s.event_id AS event_id, s.customer_id AS customer_id,
            s.occurred_at AS at, s.survey AS survey, s.score AS score, s.channel AS channel,
            c.segment AS segment, c.region AS region
     FROM (SELECT * FROM ${db}.survey_events FINAL ${only}) AS s
-    LEFT JOIN (SELECT customer_id, segment, region FROM ${db}.customer_facts_v ${only}) AS c
+    LEFT JOIN (SELECT customer_id, segment, region FROM ${db}.customer_facts_v ${customers}) AS c
       ON c.customer_id = s.customer_id`;
 }
 
 /** One row per customer (CUSTOMER_KPI_COLUMNS): latest attributes, since when a customer, first churn. */
-export function deriveCustomerFacts(db: string, customers?: string): string {
-  const only = customers ? `WHERE customer_id IN (${customers})` : '';
+export function deriveCustomerFacts(db: string, subset?: Subset): string {
+  const only = subset ? `WHERE customer_id IN (${subset.customers})` : '';
   return `
     SELECT customer_id, segment, region, coalesce(signed_up_at, first_seen_at) AS since, first_churned_at
     FROM ${db}.customer_facts_v ${only}`;

@@ -14,6 +14,7 @@ import {
   deriveInteractionFacts,
   deriveSurveyFacts,
   factParams,
+  type Subset,
 } from './facts.ts';
 import { DIMENSIONS, SURVEY_DIMENSIONS, type Dimension, type MetricDefinition } from './types.ts';
 
@@ -248,61 +249,46 @@ async function refresh(ch: ClickHouseClient, cfg: Config, opts: RefreshOptions):
     return t;
   };
   try {
-    // ---- 1. the customers whose facts may have changed
-    const affected = `${db}._refresh_customers_${tag}`;
-    temp.push(affected);
-    await ch.command({ query: `CREATE TABLE ${affected} (customer_id String) ENGINE = Memory` });
-    const since = full ? null : chTime((prev as RollupState).completeThrough);
-    const recent = since === null ? '' : `WHERE _ingested_at >= {since:DateTime64(3, 'UTC')}`;
-    await ch.command({
-      query: `
-        INSERT INTO ${affected}
-        SELECT DISTINCT customer_id FROM (
-          SELECT customer_id FROM ${db}.interaction_facts
-          WHERE customer_id != '' ${
-            since === null
-              ? ''
-              : `AND interaction_id IN (SELECT interaction_id FROM ${db}.interaction_events ${recent})`
-          }
-          UNION ALL SELECT customer_id FROM ${db}.survey_events ${recent}
-          UNION ALL SELECT customer_id FROM ${db}.customer_events ${recent}
-        )`,
-      query_params: since === null ? {} : { since },
-    });
-    const customers = await scalar(ch, `SELECT count() FROM ${affected}`);
-    const interactions = await scalar(
-      ch,
-      `SELECT count() FROM ${db}.interaction_facts WHERE customer_id IN (SELECT customer_id FROM ${affected})`,
-    );
-    const chunks = Math.max(1, Math.ceil(interactions / (opts.chunkInteractions ?? 4_000_000)));
-    log.debug({ customers, interactions, chunks, full }, 'refreshing facts');
+    // ---- 1. what to recompute
+    const plan = full
+      ? await planFull(ch, db, tag, temp)
+      : await planIncremental(ch, db, tag, temp, chTime((prev as RollupState).completeThrough));
+    const chunks = Math.max(1, Math.ceil(plan.interactions / (opts.chunkInteractions ?? 4_000_000)));
+    log.debug({ ...plan, chunks, full }, 'refreshing facts');
 
-    // ---- 2. the facts of those customers; only changed rows are written
+    // ---- 2. the facts; only changed rows are written
     const params = factParams(cfg, evaluatedAt);
     const days = new Set<string>();
     let interactionsRewritten = 0;
     let surveysRewritten = 0;
     let customersRewritten = 0;
     for (let k = 0; k < chunks; k++) {
-      const who = `SELECT customer_id FROM ${affected}${chunks > 1 ? ` WHERE cityHash64(customer_id) % ${chunks} = ${k}` : ''}`;
+      const part = plan.subsets(chunks > 1 ? `cityHash64(customer_id) % ${chunks} = ${k}` : '1');
       const jobs: [string, readonly string[], string, string][] = [
-        ['interaction_kpi', INTERACTION_KPI_COLUMNS, deriveInteractionFacts(db, who), 'interaction_id'],
-        ['survey_kpi', SURVEY_KPI_COLUMNS, deriveSurveyFacts(db, who), 'event_id'],
-        ['customer_kpi', CUSTOMER_KPI_COLUMNS, deriveCustomerFacts(db, who), 'customer_id'],
+        ['interaction_kpi', INTERACTION_KPI_COLUMNS, deriveInteractionFacts(db, part.interactions), 'interaction_id'],
+        ['survey_kpi', SURVEY_KPI_COLUMNS, deriveSurveyFacts(db, part.surveys), 'event_id'],
+        ['customer_kpi', CUSTOMER_KPI_COLUMNS, deriveCustomerFacts(db, part.customers), 'customer_id'],
       ];
       for (const [table, columns, derive, key] of jobs) {
         const stage = await tempTable(`${table}_${k}`, `${db}.${table}`, 'Memory');
+        const t1 = performance.now();
         await ch.command({
           query: `INSERT INTO ${stage} (${columns.join(', ')}, version)
                   SELECT ${columns.join(', ')}, ${version} FROM (${derive})`,
           query_params: params,
         });
+        const t2 = performance.now();
         const rewritten = await writeChanged(ch, db, table, stage, columns, key, days, tempTable, k);
+        log.debug(
+          { table, chunk: k, deriveMs: Math.round(t2 - t1), writeMs: Math.round(performance.now() - t2), rewritten },
+          'facts written',
+        );
         if (table === 'interaction_kpi') interactionsRewritten += rewritten;
         else if (table === 'survey_kpi') surveysRewritten += rewritten;
         else customersRewritten += rewritten;
       }
     }
+    const customers = plan.customers;
 
     // ---- 3. the daily rollups of the touched days
     if (full) {
@@ -322,7 +308,9 @@ async function refresh(ch: ClickHouseClient, cfg: Config, opts: RefreshOptions):
       ))
         days.add(d);
     }
+    const t3 = performance.now();
     const daysRebuilt = await rebuildDays(ch, db, [...days].sort(), params, tempTable);
+    log.debug({ days: daysRebuilt, ms: Math.round(performance.now() - t3) }, 'daily rollups rebuilt');
 
     // ---- 4. customer cohorts, when any customer changed
     if (full || customersRewritten > 0) {
@@ -377,6 +365,115 @@ async function refresh(ch: ClickHouseClient, cfg: Config, opts: RefreshOptions):
   }
 }
 
+/** What a refresh recomputes: row subsets per table, split into chunks by a condition on customer_id. */
+interface Plan {
+  customers: number;
+  interactions: number;
+  subsets: (chunk: string) => { interactions: Subset; surveys: Subset; customers: Subset };
+}
+
+/** Everything: every customer seen anywhere, all of their rows. */
+async function planFull(ch: ClickHouseClient, db: string, tag: string, temp: string[]): Promise<Plan> {
+  const all = `${db}._refresh_customers_${tag}`;
+  temp.push(all);
+  await ch.command({ query: `CREATE TABLE ${all} (customer_id String) ENGINE = Memory` });
+  await ch.command({
+    query: `INSERT INTO ${all} SELECT DISTINCT customer_id FROM (
+              SELECT customer_id FROM ${db}.interaction_facts WHERE customer_id != ''
+              UNION ALL SELECT customer_id FROM ${db}.survey_events
+              UNION ALL SELECT customer_id FROM ${db}.customer_events)`,
+  });
+  return {
+    customers: await scalar(ch, `SELECT count() FROM ${all}`),
+    interactions: await scalar(ch, `SELECT uniqExact(interaction_id) FROM ${db}.interaction_facts`),
+    subsets: (chunk) => {
+      const who = { customers: `SELECT customer_id FROM ${all} WHERE ${chunk}` };
+      return { interactions: who, surveys: who, customers: who };
+    },
+  };
+}
+
+/**
+ * What rows ingested since `since` can have changed:
+ * - customers with customer events (attributes, churn): all their rows;
+ * - interactions with events: themselves and, per (customer, category), every later interaction and the
+ *   one just before the earliest changed (its next contact, which decides its FCR, may have changed);
+ * - survey answers that arrived.
+ */
+async function planIncremental(
+  ch: ClickHouseClient,
+  db: string,
+  tag: string,
+  temp: string[],
+  since: string,
+): Promise<Plan> {
+  const t = (name: string) => {
+    const n = `${db}._refresh_${name}_${tag}`;
+    temp.push(n);
+    return n;
+  };
+  const [cc, touched, seq, start, ids, surveys] = ['cc', 'touched', 'seq', 'start', 'ids', 'surveys'].map(t) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const p = { since };
+  const recent = `_ingested_at >= {since:DateTime64(3, 'UTC')}`;
+  const run = async (query: string) => {
+    const t0 = performance.now();
+    await ch.command({ query, query_params: p });
+    logger('rollups').debug({ ms: Math.round(performance.now() - t0), query: query.slice(0, 60) }, 'plan step');
+  };
+  await run(`CREATE TABLE ${cc} ENGINE = Memory AS
+             SELECT DISTINCT customer_id FROM ${db}.customer_events WHERE ${recent}`);
+  await run(`CREATE TABLE ${touched} ENGINE = Memory AS
+             SELECT customer_id, category, min(opened_at) AS m FROM ${db}.interaction_facts_v
+             WHERE interaction_id IN (SELECT interaction_id FROM ${db}.interaction_events WHERE ${recent})
+               AND opened_at IS NOT NULL
+             GROUP BY customer_id, category`);
+  await run(`CREATE TABLE ${seq} ENGINE = Memory AS
+             SELECT DISTINCT interaction_id, customer_id, category, assumeNotNull(opened_at) AS opened_at
+             FROM ${db}.interaction_facts
+             WHERE customer_id IN (SELECT customer_id FROM ${touched} UNION ALL SELECT customer_id FROM ${cc})
+               AND opened_at IS NOT NULL`);
+  await run(`CREATE TABLE ${start} ENGINE = Memory AS
+             SELECT t.customer_id AS customer_id, t.category AS category,
+                    coalesce(maxIf(toNullable(s.opened_at), s.opened_at < t.m), assumeNotNull(t.m)) AS start
+             FROM ${touched} AS t INNER JOIN ${seq} AS s ON s.customer_id = t.customer_id AND s.category = t.category
+             GROUP BY t.customer_id, t.category, t.m`);
+  await run(`CREATE TABLE ${ids} ENGINE = Memory AS
+             SELECT DISTINCT interaction_id, customer_id FROM (
+               SELECT interaction_id, customer_id FROM ${seq} WHERE customer_id IN (SELECT customer_id FROM ${cc})
+               UNION ALL
+               SELECT s.interaction_id, s.customer_id FROM ${seq} AS s
+               INNER JOIN ${start} AS b ON s.customer_id = b.customer_id AND s.category = b.category
+               WHERE s.opened_at >= b.start)`);
+  await run(`CREATE TABLE ${surveys} ENGINE = Memory AS
+             SELECT DISTINCT event_id, customer_id FROM ${db}.survey_events WHERE ${recent}`);
+  return {
+    customers: await scalar(
+      ch,
+      `SELECT uniqExact(customer_id) FROM (SELECT customer_id FROM ${ids} UNION ALL SELECT customer_id FROM ${cc}
+                                            UNION ALL SELECT customer_id FROM ${surveys})`,
+    ),
+    interactions: await scalar(ch, `SELECT count() FROM ${ids}`),
+    subsets: (chunk) => ({
+      interactions: {
+        customers: `SELECT customer_id FROM ${ids} WHERE ${chunk}`,
+        interactions: `SELECT interaction_id FROM ${ids} WHERE ${chunk}`,
+      },
+      surveys: {
+        customers: `SELECT customer_id FROM ${cc} WHERE ${chunk}`,
+        surveys: `SELECT event_id FROM ${surveys} WHERE ${chunk}`,
+      },
+      customers: { customers: `SELECT customer_id FROM ${cc} WHERE ${chunk}` },
+    }),
+  };
+}
+
 /** Create a scratch table like another (same engine unless given), dropped when the refresh ends. */
 type TempTable = (name: string, like: string, engine?: string) => Promise<string>;
 
@@ -424,7 +521,11 @@ async function writeChanged(
   return rows;
 }
 
-/** Rebuild the daily rollups of these days: staged, then each day's partition replaced at once. */
+/**
+ * Rebuild the daily rollups of these days. The new rows of the days and the kept rows of the other days
+ * of their months are staged, then each month's partition is replaced at once: a reader sees the old
+ * month or the new one, never a mix.
+ */
 async function rebuildDays(
   ch: ClickHouseClient,
   db: string,
@@ -441,13 +542,19 @@ async function rebuildDays(
       if (sql) await ch.command({ query: sql, query_params: { ...params, days: batch } });
     }
   }
-  const staged = new Set(await strings(ch, `SELECT DISTINCT toString(day) AS v FROM ${stage}`));
-  for (const d of days) {
-    const id = d.replaceAll('-', '');
+  const months = [...new Set(days.map((d) => d.slice(0, 7).replace('-', '')))];
+  await ch.command({
+    query: `INSERT INTO ${stage} SELECT * FROM ${db}.kpi_daily
+            WHERE toYYYYMM(day) IN {months:Array(UInt32)} AND day NOT IN {days:Array(Date)}
+            SETTINGS max_partitions_per_insert_block = 0`,
+    query_params: { months: months.map(Number), days },
+  });
+  const staged = new Set(await strings(ch, `SELECT DISTINCT toString(toYYYYMM(day)) AS v FROM ${stage}`));
+  for (const m of months) {
     await ch.command({
-      query: staged.has(d)
-        ? `ALTER TABLE ${db}.kpi_daily REPLACE PARTITION ID '${id}' FROM ${stage}`
-        : `ALTER TABLE ${db}.kpi_daily DROP PARTITION ID '${id}'`,
+      query: staged.has(m)
+        ? `ALTER TABLE ${db}.kpi_daily REPLACE PARTITION ID '${m}' FROM ${stage}`
+        : `ALTER TABLE ${db}.kpi_daily DROP PARTITION ID '${m}'`,
     });
   }
   return days.length;

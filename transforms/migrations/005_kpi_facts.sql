@@ -74,7 +74,7 @@ ORDER BY customer_id;
 -- bit i = DIMENSIONS[i] of metrics/types.ts; dimensions outside the set are ''), the additive
 -- aggregates of every rate, count, mean and NPS metric: x (numerator, count or sum), n, s2 (sum of
 -- squares, for a mean's CI), pro and det (NPS promoters, detractors). Weeks, months and totals are sums
--- of days. One partition per day, replaced whole when the day is rebuilt.
+-- of days. One partition per month: rebuilding days replaces their month's partition at once.
 CREATE TABLE IF NOT EXISTS {{db}}.kpi_daily
 (
     metric     LowCardinality(String),
@@ -95,7 +95,7 @@ CREATE TABLE IF NOT EXISTS {{db}}.kpi_daily
     det        UInt64
 )
 ENGINE = MergeTree
-PARTITION BY day
+PARTITION BY toYYYYMM(day)
 ORDER BY (metric, gs, day);
 
 -- Customers by the local day they became customers and the day they first churned (NULL: not
