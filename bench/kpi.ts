@@ -411,9 +411,13 @@ async function runChild(spec: Spec): Promise<NResult> {
   const one = (name: string, by: MetricRequest['by'], store: Store | 'auto') => async () =>
     (await computeMetric(ch, cfg, getMetric(name), req('day', by, store))).length;
   if (spec.parts.includes('a')) {
-    for (const name of SINGLE) single.push(await measure(`${name} rollup`, one(name, ['channel'], 'auto'), spec));
-    for (const name of SINGLE) single.push(await measure(`${name} facts`, one(name, ['channel'], 'facts'), spec));
-    single.push(await measure('first_response_time facts', one('first_response_time', ['channel'], 'auto'), spec));
+    for (const name of SINGLE)
+      single.push(await measure(`${name} rollup`, one(name, ['channel'], 'auto'), spec));
+    for (const name of SINGLE)
+      single.push(await measure(`${name} facts`, one(name, ['channel'], 'facts'), spec));
+    single.push(
+      await measure('first_response_time facts', one('first_response_time', ['channel'], 'auto'), spec),
+    );
     single.push(await measure('fcr agent facts', one('fcr', ['agent_id', 'channel'], 'auto'), spec));
   }
   for (const name of spec.parts.includes('r') ? SINGLE : [])
@@ -644,7 +648,9 @@ function markdown(startedAt: string, mach: Record<string, string | number>, rs: 
   row('(a) first_response_time (quantiles), day × channel, stored facts', (r) =>
     find(r.single, 'first_response_time facts'),
   );
-  row('(a) fcr, day × agent × channel (not rolled up), stored facts', (r) => find(r.single, 'fcr agent facts'));
+  row('(a) fcr, day × agent × channel (not rolled up), stored facts', (r) =>
+    find(r.single, 'fcr agent facts'),
+  );
   row('**(b) overview: 8 KPIs, week, sequential**', (r) => r.overview);
   for (const name of OVERVIEW)
     row(`  (b) ${name}, week (within the overview runs)`, (r) =>
@@ -656,7 +662,9 @@ function markdown(startedAt: string, mach: Record<string, string | number>, rs: 
   L.push('', '(n) = timed runs; p95 of fewer than 20 runs is close to the maximum.', '');
   const speedups = rs.filter((r) => r.raw.length > 0);
   if (speedups.length > 0) {
-    L.push(`| rollup speed-up (raw p50 ÷ rollup p50) | ${speedups.map((r) => `N=${fmt(r.interactions)}`).join(' | ')} |`);
+    L.push(
+      `| rollup speed-up (raw p50 ÷ rollup p50) | ${speedups.map((r) => `N=${fmt(r.interactions)}`).join(' | ')} |`,
+    );
     L.push(`| --- |${speedups.map(() => ' ---: |').join('')}`);
     for (const name of SINGLE)
       L.push(

@@ -17,6 +17,7 @@ import { describeRejections, replay } from '../ingest/replay.ts';
 import { createClickHouse } from '../infra/clickhouse.ts';
 import { migrate } from '../transforms/migrate.ts';
 import { fetchMetric, formatRows } from './metric.ts';
+import { refreshRollups } from '../metrics/rollups.ts';
 import { Runtime } from './runtime.ts';
 
 const log = logger('cli');
@@ -65,6 +66,7 @@ program
       await rt.startIngester();
       const tokens = rt.ingestTokens(true);
       await rt.startServer({ collector: true, tokens, api: { tokens: rt.apiTokens(true) } });
+      await rt.startRollupRefresh();
       if (cfg.http.ingestTokens.length === 0) {
         log.info(
           { event_name: 'ingest_token', file: `${cfg.dataDir}/ingest-token` },
@@ -104,6 +106,7 @@ program
     await rt.clickhouseUp();
     await rt.kafkaUp();
     await rt.startServer({ collector: true, tokens, api: { tokens: apiTokens } });
+    await rt.startRollupRefresh();
     await runUntilSignal(rt, false);
   });
 
@@ -117,6 +120,25 @@ program
     await rt.startIngester();
     await rt.startServer({ collector: false, tokens: [] });
     await runUntilSignal(rt, true);
+  });
+
+program
+  .command('refresh')
+  .description('Bring the KPI facts and daily rollups up to date now (what ROLLUP_REFRESH_SCHEDULE runs).')
+  .option('--full', 'recompute everything, not only what changed since the last refresh')
+  .action(async (opts: { full?: boolean }) => {
+    const rt = new Runtime(config());
+    try {
+      const r = await refreshRollups(await rt.clickhouseUp(), rt.cfg, { full: opts.full === true });
+      process.stdout.write(
+        `refreshed in ${r.seconds.toFixed(1)} s${r.fullRebuild ? ' (full rebuild)' : ''}: ` +
+          `${r.interactionsRewritten} interactions, ${r.surveysRewritten} survey answers, ` +
+          `${r.customersRewritten} customers rewritten; ${r.daysRebuilt} days of rollups rebuilt; ` +
+          `complete through ${r.completeThrough.toISOString()}\n`,
+      );
+    } finally {
+      await rt.close();
+    }
   });
 
 program

@@ -20,6 +20,8 @@ import { EventProducer } from '../ingest/producer.ts';
 import { streamSample } from '../ingest/sample.ts';
 import { ClickHouseSink } from '../ingest/sink.ts';
 import { migrate } from '../transforms/migrate.ts';
+import { refreshRollups } from '../metrics/rollups.ts';
+import cron from 'node-cron';
 
 /**
  * The composition root: wires infra, ingest, transforms and dashboards into the processes that
@@ -136,6 +138,39 @@ export class Runtime {
       'HTTP server listening',
     );
     return server;
+  }
+
+  /**
+   * Keep the KPI facts and daily rollups current on the configured schedule (node-cron, never two
+   * refreshes at once), starting with one now. A failed refresh is logged and counted; the next one
+   * starts again from the last complete state.
+   */
+  async startRollupRefresh(): Promise<void> {
+    const schedule = this.cfg.rollups.schedule;
+    if (schedule === null) return;
+    const ch = await this.clickhouseUp();
+    const log = logger('rollups');
+    let running: Promise<void> = Promise.resolve();
+    const once = () =>
+      (running = (async () => {
+        const end = this.metrics.rollupRefreshSeconds.startTimer();
+        try {
+          const r = await refreshRollups(ch, this.cfg);
+          this.metrics.rollupCompleteThrough.set(r.completeThrough.getTime() / 1000);
+        } catch (err) {
+          this.metrics.rollupRefreshFailures.inc();
+          log.error({ event_name: 'rollup_refresh_failed', err: errorMessage(err) }, 'rollup refresh failed');
+        } finally {
+          end();
+        }
+      })());
+    const task = cron.schedule(schedule, () => once(), { name: 'rollup-refresh', noOverlap: true });
+    // Stop scheduling, then let the refresh in hand finish before the ClickHouse client closes.
+    this.closers.push(async () => {
+      await task.destroy();
+      await running;
+    });
+    void once();
   }
 
   health(): HealthReport {

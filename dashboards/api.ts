@@ -3,7 +3,7 @@ import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import type { Config, Role } from '../infra/config.ts';
 import { CxError } from '../infra/errors.ts';
 import { catalogWithTargets } from '../metrics/catalog.ts';
-import { computeMetric } from '../metrics/compute.ts';
+import { answerMetric } from '../metrics/compute.ts';
 import { changeImpact, getChange, listChanges, saveChange, type SaveChangeInput } from '../metrics/impact.ts';
 import { retentionDrivers } from '../metrics/retention.ts';
 import type { Caller } from './auth.ts';
@@ -46,14 +46,17 @@ export function metricsRouter(deps: ApiDeps): Router {
         `no metric named ${JSON.stringify(req.params['name'])}; GET /api/v1/metrics lists them`,
       );
     const request = parseMetricRequest(req, deps.cfg.timeZone);
-    const rows = await computeMetric(deps.clickhouse, deps.cfg, m, request);
+    const answer = await answerMetric(deps.clickhouse, deps.cfg, m, request);
     res.json({
       metric: m.name,
       unit: m.unit,
       from: request.from,
       to: request.to,
       grain: request.grain,
-      rows,
+      rows: answer.rows,
+      // additions to CONTRACT.md §2 (clients that do not know them can ignore them)
+      complete_through: answer.completeThrough.toISOString(),
+      time_zone: deps.cfg.timeZone,
     });
   });
   router.get('/api/v1/retention/drivers', deps.requireRole('viewer'), async (req, res) => {

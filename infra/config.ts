@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 import { CxError } from './errors.ts';
 
@@ -234,6 +235,14 @@ export const CONFIG_KEYS = {
     doc: 'A contact of the same customer in the same category within this many days of a resolution means it was not resolved at first contact.',
     schema: int(0, 365),
   },
+  ROLLUP_REFRESH_SCHEDULE: {
+    default: '*/15 * * * * *',
+    doc: 'When the KPI facts and daily rollups are brought up to date (node-cron expression, seconds first), or `off` (then run `cxpulse refresh` yourself). Run it in one process: `cxpulse start` or `serve`.',
+    schema: z
+      .string()
+      .refine((v) => v === 'off' || validCron(v), 'must be a cron expression such as */15 * * * * * or off')
+      .transform((v) => (v === 'off' ? null : v)),
+  },
 } satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -295,6 +304,8 @@ export interface Config {
     resolutionTargetHours: number;
     fcrRepeatWindowDays: number;
   };
+  /** node-cron schedule of the rollup refresh; null = off. */
+  rollups: { schedule: string | null };
 }
 
 /** Parse configuration from an environment (default `process.env`). Throws `config_invalid` naming the key. */
@@ -404,5 +415,6 @@ function toConfig(r: Raw): Config {
       resolutionTargetHours: r.RESOLUTION_TARGET_HOURS,
       fcrRepeatWindowDays: r.FCR_REPEAT_WINDOW_DAYS,
     },
+    rollups: { schedule: r.ROLLUP_REFRESH_SCHEDULE as string | null },
   };
 }

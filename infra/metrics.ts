@@ -15,6 +15,9 @@ export interface PipelineMetrics {
   ingesterUp: Gauge;
   httpEventsAccepted: Counter;
   httpEventsRejected: Counter<'reason'>;
+  rollupCompleteThrough: Gauge;
+  rollupRefreshSeconds: Histogram;
+  rollupRefreshFailures: Counter;
 }
 
 export function createPipelineMetrics(): PipelineMetrics {
@@ -74,6 +77,22 @@ export function createPipelineMetrics(): PipelineMetrics {
       name: 'cxpulse_http_events_rejected_total',
       help: 'Events refused by POST /api/v1/events.',
       labelNames: ['reason'],
+      registers: reg,
+    }),
+    rollupCompleteThrough: new Gauge({
+      name: 'cxpulse_rollup_complete_through_seconds',
+      help: 'Unix time up to which every ingested event is counted in the KPI rollups.',
+      registers: reg,
+    }),
+    rollupRefreshSeconds: new Histogram({
+      name: 'cxpulse_rollup_refresh_seconds',
+      help: 'Duration of rollup refreshes.',
+      buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers: reg,
+    }),
+    rollupRefreshFailures: new Counter({
+      name: 'cxpulse_rollup_refresh_failures_total',
+      help: 'Rollup refreshes that failed (the next one starts again from the last complete state).',
       registers: reg,
     }),
   };

@@ -265,7 +265,12 @@ async function refresh(ch: ClickHouseClient, cfg: Config, opts: RefreshOptions):
     for (let k = 0; k < chunks; k++) {
       const part = plan.subsets(chunks > 1 ? `cityHash64(customer_id) % ${chunks} = ${k}` : '1');
       const jobs: [string, readonly string[], string, string][] = [
-        ['interaction_kpi', INTERACTION_KPI_COLUMNS, deriveInteractionFacts(db, part.interactions), 'interaction_id'],
+        [
+          'interaction_kpi',
+          INTERACTION_KPI_COLUMNS,
+          deriveInteractionFacts(db, part.interactions),
+          'interaction_id',
+        ],
         ['survey_kpi', SURVEY_KPI_COLUMNS, deriveSurveyFacts(db, part.surveys), 'event_id'],
         ['customer_kpi', CUSTOMER_KPI_COLUMNS, deriveCustomerFacts(db, part.customers), 'customer_id'],
       ];
@@ -280,7 +285,13 @@ async function refresh(ch: ClickHouseClient, cfg: Config, opts: RefreshOptions):
         const t2 = performance.now();
         const rewritten = await writeChanged(ch, db, table, stage, columns, key, days, tempTable, k);
         log.debug(
-          { table, chunk: k, deriveMs: Math.round(t2 - t1), writeMs: Math.round(performance.now() - t2), rewritten },
+          {
+            table,
+            chunk: k,
+            deriveMs: Math.round(t2 - t1),
+            writeMs: Math.round(performance.now() - t2),
+            rewritten,
+          },
           'facts written',
         );
         if (table === 'interaction_kpi') interactionsRewritten += rewritten;
@@ -412,20 +423,18 @@ async function planIncremental(
     temp.push(n);
     return n;
   };
-  const [cc, touched, seq, start, ids, surveys] = ['cc', 'touched', 'seq', 'start', 'ids', 'surveys'].map(t) as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
+  const [cc, touched, seq, start, ids, surveys] = ['cc', 'touched', 'seq', 'start', 'ids', 'surveys'].map(
+    t,
+  ) as [string, string, string, string, string, string];
   const p = { since };
   const recent = `_ingested_at >= {since:DateTime64(3, 'UTC')}`;
   const run = async (query: string) => {
     const t0 = performance.now();
     await ch.command({ query, query_params: p });
-    logger('rollups').debug({ ms: Math.round(performance.now() - t0), query: query.slice(0, 60) }, 'plan step');
+    logger('rollups').debug(
+      { ms: Math.round(performance.now() - t0), query: query.slice(0, 60) },
+      'plan step',
+    );
   };
   await run(`CREATE TABLE ${cc} ENGINE = Memory AS
              SELECT DISTINCT customer_id FROM ${db}.customer_events WHERE ${recent}`);

@@ -5,7 +5,9 @@ import { generateSample } from '../../ingest/generator.ts';
 import { toRow } from '../../ingest/rows.ts';
 import { ClickHouseSink, rowLine } from '../../ingest/sink.ts';
 import { getMetric } from '../../metrics/catalog.ts';
-import { computeMetric } from '../../metrics/compute.ts';
+import { readRollupState } from '../../metrics/rollups.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { computeMetric, type MetricRow } from '../../metrics/compute.ts';
 import { testConfig, testEnv } from '../helpers/env.ts';
 
 /** The metrics API over HTTP: roles, parameters, and the same numbers as the KPI engine. */
@@ -53,6 +55,38 @@ const get = (path: string, token?: string) =>
   fetch(`${base}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
 describe('metrics API', () => {
+  it('answers from the rollups once the scheduled refresh ran: same numbers as the raw tables, and how complete', async () => {
+    await rt.startRollupRefresh();
+    const state = await waitFor(
+      'the first rollup refresh',
+      () => readRollupState(rt.clickhouse!, rt.cfg.clickhouse.database),
+      (s) => s !== null,
+    );
+    const res = await get('/api/v1/metrics/nps?from=2026-01-05&to=2026-02-13&grain=week&by=channel', VIEWER);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { rows: MetricRow[]; complete_through: string; time_zone: string };
+    expect(body.time_zone).toBe('Asia/Shanghai');
+    expect(Date.parse(body.complete_through)).toBeGreaterThanOrEqual(state!.completeThrough.getTime());
+    expect(Date.parse(body.complete_through)).toBeLessThanOrEqual(Date.now());
+    const raw = await computeMetric(rt.clickhouse!, rt.cfg, getMetric('nps'), {
+      from: '2026-01-05',
+      to: '2026-02-13',
+      grain: 'week',
+      by: ['channel'],
+      filters: {},
+      store: 'raw',
+    });
+    expect(body.rows.length).toBe(raw.length);
+    raw.forEach((want, i) => {
+      const got = body.rows[i]!;
+      expect([got.period, got['channel'], got.n]).toEqual([want.period, want['channel'], want.n]);
+      expect(Math.abs(got.value! - want.value!)).toBeLessThan(1e-9);
+      expect(Math.abs(got.ci_low! - want.ci_low!)).toBeLessThan(1e-9);
+    });
+    const prom = await (await fetch(`${base}/metrics`)).text();
+    expect(prom).toMatch(/^cxpulse_rollup_complete_through_seconds \d{10}/m);
+  });
+
   it.each([
     ['no token', undefined, 401, 'unauthorized'],
     ['the ingest token', INGEST, 401, 'unauthorized'],

@@ -38,6 +38,12 @@ describe('configuration', () => {
     expect(cfg.http.ingestTokens).toEqual(['a', 'b']);
   });
 
+  it('reads the rollup refresh schedule, or off', () => {
+    expect(loadConfig({}).rollups.schedule).toBe('*/15 * * * * *');
+    expect(loadConfig({ ROLLUP_REFRESH_SCHEDULE: '0 */5 * * * *' }).rollups.schedule).toBe('0 */5 * * * *');
+    expect(loadConfig({ ROLLUP_REFRESH_SCHEDULE: 'off' }).rollups.schedule).toBeNull();
+  });
+
   it.each([
     ['HTTP_PORT', '70000'],
     ['CXPULSE_TIMEZONE', 'Mars/Olympus'],
@@ -49,6 +55,8 @@ describe('configuration', () => {
     ['SLA_FIRST_RESPONSE_SECONDS', '{"fax":3,"*":60}'],
     ['SLA_FIRST_RESPONSE_SECONDS', '{"chat":15}'],
     ['FCR_REPEAT_WINDOW_DAYS', '-1'],
+    ['ROLLUP_REFRESH_SCHEDULE', 'every minute'],
+    ['ROLLUP_REFRESH_SCHEDULE', '*/15 * * * * * *'],
   ])('fails fast naming %s for %j', (key, value) => {
     try {
       loadConfig({ [key]: value });
