@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { metricsRouter } from '../dashboards/api.ts';
 import { createApp, type HealthReport } from '../dashboards/app.ts';
-import { auth } from '../dashboards/auth.ts';
+import { createAuth } from '../dashboards/auth.ts';
+import { pagesRouter } from '../dashboards/pages.ts';
 import { createClickHouse, type ClickHouseClient } from '../infra/clickhouse.ts';
 import type { Config, Role } from '../infra/config.ts';
 import { errorMessage } from '../infra/errors.ts';
@@ -106,12 +107,14 @@ export class Runtime {
   }): Promise<Server> {
     const routers = [];
     if (opts.api) {
+      const auth = createAuth(opts.api.tokens);
       routers.push(
         metricsRouter({
           clickhouse: await this.clickhouseUp(),
           cfg: this.cfg,
-          requireRole: auth(opts.api.tokens),
+          requireRole: auth.require,
         }),
+        pagesRouter({ auth, timeZone: this.cfg.timeZone }),
       );
     }
     if (opts.collector) {

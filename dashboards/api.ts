@@ -3,7 +3,18 @@ import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import type { Config, Role } from '../infra/config.ts';
 import { CxError } from '../infra/errors.ts';
 import { catalogWithTargets } from '../metrics/catalog.ts';
-import { answerMetric } from '../metrics/compute.ts';
+import { answerMetric, chooseStore } from '../metrics/compute.ts';
+import {
+  breachingNow,
+  complaintFunnel,
+  drillInteractions,
+  repeatComplainers,
+  slaHeatmap,
+} from '../metrics/explore.ts';
+import { computeOverview } from '../metrics/overview.ts';
+import { buildMetricQuery } from '../metrics/query.ts';
+import { readRollupState } from '../metrics/rollups.ts';
+import { parseFormat, sendRows } from './export.ts';
 import { changeImpact, getChange, listChanges, saveChange, type SaveChangeInput } from '../metrics/impact.ts';
 import { retentionDrivers } from '../metrics/retention.ts';
 import type { Caller } from './auth.ts';
@@ -45,9 +56,10 @@ export function metricsRouter(deps: ApiDeps): Router {
         'not_found',
         `no metric named ${JSON.stringify(req.params['name'])}; GET /api/v1/metrics lists them`,
       );
-    const request = parseMetricRequest(req, deps.cfg.timeZone);
+    const request = parseMetricRequest(req, deps.cfg.timeZone, ['format']);
+    const format = parseFormat(req.query['format']);
     const answer = await answerMetric(deps.clickhouse, deps.cfg, m, request);
-    res.json({
+    sendRows(res, format, `${m.name}_${request.from}_${request.to}`, answer.rows, () => ({
       metric: m.name,
       unit: m.unit,
       from: request.from,
@@ -57,7 +69,73 @@ export function metricsRouter(deps: ApiDeps): Router {
       // additions to CONTRACT.md §2 (clients that do not know them can ignore them)
       complete_through: answer.completeThrough.toISOString(),
       time_zone: deps.cfg.timeZone,
+    }));
+  });
+
+  // The SQL a metric request runs, with its bound parameters ("show SQL").
+  router.get('/api/v1/metrics/:name/sql', deps.requireRole('viewer'), async (req, res) => {
+    const m = byName.get(String(req.params['name']));
+    if (!m) throw new CxError('not_found', `no metric named ${JSON.stringify(req.params['name'])}`);
+    const request = parseMetricRequest(req, deps.cfg.timeZone);
+    const state = await readRollupState(deps.clickhouse, deps.cfg.clickhouse.database);
+    const store = chooseStore(m, request, deps.cfg, state);
+    const q = buildMetricQuery(m, request, deps.cfg, store);
+    res.json({ metric: m.name, store, sql: q.sql.replace(/^\n+/, ''), params: q.params });
+  });
+
+  router.get('/api/v1/overview', deps.requireRole('viewer'), async (req, res) => {
+    const r = parseMetricRequest(req, deps.cfg.timeZone);
+    const o = await computeOverview(deps.clickhouse, deps.cfg, {
+      from: r.from,
+      to: r.to,
+      filters: r.filters,
     });
+    res.json({ ...o, complete_through: o.completeThrough.toISOString(), time_zone: deps.cfg.timeZone });
+  });
+
+  router.get('/api/v1/interactions', deps.requireRole('viewer'), async (req, res) => {
+    const r = parseMetricRequest(req, deps.cfg.timeZone, ['metric', 'page', 'page_size', 'format', 'period']);
+    const q = req.query as Record<string, string | undefined>;
+    const scope = periodScope(r, q['period']);
+    const page = await drillInteractions(deps.clickhouse, deps.cfg, {
+      ...scope,
+      ...(q['metric'] ? { metric: q['metric'] } : {}),
+      page: wholeNumber('page', q['page'] ?? '1'),
+      pageSize: wholeNumber('page_size', q['page_size'] ?? '50'),
+    });
+    sendRows(res, parseFormat(q['format']), `interactions_${scope.from}_${scope.to}`, page.rows, () => page);
+  });
+
+  router.get('/api/v1/sla/heatmap', deps.requireRole('viewer'), async (req, res) => {
+    const r = parseMetricRequest(req, deps.cfg.timeZone, ['format']);
+    const cells = await slaHeatmap(deps.clickhouse, deps.cfg, r);
+    sendRows(
+      res,
+      parseFormat(req.query['format']),
+      'sla_heatmap',
+      cells as unknown as Record<string, unknown>[],
+      () => ({ cells }),
+    );
+  });
+
+  router.get('/api/v1/sla/breaching', deps.requireRole('viewer'), async (req, res) => {
+    const r = parseMetricRequest(req, deps.cfg.timeZone, ['format', 'limit']);
+    const q = req.query as Record<string, string | undefined>;
+    const rows = await breachingNow(deps.clickhouse, deps.cfg, { ...r, limit: limitOf(q['limit']) });
+    sendRows(res, parseFormat(q['format']), 'breaching', rows, () => ({ rows }));
+  });
+
+  router.get('/api/v1/complaints/funnel', deps.requireRole('viewer'), async (req, res) => {
+    const r = parseMetricRequest(req, deps.cfg.timeZone, ['format']);
+    const stages = await complaintFunnel(deps.clickhouse, deps.cfg, r);
+    sendRows(res, parseFormat(req.query['format']), 'complaint_funnel', stages, () => ({ stages }));
+  });
+
+  router.get('/api/v1/complaints/repeat', deps.requireRole('viewer'), async (req, res) => {
+    const r = parseMetricRequest(req, deps.cfg.timeZone, ['format', 'limit']);
+    const q = req.query as Record<string, string | undefined>;
+    const rows = await repeatComplainers(deps.clickhouse, deps.cfg, { ...r, limit: limitOf(q['limit']) });
+    sendRows(res, parseFormat(q['format']), 'repeat_complainers', rows, () => ({ rows }));
   });
   router.get('/api/v1/retention/drivers', deps.requireRole('viewer'), async (req, res) => {
     const q = req.query as Record<string, unknown>;
@@ -140,11 +218,18 @@ function localToday(timeZone: string): string {
 const KNOWN = new Set(['from', 'to', 'grain', 'by', ...DIMENSIONS]);
 
 /** Query string → metric request. Every bad parameter is named; unknown ones are refused too. */
-export function parseMetricRequest(req: Request, timeZone: string): MetricRequest {
+export function parseMetricRequest(
+  req: Request,
+  timeZone: string,
+  extra: readonly string[] = [],
+): MetricRequest {
   const q = req.query as Record<string, unknown>;
   for (const key of Object.keys(q)) {
-    if (!KNOWN.has(key))
-      throw bad(key, `unknown parameter; use from, to, grain, by or a dimension (${DIMENSIONS.join(', ')})`);
+    if (!KNOWN.has(key) && !extra.includes(key))
+      throw bad(
+        key,
+        `unknown parameter; use ${['from', 'to', 'grain', 'by', ...extra].join(', ')} or a dimension (${DIMENSIONS.join(', ')})`,
+      );
   }
   const one = (key: string): string | undefined => {
     const v = q[key];
@@ -170,6 +255,30 @@ export function parseMetricRequest(req: Request, timeZone: string): MetricReques
     filters[d] = values;
   }
   return { from, to, grain, by: by as Dimension[], filters };
+}
+
+/** A drill-down's dates: the request's, or one period of it (`period` = its first day, with `grain`). */
+function periodScope(r: MetricRequest, period: string | undefined): MetricRequest {
+  if (period === undefined || period === 'total') return r;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(period)) throw bad('period', 'must be a date YYYY-MM-DD or total');
+  const last =
+    r.grain === 'day'
+      ? period
+      : r.grain === 'week'
+        ? shiftDays(period, 6)
+        : shiftDays(shiftDays(`${period.slice(0, 8)}01`, 32).slice(0, 8) + '01', -1);
+  return { ...r, from: period > r.from ? period : r.from, to: last < r.to ? last : r.to };
+}
+
+function wholeNumber(name: string, v: string): number {
+  if (!/^\d{1,9}$/.test(v)) throw bad(name, 'must be a whole number');
+  return Number(v);
+}
+
+function limitOf(v: string | undefined): number {
+  const n = wholeNumber('limit', v ?? '50');
+  if (n < 1 || n > 1000) throw bad('limit', 'must be 1–1000');
+  return n;
 }
 
 function shiftDays(date: string, days: number): string {

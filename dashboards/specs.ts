@@ -20,6 +20,9 @@ export interface Annotation {
   title: string;
 }
 
+/** The specs are checked against the Vega-Lite JSON schema by a test; TypeScript sees them as plain objects. */
+const spec = (s: object): TopLevelSpec => s as TopLevelSpec;
+
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 /** Colours chosen for contrast on white and for colour-blind readers (Okabe–Ito). */
 export const STATUS_COLOURS = { met: '#009E73', at_risk: '#E69F00', missed: '#D55E00', none: '#6b7280' };
@@ -131,12 +134,12 @@ export function trendSpec(opts: {
       encoding: { x: { field: 'period', type: 'temporal' }, text: { field: 'title' } },
     });
   }
-  return { ...base(opts.title), data: { values: clean(rows) }, layer: layers } as TopLevelSpec;
+  return spec({ ...base(opts.title), data: { values: clean(rows) }, layer: layers });
 }
 
 /** A tiny trend for a KPI tile. */
 export function sparklineSpec(rows: readonly SeriesRow[], colour: string): TopLevelSpec {
-  return {
+  return spec({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: 'container',
     height: 36,
@@ -147,7 +150,7 @@ export function sparklineSpec(rows: readonly SeriesRow[], colour: string): TopLe
       y: { field: 'value', type: 'quantitative', axis: null, scale: { zero: false } },
     },
     config: { view: { stroke: null } },
-  } as TopLevelSpec;
+  });
 }
 
 /**
@@ -203,11 +206,11 @@ export function barsSpec(opts: {
       mark: { type: 'rule', strokeDash: [6, 4], color: '#374151' },
       encoding: { [v]: { field: 'target', type: 'quantitative' } },
     });
-  return {
+  return spec({
     ...base(opts.title, 'container', opts.horizontal ? Math.max(120, rows.length * 22) : 220),
     data: { values: clean(rows) },
     layer: layers,
-  } as TopLevelSpec;
+  });
 }
 
 /** Counts per group, stacked by a second field (e.g. complaints by category × severity). */
@@ -219,7 +222,7 @@ export function stackedCountSpec(opts: {
   value?: string;
 }): TopLevelSpec {
   const value = opts.value ?? 'value';
-  return {
+  return spec({
     ...base(opts.title),
     data: { values: opts.rows },
     mark: { type: 'bar' },
@@ -233,7 +236,7 @@ export function stackedCountSpec(opts: {
         { field: value, type: 'quantitative', title: 'count', format: ',' },
       ],
     },
-  } as TopLevelSpec;
+  });
 }
 
 /** A heat map of a rate over weekday × hour of day. */
@@ -243,7 +246,7 @@ export function heatmapSpec(opts: {
   rows: readonly { weekday: number; hour: number; value: number | null; n: number }[];
 }): TopLevelSpec {
   const days = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
-  return {
+  return spec({
     ...base(opts.title, 'container', 200),
     data: { values: opts.rows.map((r) => ({ ...r, day: days[r.weekday - 1] ?? String(r.weekday) })) },
     mark: { type: 'rect' },
@@ -258,7 +261,7 @@ export function heatmapSpec(opts: {
         { field: 'n', type: 'quantitative', title: 'n', format: ',' },
       ],
     },
-  } as TopLevelSpec;
+  });
 }
 
 /** Stages of a process as descending bars with the share of the first stage. */
@@ -272,14 +275,14 @@ export function funnelSpec(opts: {
     order: i,
     share: first > 0 ? (r.count / first) * 100 : null,
   }));
-  return {
+  return spec({
     ...base(opts.title, 'container', Math.max(120, values.length * 34)),
     data: { values },
     layer: [
       {
         mark: { type: 'bar', color: '#0072B2' },
         encoding: {
-          y: { field: 'stage', type: 'nominal', sort: { field: 'order' }, title: null },
+          y: { field: 'stage', type: 'nominal', sort: null, title: null },
           x: { field: 'count', type: 'quantitative', title: 'complaints' },
           tooltip: [
             { field: 'stage', title: 'stage' },
@@ -291,13 +294,13 @@ export function funnelSpec(opts: {
       {
         mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 },
         encoding: {
-          y: { field: 'stage', type: 'nominal', sort: { field: 'order' } },
+          y: { field: 'stage', type: 'nominal', sort: null },
           x: { field: 'count', type: 'quantitative' },
           text: { field: 'share', type: 'quantitative', format: '.1f' },
         },
       },
     ],
-  } as TopLevelSpec;
+  });
 }
 
 /** Quantiles (p50, p90) of a duration per group against a target (service-level distributions). */
@@ -306,7 +309,8 @@ export function quantileSpec(opts: {
   unit: string;
   rows: readonly { group: string; p50: number | null; p90: number | null; target?: number | null }[];
 }): TopLevelSpec {
-  return {
+  const targets = opts.rows.some((r) => typeof r.target === 'number');
+  return spec({
     ...base(opts.title, 'container', Math.max(140, opts.rows.length * 26)),
     data: { values: opts.rows },
     layer: [
@@ -331,12 +335,19 @@ export function quantileSpec(opts: {
           ],
         },
       },
-      {
-        mark: { type: 'tick', color: '#D55E00', thickness: 2, size: 18 },
-        encoding: { y: { field: 'group', type: 'nominal' }, x: { field: 'target', type: 'quantitative' } },
-      },
+      ...(targets
+        ? [
+            {
+              mark: { type: 'tick', color: '#D55E00', thickness: 2, size: 18 },
+              encoding: {
+                y: { field: 'group', type: 'nominal' },
+                x: { field: 'target', type: 'quantitative' },
+              },
+            },
+          ]
+        : []),
     ],
-  } as TopLevelSpec;
+  });
 }
 
 /** A control chart: the series with its centre line and 3σ limits, points outside the limits marked. */
@@ -380,19 +391,20 @@ export function controlChartSpec(opts: {
         ],
       },
     },
-    {
+  ];
+  if (opts.points.some((p) => p.out))
+    layers.push({
       transform: [{ filter: 'datum.out' }],
       mark: { type: 'point', color: '#D55E00', size: 90, filled: true },
       encoding: { x, y: { field: 'value', type: 'quantitative' } },
-    },
-  ];
+    });
   if (opts.changeDate)
     layers.push({
       data: { values: [{ period: opts.changeDate }] },
       mark: { type: 'rule', color: '#CC79A7', strokeWidth: 2 },
       encoding: { x: { field: 'period', type: 'temporal' } },
     });
-  return { ...base(opts.title), data: { values: opts.points }, layer: layers } as TopLevelSpec;
+  return spec({ ...base(opts.title), data: { values: opts.points }, layer: layers });
 }
 
 /** Correlations with their CIs (retention drivers): a dot per feature, a bar for the CI, zero marked. */
@@ -407,7 +419,7 @@ export function correlationSpec(opts: {
     n: number;
   }[];
 }): TopLevelSpec {
-  return {
+  return spec({
     ...base(opts.title, 'container', Math.max(140, opts.rows.length * 28)),
     data: { values: opts.rows },
     layer: [
@@ -440,5 +452,5 @@ export function correlationSpec(opts: {
         },
       },
     ],
-  } as TopLevelSpec;
+  });
 }

@@ -416,6 +416,68 @@ export function impactWindows(
   };
 }
 
+/** A change between two totals of a metric: difference, its 95 % CI and p-value. */
+export interface Difference {
+  test: ImpactTestName | null;
+  /** after − before, in the metric's unit (percentage points for rates) */
+  diff: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  p_value: number | null;
+}
+
+/**
+ * The difference between two totals (rows of the query builder, before then after) with the test the
+ * metric's kind calls for: two-proportion z for rates, Welch's t for means, the NPS variance formula for
+ * NPS; a count or a quantile gets the difference alone (see changeImpact for quantiles).
+ */
+export function difference(m: MetricDefinition, before: RawRow, after: RawRow): Difference {
+  const nb = Number(before.n);
+  const na = Number(after.n);
+  switch (m.kind) {
+    case 'rate': {
+      const t = twoProportionZTest(Number(before.x ?? 0), nb, Number(after.x ?? 0), na);
+      // stats.ts works in proportions; the metric is in percent.
+      const pct = (v: number | null) => (v === null ? null : v * 100);
+      return {
+        test: 'two_proportion_z',
+        diff: pct(t.diff),
+        ci_low: pct(t.ci_low),
+        ci_high: pct(t.ci_high),
+        p_value: t.p_value,
+      };
+    }
+    case 'mean': {
+      const t = welchTTest(
+        { mean: num(before.x), sd: num(before.sd), n: nb },
+        { mean: num(after.x), sd: num(after.sd), n: na },
+      );
+      return { test: 'welch_t', diff: t.diff, ci_low: t.ci_low, ci_high: t.ci_high, p_value: t.p_value };
+    }
+    case 'nps': {
+      const counts = (r: RawRow) => ({
+        promoters: Number(r.pro ?? 0),
+        detractors: Number(r.det ?? 0),
+        n: Number(r.n),
+      });
+      const t = npsDifference(counts(before), counts(after));
+      return { test: 'nps_variance', diff: t.diff, ci_low: t.ci_low, ci_high: t.ci_high, p_value: t.p_value };
+    }
+    case 'count':
+    case 'quantile': {
+      const b = toMetricRow(m, before, []).value;
+      const a = toMetricRow(m, after, []).value;
+      return {
+        test: null,
+        diff: a === null || b === null ? null : a - b,
+        ci_low: null,
+        ci_high: null,
+        p_value: null,
+      };
+    }
+  }
+}
+
 async function totalRow(
   client: ClickHouseClient,
   cfg: Config,
@@ -473,67 +535,40 @@ export async function changeImpact(
   const before: ImpactWindow = { ...w.before, days: beforeDays, value: rowBefore.value, n: rowBefore.n };
   const after: ImpactWindow = { ...w.after, days: afterDays, value: rowAfter.value, n: rowAfter.n };
 
-  let test: ImpactTestName | null = null;
-  let diff: number | null = null;
-  let ciLow: number | null = null;
-  let ciHigh: number | null = null;
-  let pValue: number | null = null;
+  let test: ImpactTestName | null;
+  let diff: number | null;
+  let ciLow: number | null;
+  let ciHigh: number | null;
+  let pValue: number | null;
   let baseline = before.value;
   const notes: string[] = [];
-  switch (m.kind) {
-    case 'rate': {
-      test = 'two_proportion_z';
-      const t = twoProportionZTest(Number(rawBefore.x ?? 0), before.n, Number(rawAfter.x ?? 0), after.n);
-      // stats.ts works in proportions; the metric is in percent.
-      const pct = (v: number | null) => (v === null ? null : v * 100);
-      [diff, ciLow, ciHigh, pValue] = [pct(t.diff), pct(t.ci_low), pct(t.ci_high), t.p_value];
-      break;
-    }
-    case 'mean':
-    case 'quantile': {
-      test = 'welch_t';
-      let a = { mean: num(rawBefore.x), sd: num(rawBefore.sd), n: before.n };
-      let b = { mean: num(rawAfter.x), sd: num(rawAfter.sd), n: after.n };
-      if (m.kind === 'quantile') {
-        // The quantile aggregates carry no SD: the same value and condition read as a mean metric give
-        // avg, stddevSamp and n from the same facts, through the same query builder.
-        const asMean: MetricDefinition = { ...m, kind: 'mean' };
-        const [mb, ma] = await Promise.all([
-          totalRow(client, cfg, asMean, { ...base, ...w.before }),
-          totalRow(client, cfg, asMean, { ...base, ...w.after }),
-        ]);
-        a = { mean: num(mb.x), sd: num(mb.sd), n: Number(mb.n) };
-        b = { mean: num(ma.x), sd: num(ma.sd), n: Number(ma.n) };
-        before.mean = a.mean;
-        after.mean = b.mean;
-        baseline = a.mean;
-        notes.push(
-          `${m.name} is shown as its median; the difference, its interval and the test are of the mean, as a median has no closed-form test.`,
-        );
-      }
-      const t = welchTTest(a, b);
-      [diff, ciLow, ciHigh, pValue] = [t.diff, t.ci_low, t.ci_high, t.p_value];
-      break;
-    }
-    case 'nps': {
-      test = 'nps_variance';
-      const counts = (r: RawRow) => ({
-        promoters: Number(r.pro ?? 0),
-        detractors: Number(r.det ?? 0),
-        n: Number(r.n),
-      });
-      const t = npsDifference(counts(rawBefore), counts(rawAfter));
-      [diff, ciLow, ciHigh, pValue] = [t.diff, t.ci_low, t.ci_high, t.p_value];
-      break;
-    }
-    case 'count':
-      diff = before.value === null || after.value === null ? null : after.value - before.value;
+  if (m.kind === 'quantile') {
+    test = 'welch_t';
+    // The quantile aggregates carry no SD: the same value and condition read as a mean metric give
+    // avg, stddevSamp and n from the same facts, through the same query builder.
+    const asMean: MetricDefinition = { ...m, kind: 'mean' };
+    const [mb, ma] = await Promise.all([
+      totalRow(client, cfg, asMean, { ...base, ...w.before }),
+      totalRow(client, cfg, asMean, { ...base, ...w.after }),
+    ]);
+    const d = difference(asMean, mb, ma);
+    [diff, ciLow, ciHigh, pValue] = [d.diff, d.ci_low, d.ci_high, d.p_value];
+    before.mean = num(mb.x);
+    after.mean = num(ma.x);
+    baseline = before.mean;
+    notes.push(
+      `${m.name} is shown as its median; the difference, its interval and the test are of the mean, as a median has no closed-form test.`,
+    );
+  } else {
+    const d = difference(m, rawBefore, rawAfter);
+    [test, diff, ciLow, ciHigh, pValue] = [d.test, d.diff, d.ci_low, d.ci_high, d.p_value];
+    if (m.kind === 'count') {
       notes.push('A count has no sampling test: the change is shown without an interval or p-value.');
       if (beforeDays !== afterDays)
         notes.push(
           `The windows differ in length (${beforeDays} vs ${afterDays} days), so the counts are not comparable as they stand.`,
         );
-      break;
+    }
   }
   const relative =
     diff === null || baseline === null || baseline === 0 ? null : (diff / Math.abs(baseline)) * 100;

@@ -1,0 +1,652 @@
+import {
+  barsSpec,
+  controlChartSpec,
+  correlationSpec,
+  funnelSpec,
+  heatmapSpec,
+  quantileSpec,
+  sparklineSpec,
+  stackedCountSpec,
+  STATUS_COLOURS,
+  trendSpec,
+  type Annotation,
+  type SeriesRow,
+} from '../specs.ts';
+import embed, { type VisualizationSpec } from 'vega-embed';
+import { expressionInterpreter } from 'vega-interpreter';
+import {
+  api,
+  dataTable,
+  filterBar,
+  filterParams,
+  fmt,
+  h,
+  panel,
+  readFilters,
+  send,
+  setFreshness,
+  type Filters,
+} from './ui.ts';
+
+/**
+ * The pages. The server sends the same shell for each (`<body data-page=…>`); this script draws the
+ * page from the API. Everything the page shows comes from `/api/v1` with the filters of the URL.
+ */
+
+interface MetricInfo {
+  name: string;
+  title: string;
+  unit: string;
+  dimensions: string[];
+  target: { value: number; basis: string } | null;
+}
+
+interface Tile {
+  metric: string;
+  title: string;
+  unit: string;
+  direction: 'higher' | 'lower';
+  current: SeriesRow & { target: number | null; status: string | null; low_confidence: boolean };
+  previous: SeriesRow & { from: string; to: string };
+  change: { diff: number | null; p_value: number | null; significant: boolean | null; test: string | null };
+  series: SeriesRow[];
+  grain: string;
+}
+
+let catalog: Map<string, MetricInfo> | undefined;
+async function metricInfo(name: string): Promise<MetricInfo> {
+  if (!catalog) {
+    const r = await api<{ metrics: MetricInfo[] }>('/api/v1/metrics');
+    catalog = new Map(r.metrics.map((m) => [m.name, m]));
+  }
+  const m = catalog.get(name);
+  if (!m) throw new Error(`unknown metric ${name}`);
+  return m;
+}
+
+const UNIT: Record<string, string> = {
+  percent: '%',
+  points: 'points',
+  score: 'score',
+  seconds: 's',
+  hours: 'h',
+  count: 'count',
+};
+
+async function changesAnnotations(): Promise<Annotation[]> {
+  const r = await api<{ changes: { title: string; starts_at: string }[] }>('/api/v1/changes');
+  return r.changes.map((c) => ({ date: c.starts_at.slice(0, 10), title: c.title }));
+}
+
+/** A KPI's trend panel: line, CI band, target rule, process-change annotations; drill by period. */
+async function trendPanel(
+  f: Filters,
+  name: string,
+  opts: { by?: string; grain?: string; wide?: boolean } = {},
+): Promise<HTMLElement> {
+  const m = await metricInfo(name);
+  const params = filterParams(f, m.dimensions);
+  const grain = opts.grain ?? (daysOf(f) <= 45 ? 'day' : 'week');
+  params.set('grain', grain);
+  if (opts.by) params.set('by', opts.by);
+  const annotations = (await changesAnnotations().catch(() => [])).filter(
+    (a) => a.date >= f.from && a.date <= f.to,
+  );
+  return panel<SeriesRow>({
+    title: `${m.title}${opts.by ? ` by ${opts.by.replace('_id', '')}` : ''}`,
+    source: { path: `/api/v1/metrics/${name}`, params },
+    sql: { metric: name, params },
+    wide: opts.wide,
+    onBody: (b) => setFreshness(b['complete_through'] as string, b['time_zone'] as string),
+    spec: (rows) =>
+      trendSpec({
+        title: '',
+        unit: UNIT[m.unit] ?? m.unit,
+        rows,
+        by: opts.by,
+        target: m.target?.basis === 'absolute' ? m.target.value : null,
+        annotations,
+      }),
+    drill: (d) => {
+      const p = filterParams(f, m.dimensions);
+      if (typeof d['period'] !== 'number' && typeof d['period'] !== 'string') return null;
+      const period =
+        typeof d['period'] === 'number' ? new Date(d['period']).toISOString().slice(0, 10) : d['period'];
+      p.set('period', period);
+      p.set('grain', grain);
+      p.set('metric', name);
+      if (opts.by && typeof d[opts.by] === 'string') p.set(opts.by, d[opts.by] as string);
+      return m.dimensions.includes('agent_id') ? p : null;
+    },
+  });
+}
+
+/** Bars per group with CIs (sorted by name); drill to the group's interactions. */
+async function barsPanel(
+  f: Filters,
+  name: string,
+  by: string,
+  opts: { horizontal?: boolean; wide?: boolean; title?: string } = {},
+) {
+  const m = await metricInfo(name);
+  const params = filterParams(f, m.dimensions);
+  params.set('grain', 'total');
+  params.set('by', by);
+  return panel<SeriesRow>({
+    title: opts.title ?? `${m.title} by ${by.replace('_id', '')}`,
+    description: 'Bars with their 95 % confidence interval; pale bars rest on fewer than 30 observations.',
+    source: { path: `/api/v1/metrics/${name}`, params },
+    sql: { metric: name, params },
+    wide: opts.wide,
+    spec: (rows) =>
+      barsSpec({
+        title: '',
+        unit: UNIT[m.unit] ?? m.unit,
+        rows,
+        by,
+        horizontal: opts.horizontal,
+        target: m.target?.basis === 'absolute' ? m.target.value : null,
+      }),
+    columns: [by, 'value', 'ci_low', 'ci_high', 'n', 'low_confidence', 'target', 'status'],
+    drill: (d) => {
+      if (!m.dimensions.includes('agent_id') || typeof d[by] !== 'string') return null;
+      const p = filterParams(f, m.dimensions);
+      p.set(by, d[by] as string);
+      p.set('metric', name);
+      return p;
+    },
+  });
+}
+
+const daysOf = (f: Filters) => (Date.parse(f.to) - Date.parse(f.from)) / 86_400_000 + 1;
+
+// ------------------------------------------------------------------------------------------ pages
+
+async function overview(main: HTMLElement, f: Filters): Promise<void> {
+  const tiles = h('div', { class: 'tiles', 'aria-live': 'polite' }, h('p', { class: 'loading' }, 'Loading…'));
+  main.append(tiles);
+  const trends = h('div', { class: 'grid' });
+  main.append(trends);
+  const o = await api<{
+    tiles: Tile[];
+    previous: { from: string; to: string };
+    complete_through: string;
+    time_zone: string;
+  }>('/api/v1/overview', filterParams(f));
+  setFreshness(o.complete_through, o.time_zone);
+  tiles.replaceChildren(...o.tiles.map((t) => tile(t, o.previous)));
+  for (const name of ['csat', 'nps', 'fcr', 'sla_compliance']) trends.append(await trendPanel(f, name));
+}
+
+function tile(t: Tile, prev: { from: string; to: string }): HTMLElement {
+  const status = t.current.status ?? 'none';
+  const colour = STATUS_COLOURS[status as keyof typeof STATUS_COLOURS] ?? STATUS_COLOURS.none;
+  const better =
+    t.change.diff === null ? null : t.direction === 'higher' ? t.change.diff > 0 : t.change.diff < 0;
+  const arrow = t.change.diff === null ? '' : t.change.diff > 0 ? '▲' : t.change.diff < 0 ? '▼' : '■';
+  const unitWord = t.unit === 'percent' ? 'pts' : (UNIT[t.unit] ?? '');
+  const spark = h('div', { class: 'spark', 'aria-hidden': 'true' });
+  const el = h(
+    'article',
+    { class: `tile status-${status}`, 'data-metric': t.metric, style: `border-top-color:${colour}` },
+    h('h2', {}, t.title),
+    h(
+      'p',
+      { class: 'value', 'data-value': t.current.value === null ? '' : String(t.current.value) },
+      fmt(t.current.value, t.unit),
+    ),
+    h(
+      'p',
+      { class: 'target' },
+      t.current.target === null ? 'no absolute target' : `target ${fmt(t.current.target, t.unit)} · `,
+      t.current.status ? h('strong', { class: 'status' }, t.current.status.replace('_', ' ')) : '',
+    ),
+    h(
+      'p',
+      { class: `change ${better === null ? '' : better ? 'better' : 'worse'}` },
+      t.change.diff === null
+        ? 'no comparison'
+        : `${arrow} ${fmt(Math.abs(t.change.diff), undefined, 2)} ${unitWord} vs ${prev.from} – ${prev.to}`,
+      h(
+        'span',
+        { class: 'sig' },
+        t.change.significant === null
+          ? ''
+          : t.change.significant
+            ? ` · significant (p ${fmtP(t.change.p_value)})`
+            : ` · not significant (p ${fmtP(t.change.p_value)})`,
+      ),
+    ),
+    h(
+      'p',
+      { class: 'n muted' },
+      `n = ${t.current.n.toLocaleString('en-US')}${t.current.low_confidence ? ' · small sample' : ''}`,
+    ),
+    spark,
+  );
+  if (t.series.length > 1)
+    void embed(spark, sparklineSpec(t.series, colour) as VisualizationSpec, {
+      actions: false,
+      renderer: 'svg',
+      ast: true,
+      expr: expressionInterpreter,
+    });
+  return el;
+}
+
+const fmtP = (p: number | null) => (p === null ? '–' : p < 0.001 ? '< 0.001' : p.toFixed(3));
+
+async function service(main: HTMLElement, f: Filters): Promise<void> {
+  const grid = h('div', { class: 'grid' });
+  main.append(grid);
+  const frt = await metricInfo('first_response_time');
+  const p1 = filterParams(f, frt.dimensions);
+  p1.set('grain', 'total');
+  p1.set('by', 'channel');
+  grid.append(
+    panel<SeriesRow & { p90: number | null; channel: string }>({
+      title: 'First response time by channel (median to p90)',
+      description:
+        'Seconds from opening to the first response: the dot is the median, the bar reaches the 90th percentile.',
+      source: { path: '/api/v1/metrics/first_response_time', params: p1 },
+      sql: { metric: 'first_response_time', params: p1 },
+      spec: (rows) =>
+        quantileSpec({
+          title: '',
+          unit: 'seconds',
+          rows: rows.map((r) => ({ group: r.channel, p50: r.value, p90: r.p90 })),
+        }),
+      columns: ['channel', 'value', 'p90', 'mean', 'n'],
+    }),
+  );
+  const res = await metricInfo('resolution_time');
+  const p2 = filterParams(f, res.dimensions);
+  p2.set('grain', 'total');
+  p2.set('by', 'priority');
+  grid.append(
+    panel<SeriesRow & { p90: number | null; priority: string }>({
+      title: 'Resolution time by priority (median to p90)',
+      source: { path: '/api/v1/metrics/resolution_time', params: p2 },
+      sql: { metric: 'resolution_time', params: p2 },
+      spec: (rows) =>
+        quantileSpec({
+          title: '',
+          unit: 'hours',
+          rows: rows.map((r) => ({ group: r.priority, p50: r.value, p90: r.p90 })),
+        }),
+      columns: ['priority', 'value', 'p90', 'mean', 'n'],
+    }),
+  );
+  grid.append(await barsPanel(f, 'sla_compliance', 'channel'));
+  grid.append(await trendPanel(f, 'sla_compliance', { by: 'priority' }));
+  grid.append(
+    panel<{ weekday: number; hour: number; value: number | null; n: number }>({
+      title: 'SLA compliance by weekday × hour of opening',
+      source: { path: '/api/v1/sla/heatmap', params: filterParams(f), rowsKey: 'cells' },
+      spec: (rows) => heatmapSpec({ title: '', unit: '%', rows }),
+      wide: true,
+    }),
+  );
+  const pb = filterParams(f);
+  pb.set('limit', '100');
+  grid.append(
+    panel({
+      title: 'Breaching now: unanswered past their response target',
+      source: { path: '/api/v1/sla/breaching', params: pb },
+      spec: null,
+      wide: true,
+    }),
+  );
+}
+
+async function complaints(main: HTMLElement, f: Filters): Promise<void> {
+  const grid = h('div', { class: 'grid' });
+  main.append(grid);
+  const m = await metricInfo('complaints');
+  const p = filterParams(f, m.dimensions);
+  p.set('grain', 'total');
+  p.set('by', 'category,severity');
+  grid.append(
+    panel<SeriesRow & { category: string; severity: string }>({
+      title: 'Complaints by category and severity',
+      source: { path: '/api/v1/metrics/complaints', params: p },
+      sql: { metric: 'complaints', params: p },
+      spec: (rows) =>
+        stackedCountSpec({
+          title: '',
+          rows: rows.filter((r) => r.category === 'complaint' || r.value),
+          x: 'severity',
+          stack: 'category',
+        }),
+      columns: ['category', 'severity', 'value'],
+    }),
+  );
+  grid.append(await trendPanel(f, 'complaint_rate'));
+  grid.append(
+    panel<{ stage: string; count: number }>({
+      title: 'Closed loop: accepted → responded → resolved → followed up in 48 h',
+      source: { path: '/api/v1/complaints/funnel', params: filterParams(f), rowsKey: 'stages' },
+      spec: (rows) => funnelSpec({ title: '', rows }),
+    }),
+  );
+  grid.append(await barsPanel(f, 'follow_up_48h', 'severity', { title: '48 h follow-up by severity' }));
+  const missed = filterParams(f, m.dimensions);
+  missed.set('metric', 'follow_up_48h');
+  missed.set('page_size', '100');
+  grid.append(
+    panel({
+      title: 'Resolved complaints and their 48 h follow-up (counted = followed up in time)',
+      source: { path: '/api/v1/interactions', params: missed },
+      spec: null,
+      columns: ['interaction_id', 'customer_id', 'opened_at', 'severity', 'team_id', 'counted'],
+      wide: true,
+    }),
+  );
+  const pr = filterParams(f);
+  pr.set('limit', '50');
+  grid.append(
+    panel({
+      title: 'Repeat complainers',
+      source: { path: '/api/v1/complaints/repeat', params: pr },
+      spec: null,
+    }),
+  );
+}
+
+interface Driver {
+  feature: string;
+  title: string;
+  r: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  p_value: number | null;
+  n: number;
+}
+
+async function customers(main: HTMLElement, f: Filters): Promise<void> {
+  const grid = h('div', { class: 'grid' });
+  main.append(grid);
+  grid.append(
+    h(
+      'p',
+      { class: 'note wide', role: 'note' },
+      'Correlation is not causation: these features go together with later churn; they do not prove that changing them changes churn. Use process changes (Improvement) to test that.',
+    ),
+  );
+  const p = new URLSearchParams();
+  grid.append(
+    panel<Driver & Record<string, unknown>>({
+      title: 'Retention drivers: correlation of experience with later churn',
+      source: { path: '/api/v1/retention/drivers', params: p, rowsKey: 'drivers' },
+      spec: (rows) =>
+        !rows.some((r) => r.r !== null)
+          ? null
+          : correlationSpec({
+              title: '',
+              rows: rows
+                .filter((r) => r.r !== null)
+                .map((r) => ({
+                  feature: r.title,
+                  r: r.r,
+                  ci_low: r.ci_low,
+                  ci_high: r.ci_high,
+                  p: r.p_value,
+                  n: r.n,
+                })),
+            }),
+      columns: ['title', 'r', 'ci_low', 'ci_high', 'p_value', 'n', 'spearman', 'odds_ratio'],
+      onBody: (b) => {
+        if (typeof b['note'] === 'string') grid.append(h('p', { class: 'note wide muted' }, b['note']));
+      },
+      wide: true,
+    }),
+  );
+  grid.append(await barsPanel(f, 'churn_rate', 'segment'));
+  grid.append(await barsPanel(f, 'churn_rate', 'region'));
+}
+
+interface ControlChart {
+  center: number | null;
+  points: { period: string; value: number | null; lcl: number | null; ucl: number | null; out: boolean }[];
+}
+
+interface Change {
+  id: string;
+  title: string;
+  starts_at: string;
+  description?: string;
+  scope: Record<string, string[]>;
+  metrics?: string[];
+}
+
+async function improvement(main: HTMLElement, f: Filters, role: string): Promise<void> {
+  const r = await api<{ changes: Change[] }>('/api/v1/changes');
+  const q = new URLSearchParams(location.search);
+  const chosen = r.changes.find((c) => c.id === q.get('change')) ?? r.changes[0];
+  const metric = q.get('metric') ?? 'fcr';
+  const list = h(
+    'section',
+    { class: 'panel wide', 'aria-label': 'process changes' },
+    h('h2', {}, 'Process changes'),
+    r.changes.length === 0
+      ? h('p', { class: 'empty' }, 'No process changes recorded yet.')
+      : h(
+          'ul',
+          { class: 'changes' },
+          ...r.changes.map((c) =>
+            h(
+              'li',
+              {},
+              h(
+                'a',
+                { href: `?${new URLSearchParams({ ...Object.fromEntries(q), change: c.id, metric })}` },
+                c.title,
+              ),
+              ` — from ${c.starts_at.slice(0, 10)}, scope ${Object.keys(c.scope).length ? JSON.stringify(c.scope) : 'whole centre'}`,
+            ),
+          ),
+        ),
+  );
+  main.append(list);
+  if (chosen) {
+    const sel = h(
+      'form',
+      { class: 'filters', 'aria-label': 'impact metric' },
+      h(
+        'label',
+        {},
+        'metric',
+        h(
+          'select',
+          { name: 'metric' },
+          ...[
+            'fcr',
+            'csat',
+            'nps',
+            'sla_compliance',
+            'reopen_rate',
+            'transfer_rate',
+            'first_response_time',
+          ].map((n) => h('option', { value: n, selected: n === metric }, n)),
+        ),
+      ),
+      h('input', { type: 'hidden', name: 'change', value: chosen.id }),
+      h('button', { type: 'submit' }, 'Show impact'),
+    );
+    main.append(sel);
+    const box = h(
+      'section',
+      { class: 'panel wide', 'aria-live': 'polite' },
+      h('h2', {}, `Impact of “${chosen.title}” on ${metric}`),
+      h('p', { class: 'loading' }, 'Loading…'),
+    );
+    main.append(box);
+    try {
+      const imp = await api<{
+        before: { from: string; to: string; value: number | null; n: number };
+        after: { from: string; to: string; value: number | null; n: number };
+        diff: number | null;
+        ci_low: number | null;
+        ci_high: number | null;
+        p_value: number | null;
+        significant: boolean;
+        test: string | null;
+        note: string;
+        control_chart: ControlChart | null;
+      }>(`/api/v1/changes/${encodeURIComponent(chosen.id)}/impact`, new URLSearchParams({ metric }));
+      box.querySelector('.loading')?.remove();
+      box.append(
+        dataTable(
+          [
+            {
+              window: 'before',
+              from: imp.before.from,
+              to: imp.before.to,
+              value: imp.before.value,
+              n: imp.before.n,
+            },
+            {
+              window: 'after',
+              from: imp.after.from,
+              to: imp.after.to,
+              value: imp.after.value,
+              n: imp.after.n,
+            },
+          ],
+          undefined,
+          true,
+        ),
+        h(
+          'p',
+          { class: 'verdict' },
+          `Difference ${fmt(imp.diff, undefined, 2)} (95 % CI ${fmt(imp.ci_low, undefined, 2)} to ${fmt(imp.ci_high, undefined, 2)}), p ${fmtP(imp.p_value)} — `,
+          h(
+            'strong',
+            {},
+            imp.test === null
+              ? 'no test'
+              : imp.significant
+                ? 'a real change'
+                : 'not distinguishable from noise',
+          ),
+        ),
+        h('p', { class: 'muted' }, imp.note),
+      );
+      if (imp.control_chart && imp.control_chart.center !== null) {
+        const cc = imp.control_chart;
+        const points = cc.points.map((p) => ({ ...p, centre: cc.center as number }));
+        const chart = h('div', { class: 'chart', role: 'img', 'aria-label': 'control chart' });
+        box.append(chart);
+        await embed(
+          chart,
+          controlChartSpec({
+            title: 'Control chart (3σ limits)',
+            unit: metric,
+            points,
+            changeDate: chosen.starts_at.slice(0, 10),
+          }) as VisualizationSpec,
+          {
+            actions: false,
+            renderer: 'svg',
+            ast: true,
+            expr: expressionInterpreter,
+          },
+        );
+        box.dataset['drawn'] = 'true';
+      }
+    } catch (err) {
+      box.append(h('p', { class: 'error', role: 'alert' }, (err as Error).message));
+    }
+    const grid = h('div', { class: 'grid' });
+    main.append(grid);
+    grid.append(
+      await trendPanel(f, metric === 'first_response_time' ? 'sla_compliance' : metric, { wide: true }),
+    );
+  }
+  if (['editor', 'admin'].includes(role)) main.append(changeForm(chosen));
+}
+
+function changeForm(existing?: Change): HTMLElement {
+  const msg = h('p', { role: 'status' });
+  const form = h(
+    'form',
+    { class: 'panel wide change-form', 'aria-label': 'record a process change' },
+    h('h2', {}, 'Record or edit a process change'),
+    h('label', {}, 'id (empty for a new change)', h('input', { name: 'id', value: '' })),
+    h('label', {}, 'title', h('input', { name: 'title', required: true, maxlength: 200 })),
+    h('label', {}, 'starts at', h('input', { name: 'starts_at', type: 'datetime-local', required: true })),
+    h('label', {}, 'scope (JSON, e.g. {"team_id":["t2"]})', h('input', { name: 'scope', value: '{}' })),
+    h('label', {}, 'description', h('textarea', { name: 'description', rows: 2 })),
+    h('button', { type: 'submit' }, 'Save'),
+    msg,
+  );
+  if (existing) (form.elements.namedItem('id') as HTMLInputElement).placeholder = existing.id;
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const d = new FormData(form);
+    try {
+      const scope = JSON.parse(String(d.get('scope') || '{}')) as unknown;
+      const body: Record<string, unknown> = {
+        title: d.get('title'),
+        starts_at: new Date(String(d.get('starts_at'))).toISOString(),
+        scope,
+        description: d.get('description') || undefined,
+      };
+      if (d.get('id')) body['id'] = d.get('id');
+      const saved = await send<Change>('POST', '/api/v1/changes', body);
+      msg.textContent = `Saved ${saved.id}.`;
+    } catch (err) {
+      msg.textContent = `Not saved: ${(err as Error).message}`;
+    }
+  });
+  return form;
+}
+
+async function teams(main: HTMLElement, f: Filters): Promise<void> {
+  const q = new URLSearchParams(location.search);
+  const metric = q.get('metric') ?? 'fcr';
+  main.append(
+    h(
+      'p',
+      { class: 'note', role: 'note' },
+      'Groups are listed by name, each with its 95 % interval and n. Where intervals overlap, the groups are not shown to differ; pale bars rest on fewer than 30 observations. There is no ranking on purpose.',
+    ),
+  );
+  const grid = h('div', { class: 'grid' });
+  main.append(grid);
+  grid.append(await barsPanel(f, metric, 'team_id'));
+  grid.append(await barsPanel(f, metric, 'agent_id', { horizontal: true }));
+}
+
+// ------------------------------------------------------------------------------------------ start
+
+const PAGES: Record<string, (main: HTMLElement, f: Filters, role: string) => Promise<void>> = {
+  overview,
+  service,
+  complaints,
+  customers,
+  improvement,
+  teams,
+};
+
+async function render(): Promise<void> {
+  const page = document.body.dataset['page'] ?? 'overview';
+  const role = document.body.dataset['role'] ?? 'viewer';
+  const main = document.getElementById('main') as HTMLElement;
+  const f = readFilters();
+  main.replaceChildren(filterBar(f, () => void render()));
+  main.setAttribute('aria-busy', 'true');
+  try {
+    await (PAGES[page] ?? overview)(main, f, role);
+  } catch (err) {
+    main.append(
+      h('p', { class: 'error', role: 'alert' }, `This page could not be drawn: ${(err as Error).message}`),
+    );
+  } finally {
+    main.setAttribute('aria-busy', 'false');
+    document.body.dataset['ready'] = 'true';
+  }
+}
+
+window.addEventListener('popstate', () => void render());
+void render();

@@ -1,0 +1,230 @@
+import type { ClickHouseClient } from '../infra/clickhouse.ts';
+import type { Config } from '../infra/config.ts';
+import { CxError } from '../infra/errors.ts';
+import { getMetric } from './catalog.ts';
+import { factParams, interactionFacts, type FactStore } from './facts.ts';
+import { readRollupState, rollupFingerprint } from './rollups.ts';
+import type { Dimension } from './types.ts';
+
+/**
+ * The row-level views behind the dashboards: the interactions behind a number (drill-down), SLA
+ * compliance by weekday × hour, what is breaching its response target right now, the complaint closed
+ * loop and repeat complainers. All read the interaction facts (stored when the rollups are current,
+ * derived otherwise), with the request's values as bound parameters.
+ */
+
+export interface Scope {
+  from: string;
+  to: string;
+  filters: Partial<Record<Dimension, string[]>>;
+  asOf?: Date;
+}
+
+/** The columns a drill-down lists, in order. */
+export const DRILL_COLUMNS = [
+  'interaction_id',
+  'customer_id',
+  'opened_at',
+  'channel',
+  'category',
+  'priority',
+  'severity',
+  'team_id',
+  'agent_id',
+  'segment',
+  'region',
+  'responded',
+  'first_response_seconds',
+  'target_seconds',
+  'resolved',
+  'resolution_hours',
+  'reopened',
+  'transferred',
+  'escalated',
+  'followed_up_in_48h',
+  'first_contact_resolved',
+] as const;
+
+export const MAX_PAGE_SIZE = 500;
+
+async function source(client: ClickHouseClient, cfg: Config): Promise<FactStore> {
+  const state = await readRollupState(client, cfg.clickhouse.database);
+  return state && state.fingerprint === rollupFingerprint(cfg) ? 'stored' : 'raw';
+}
+
+function scopeWhere(scope: Scope, params: Record<string, unknown>): string {
+  const where = ['day BETWEEN {from:Date} AND {to:Date}'];
+  params['from'] = scope.from;
+  params['to'] = scope.to;
+  for (const [d, values] of Object.entries(scope.filters) as [Dimension, string[]][]) {
+    where.push(`${d} IN {f_${d}:Array(String)}`);
+    params[`f_${d}`] = values;
+  }
+  return where.join(' AND ');
+}
+
+async function rows<T>(
+  client: ClickHouseClient,
+  query: string,
+  params: Record<string, unknown>,
+): Promise<T[]> {
+  const rs = await client.query({ query, query_params: params, format: 'JSONEachRow' });
+  return rs.json<T>();
+}
+
+export interface DrillPage {
+  rows: Record<string, unknown>[];
+  total: number;
+  page: number;
+  page_size: number;
+}
+
+/**
+ * The interactions behind a number, newest first, paged. With `metric` (an interaction KPI), only the
+ * rows in its denominator (or counted by it), each with `counted`: whether it is in the numerator.
+ * `period` narrows to one day, ISO week or month when given with `grain`.
+ */
+export async function drillInteractions(
+  client: ClickHouseClient,
+  cfg: Config,
+  scope: Scope & { metric?: string; page: number; pageSize: number },
+): Promise<DrillPage> {
+  if (!Number.isInteger(scope.page) || scope.page < 1) throw badParam('page', 'must be a whole number ≥ 1');
+  if (!Number.isInteger(scope.pageSize) || scope.pageSize < 1 || scope.pageSize > MAX_PAGE_SIZE)
+    throw badParam('page_size', `must be a whole number 1–${MAX_PAGE_SIZE}`);
+  const db = cfg.clickhouse.database;
+  const params: Record<string, unknown> = { ...factParams(cfg, scope.asOf) };
+  const where = [scopeWhere(scope, params)];
+  let counted = 'NULL';
+  if (scope.metric) {
+    const m = getMetric(scope.metric);
+    if (m.source !== 'interactions')
+      throw badParam('metric', `${m.name} is a ${m.source} KPI; drill-down lists interactions`);
+    const { numerator, denominator, where: cond } = m.sql;
+    if (m.kind === 'rate') {
+      where.push(`(${denominator})`);
+      counted = `(${numerator})`;
+    } else if (cond) where.push(`(${cond})`);
+  }
+  const facts = interactionFacts(db, await source(client, cfg));
+  const filter = where.join(' AND ');
+  const [count] = await rows<{ n: string }>(
+    client,
+    `WITH f AS (${facts}) SELECT count() AS n FROM f WHERE ${filter}`,
+    params,
+  );
+  const list = await rows<Record<string, unknown>>(
+    client,
+    `WITH f AS (${facts})
+     SELECT ${DRILL_COLUMNS.join(', ')}, ${counted} AS counted
+     FROM f WHERE ${filter}
+     ORDER BY opened_at DESC, interaction_id
+     LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
+    { ...params, limit: scope.pageSize, offset: (scope.page - 1) * scope.pageSize },
+  );
+  return { rows: list, total: Number(count?.n ?? 0), page: scope.page, page_size: scope.pageSize };
+}
+
+export interface HeatCell {
+  weekday: number;
+  hour: number;
+  value: number | null;
+  n: number;
+  x: number;
+}
+
+/** SLA compliance (the catalog's definition) by local weekday (1 = Monday) × hour of opening. */
+export async function slaHeatmap(client: ClickHouseClient, cfg: Config, scope: Scope): Promise<HeatCell[]> {
+  const m = getMetric('sla_compliance');
+  const db = cfg.clickhouse.database;
+  const params: Record<string, unknown> = { ...factParams(cfg, scope.asOf) };
+  const { numerator, denominator } = m.sql;
+  const out = await rows<{ weekday: number; hour: number; x: string; n: string }>(
+    client,
+    `WITH f AS (${interactionFacts(db, await source(client, cfg))})
+     SELECT toDayOfWeek(opened_at, 0, {tz:String}) AS weekday, toHour(opened_at, {tz:String}) AS hour,
+            countIf((${denominator}) AND (${numerator})) AS x, countIf(${denominator}) AS n
+     FROM f WHERE ${scopeWhere(scope, params)}
+     GROUP BY weekday, hour HAVING n > 0 ORDER BY weekday, hour`,
+    params,
+  );
+  return out.map((r) => ({
+    weekday: Number(r.weekday),
+    hour: Number(r.hour),
+    x: Number(r.x),
+    n: Number(r.n),
+    value: (Number(r.x) / Number(r.n)) * 100,
+  }));
+}
+
+/** Unanswered, not abandoned interactions past their response target, judged at `asOf` (default now). */
+export async function breachingNow(
+  client: ClickHouseClient,
+  cfg: Config,
+  scope: Scope & { limit: number },
+): Promise<Record<string, unknown>[]> {
+  const db = cfg.clickhouse.database;
+  const params: Record<string, unknown> = { ...factParams(cfg, scope.asOf), limit: scope.limit };
+  return rows(
+    client,
+    `WITH f AS (${interactionFacts(db, await source(client, cfg))})
+     SELECT interaction_id, customer_id, opened_at, channel, category, priority, team_id, agent_id, target_seconds,
+            dateDiff('second', opened_at, {as_of:DateTime64(3, 'UTC')}) AS waiting_seconds
+     FROM f WHERE ${scopeWhere(scope, params)} AND target_passed AND NOT abandoned AND NOT resolved
+     ORDER BY waiting_seconds - target_seconds DESC LIMIT {limit:UInt32}`,
+    params,
+  );
+}
+
+/** The complaint closed loop: accepted → responded → resolved → followed up within 48 h. */
+export async function complaintFunnel(
+  client: ClickHouseClient,
+  cfg: Config,
+  scope: Scope,
+): Promise<{ stage: string; count: number }[]> {
+  const db = cfg.clickhouse.database;
+  const params: Record<string, unknown> = { ...factParams(cfg, scope.asOf) };
+  const [r] = await rows<Record<string, string>>(
+    client,
+    `WITH f AS (${interactionFacts(db, await source(client, cfg))})
+     SELECT count() AS n_accepted, countIf(responded) AS n_responded, countIf(resolved) AS n_resolved,
+            countIf(resolved AND followed_up_in_48h) AS n_followed_up
+     FROM f WHERE ${scopeWhere(scope, params)} AND category = 'complaint'`,
+    params,
+  );
+  return ['accepted', 'responded', 'resolved', 'followed_up'].map((stage) => ({
+    stage: stage.replace('_', ' '),
+    count: Number(r?.[`n_${stage}`] ?? 0),
+  }));
+}
+
+/** Customers with two or more complaints in the period, most first. */
+export async function repeatComplainers(
+  client: ClickHouseClient,
+  cfg: Config,
+  scope: Scope & { limit: number },
+): Promise<{ customer_id: string; complaints: number; first: string; last: string; unresolved: number }[]> {
+  const db = cfg.clickhouse.database;
+  const params: Record<string, unknown> = { ...factParams(cfg, scope.asOf), limit: scope.limit };
+  const out = await rows<Record<string, string>>(
+    client,
+    `WITH f AS (${interactionFacts(db, await source(client, cfg))})
+     SELECT customer_id, count() AS complaints, toString(min(opened_at)) AS first, toString(max(opened_at)) AS last,
+            countIf(NOT resolved) AS unresolved
+     FROM f WHERE ${scopeWhere(scope, params)} AND category = 'complaint'
+     GROUP BY customer_id HAVING complaints >= 2
+     ORDER BY complaints DESC, last DESC LIMIT {limit:UInt32}`,
+    params,
+  );
+  return out.map((r) => ({
+    customer_id: String(r['customer_id']),
+    complaints: Number(r['complaints']),
+    first: String(r['first']),
+    last: String(r['last']),
+    unresolved: Number(r['unresolved']),
+  }));
+}
+
+function badParam(name: string, message: string): CxError {
+  return new CxError('bad_parameter', `${name}: ${message}`, { details: { parameter: name } });
+}

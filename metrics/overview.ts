@@ -1,0 +1,100 @@
+import type { ClickHouseClient } from '../infra/clickhouse.ts';
+import type { Config } from '../infra/config.ts';
+import { getMetric } from './catalog.ts';
+import { answerMetric, toMetricRow, type MetricRow, type RawRow, queryMetricRows } from './compute.ts';
+import { difference, SIGNIFICANCE, type Difference } from './impact.ts';
+import type { Grain, MetricRequest } from './query.ts';
+import type { Dimension, MetricDefinition } from './types.ts';
+
+/**
+ * The management overview: for each headline KPI, the period's value against its target, the change
+ * against the period of the same length just before it with the test the KPI's kind calls for, and the
+ * trend for a sparkline. One request answers the whole page.
+ */
+
+export const OVERVIEW_METRICS = [
+  'csat',
+  'nps',
+  'fcr',
+  'complaint_rate',
+  'sla_compliance',
+  'answer_rate',
+  'follow_up_48h',
+  'churn_rate',
+] as const;
+
+export interface OverviewTile {
+  metric: string;
+  title: string;
+  unit: MetricDefinition['unit'];
+  direction: MetricDefinition['direction'];
+  current: MetricRow;
+  previous: MetricRow & { from: string; to: string };
+  change: Difference & { significant: boolean | null };
+  /** the trend by `grain` over the current period */
+  series: MetricRow[];
+  grain: Grain;
+}
+
+export interface Overview {
+  from: string;
+  to: string;
+  previous: { from: string; to: string };
+  tiles: OverviewTile[];
+  completeThrough: Date;
+}
+
+const DAY_MS = 86_400_000;
+const shift = (d: string, k: number) =>
+  new Date(Date.parse(`${d}T00:00:00Z`) + k * DAY_MS).toISOString().slice(0, 10);
+
+/** The period of the same length that ends the day before `from`. */
+export function previousPeriod(from: string, to: string): { from: string; to: string } {
+  const days = Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1;
+  return { from: shift(from, -days), to: shift(from, -1) };
+}
+
+export async function computeOverview(
+  client: ClickHouseClient,
+  cfg: Config,
+  req: { from: string; to: string; filters: Partial<Record<Dimension, string[]>>; asOf?: Date },
+): Promise<Overview> {
+  const prev = previousPeriod(req.from, req.to);
+  const days = (Date.parse(`${req.to}T00:00:00Z`) - Date.parse(`${req.from}T00:00:00Z`)) / DAY_MS + 1;
+  const grain: Grain = days <= 45 ? 'day' : days <= 200 ? 'week' : 'month';
+  let completeThrough = new Date();
+  const tiles = await Promise.all(
+    OVERVIEW_METRICS.map(async (name): Promise<OverviewTile> => {
+      const m = getMetric(name);
+      // a filter the KPI cannot take (a team for a survey KPI) leaves the KPI out of the filter
+      const filters = Object.fromEntries(
+        Object.entries(req.filters).filter(([d]) => m.dimensions.includes(d as Dimension)),
+      );
+      const base: Omit<MetricRequest, 'from' | 'to' | 'grain'> = { by: [], filters, asOf: req.asOf };
+      const total = async (from: string, to: string): Promise<RawRow> =>
+        (await queryMetricRows(client, cfg, m, { ...base, from, to, grain: 'total' }))[0] ?? {
+          period: 'total',
+          n: 0,
+        };
+      const [cur, before, series] = await Promise.all([
+        total(req.from, req.to),
+        total(prev.from, prev.to),
+        answerMetric(client, cfg, m, { ...base, from: req.from, to: req.to, grain }),
+      ]);
+      if (series.completeThrough < completeThrough) completeThrough = series.completeThrough;
+      const d = difference(m, before, cur);
+      return {
+        metric: m.name,
+        title: m.title,
+        unit: m.unit,
+        direction: m.direction,
+        current: toMetricRow(m, cur, []),
+        previous: { ...toMetricRow(m, before, []), ...prev },
+        change: { ...d, significant: d.p_value === null ? null : d.p_value < SIGNIFICANCE },
+        series: series.rows,
+        grain,
+      };
+    }),
+  );
+  return { from: req.from, to: req.to, previous: prev, tiles, completeThrough };
+}
