@@ -73,9 +73,13 @@ const UNIT: Record<string, string> = {
   count: 'count',
 };
 
-async function changesAnnotations(): Promise<Annotation[]> {
-  const r = await api<{ changes: { title: string; starts_at: string }[] }>('/api/v1/changes');
-  return r.changes.map((c) => ({ date: c.starts_at.slice(0, 10), title: c.title }));
+let annotationsOnce: Promise<Annotation[]> | undefined;
+/** The process changes as chart annotations, fetched once per page view. */
+function changesAnnotations(): Promise<Annotation[]> {
+  annotationsOnce ??= api<{ changes: { title: string; starts_at: string }[] }>('/api/v1/changes')
+    .then((r) => r.changes.map((c) => ({ date: c.starts_at.slice(0, 10), title: c.title })))
+    .catch(() => []);
+  return annotationsOnce;
 }
 
 /** A KPI's trend panel: line, CI band, target rule, process-change annotations; drill by period. */
@@ -634,7 +638,12 @@ async function render(): Promise<void> {
   const role = document.body.dataset['role'] ?? 'viewer';
   const main = document.getElementById('main') as HTMLElement;
   const f = readFilters();
-  main.replaceChildren(filterBar(f, () => void render()));
+  main.replaceChildren(
+    filterBar(f, () => {
+      annotationsOnce = undefined;
+      void render();
+    }),
+  );
   main.setAttribute('aria-busy', 'true');
   try {
     await (PAGES[page] ?? overview)(main, f, role);
@@ -648,5 +657,8 @@ async function render(): Promise<void> {
   }
 }
 
-window.addEventListener('popstate', () => void render());
+window.addEventListener('popstate', () => {
+  annotationsOnce = undefined;
+  void render();
+});
 void render();
