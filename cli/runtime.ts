@@ -7,7 +7,9 @@ import { metricsRouter } from '../dashboards/api.ts';
 import { createApp, type HealthReport } from '../dashboards/app.ts';
 import { createAuth } from '../dashboards/auth.ts';
 import { pagesRouter } from '../dashboards/pages.ts';
-import { createClickHouse, type ClickHouseClient } from '../infra/clickhouse.ts';
+import { createClickHouse, createSandbox, type ClickHouseClient } from '../infra/clickhouse.ts';
+import { SqlService } from '../dashboards/sql.ts';
+import { sqlRouter } from '../dashboards/sql-api.ts';
 import type { Config, Role } from '../infra/config.ts';
 import { errorMessage } from '../infra/errors.ts';
 import { createKafka, ensureTopics } from '../infra/kafka/client.ts';
@@ -71,6 +73,18 @@ export class Runtime {
     return ch;
   }
 
+  private sql?: SqlService;
+  /** The analysts' SQL: a sandbox session of its own (never the ingesting connection) and the audit. */
+  async sqlService(): Promise<SqlService> {
+    if (this.sql) return this.sql;
+    const ch = await this.clickhouseUp();
+    const { maxRows, maxBytes, timeoutSeconds } = this.cfg.sql;
+    const sandbox = createSandbox(this.cfg.clickhouse, { maxRows, maxBytes, timeoutSeconds });
+    this.closers.push(() => sandbox.close());
+    this.sql = new SqlService(sandbox, ch, this.cfg.clickhouse.database);
+    return this.sql;
+  }
+
   async getProducer(): Promise<EventProducer> {
     if (this.producer) return this.producer;
     const p = new EventProducer(await this.kafkaUp());
@@ -115,6 +129,13 @@ export class Runtime {
           requireRole: auth.require,
         }),
         pagesRouter({ auth, timeZone: this.cfg.timeZone }),
+        sqlRouter({
+          sql: await this.sqlService(),
+          clickhouse: await this.clickhouseUp(),
+          database: this.cfg.clickhouse.database,
+          requireRole: auth.require,
+          maxJsonRows: this.cfg.sql.maxJsonRows,
+        }),
       );
     }
     if (opts.collector) {

@@ -51,11 +51,11 @@ export function sendRows(
   }
   const file = name.replace(/[^A-Za-z0-9_.-]/g, '_');
   if (format === 'csv') {
-    res.type('text/csv; charset=utf-8').attachment(`${file}.csv`).send(toCsv(rows));
+    res.attachment(`${file}.csv`).type('text/csv; charset=utf-8').send(toCsv(rows));
     return;
   }
   res
-    .type('application/vnd.apache.arrow.stream')
     .attachment(`${file}.arrows`)
+    .type('application/vnd.apache.arrow.stream')
     .send(Buffer.from(toArrow(rows)));
 }

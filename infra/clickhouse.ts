@@ -66,3 +66,144 @@ export async function insertJsonLines(
 export function isEmbedded(cfg: Config['clickhouse']): boolean {
   return !cfg.url;
 }
+
+/** Limits of a read-only sandbox: ClickHouse enforces them and fails the query when one is passed. */
+export interface SandboxLimits {
+  maxRows: number;
+  maxBytes: number;
+  timeoutSeconds: number;
+}
+
+/**
+ * A read-only ClickHouse session for untrusted SELECTs (the analysts' SQL). It has its own connection,
+ * so nothing it sets can leak into the one that ingests. Limits are set first and `readonly = 1` last:
+ * from then on the session refuses writes, DDL and any change of a setting, including the limits. In
+ * the embedded engine results stream chunk by chunk (`Session.queryStream`) and an abort cancels
+ * between chunks; on a server each request carries the settings and a closed request cancels the query.
+ */
+export interface Sandbox {
+  /** Run a statement whose whole (small) text output is wanted, e.g. `EXPLAIN AST …`. */
+  text(sql: string): Promise<string>;
+  /** Stream the result of a SELECT in a ClickHouse output format; `rows` when the engine says. */
+  stream(
+    sql: string,
+    format: string,
+    signal: AbortSignal,
+  ): AsyncIterable<{ data: Uint8Array; rows: number | null }>;
+  close(): Promise<void>;
+}
+
+export function createSandbox(cfg: Config['clickhouse'], limits: SandboxLimits): Sandbox {
+  const settings: Record<string, string> = {
+    max_result_rows: String(limits.maxRows),
+    max_result_bytes: String(limits.maxBytes),
+    result_overflow_mode: 'throw',
+    max_execution_time: String(limits.timeoutSeconds),
+    timeout_overflow_mode: 'throw',
+    cancel_http_readonly_queries_on_client_close: '1',
+    // Arrow any reader can open (apache-arrow in JavaScript has no LZ4), strings as Utf8
+    output_format_arrow_compression_method: 'none',
+    output_format_arrow_string_as_string: '1',
+    // last: nothing after this can change a setting
+    readonly: '1',
+  };
+  if (cfg.url) {
+    const client = createClient({
+      url: cfg.url,
+      username: cfg.user,
+      password: cfg.password,
+      database: cfg.database,
+      request_timeout: (limits.timeoutSeconds + 10) * 1000,
+      clickhouse_settings: settings,
+    });
+    return {
+      async text(sql) {
+        const rs = await client.exec({ query: sql });
+        let out = '';
+        for await (const c of rs.stream) out += String(c);
+        return out;
+      },
+      async *stream(sql, format, signal) {
+        const rs = await client.exec({ query: `${sql}\nFORMAT ${format}`, abort_signal: signal });
+        for await (const c of rs.stream) yield { data: c as Uint8Array, rows: null };
+      },
+      close: () => client.close(),
+    };
+  }
+  mkdirSync(cfg.chdbPath, { recursive: true });
+  const init = [
+    `USE ${cfg.database}`,
+    ...Object.entries(settings)
+      .filter(([k]) => k !== 'cancel_http_readonly_queries_on_client_close')
+      .map(([k, v]) => `SET ${k} = ${/^\d+$/.test(v) ? v : `'${v}'`}`),
+    'SELECT 1',
+  ].join('; ');
+  // One SET per setting, in order, then the database: the session keeps them (the leak, used on purpose).
+  const open = async (): Promise<ChdbConnection> => {
+    const c = createChdbConnection({ path: cfg.chdbPath });
+    await c.chdb.queryAsync(init);
+    return c;
+  };
+  let session: Promise<ChdbConnection> = open();
+  // A stream that ended early (an error, a limit, a cancel) can leave output behind in its session that
+  // the next query would return: such a session is closed and a fresh one opened before the next query.
+  let dirty = false;
+  const current = async (): Promise<ChdbConnection> => {
+    if (dirty) {
+      dirty = false;
+      const old = await session.catch(() => null);
+      session = open();
+      await old?.close().catch(() => undefined);
+    }
+    return session;
+  };
+  // The engine allows one active stream per session: queries take turns.
+  let turn: Promise<unknown> = session;
+  const exclusive = <T>(f: () => Promise<T>): Promise<T> => {
+    const run = turn.catch(() => undefined).then(f);
+    turn = run.catch(() => undefined);
+    return run;
+  };
+  return {
+    text: (sql) =>
+      exclusive(async () => {
+        try {
+          return (await (await current()).chdb.queryAsync(sql, { format: 'TabSeparatedRaw' })).text();
+        } catch (err) {
+          dirty = true;
+          throw err;
+        }
+      }),
+    async *stream(sql, format, signal) {
+      let release!: () => void;
+      const done = new Promise<void>((r) => (release = r));
+      let started!: () => void;
+      const go = new Promise<void>((r) => (started = r));
+      void exclusive(async () => {
+        started();
+        await done;
+      });
+      await go;
+      let complete = false;
+      try {
+        const s = (await current()).chdb.queryStream(sql, { format, signal });
+        try {
+          for await (const chunk of s) {
+            if (signal.aborted) break;
+            yield { data: chunk.raw(), rows: chunk.numRows };
+          }
+          complete = !signal.aborted;
+        } finally {
+          if (!s.closed) s.cancel();
+        }
+      } finally {
+        if (!complete) dirty = true;
+        release();
+      }
+    },
+    close: async () => {
+      await turn;
+      await (await session.catch(() => null))?.close();
+    },
+  };
+}

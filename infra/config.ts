@@ -235,6 +235,26 @@ export const CONFIG_KEYS = {
     doc: 'A contact of the same customer in the same category within this many days of a resolution means it was not resolved at first contact.',
     schema: int(0, 365),
   },
+  SQL_MAX_ROWS: {
+    default: '10000000',
+    doc: 'Most rows an analyst query may return (`POST /api/v1/sql`, `cxpulse query`); a larger result fails, it is never cut short.',
+    schema: int(1, 1_000_000_000),
+  },
+  SQL_MAX_JSON_ROWS: {
+    default: '100000',
+    doc: 'Most rows of a JSON answer to an analyst query (CSV and Arrow stream up to SQL_MAX_ROWS).',
+    schema: int(1, 10_000_000),
+  },
+  SQL_MAX_BYTES: {
+    default: '8589934592',
+    doc: 'Most bytes (uncompressed, in the engine) an analyst query may return.',
+    schema: int(1, Number.MAX_SAFE_INTEGER),
+  },
+  SQL_TIMEOUT_SECONDS: {
+    default: '60',
+    doc: 'Longest an analyst query may run.',
+    schema: int(1, 3600),
+  },
   ROLLUP_REFRESH_SCHEDULE: {
     default: '*/15 * * * * *',
     doc: 'When the KPI facts and daily rollups are brought up to date (node-cron expression, seconds first), or `off` (then run `cxpulse refresh` yourself). Run it in one process: `cxpulse start` or `serve`.',
@@ -306,6 +326,8 @@ export interface Config {
   };
   /** node-cron schedule of the rollup refresh; null = off. */
   rollups: { schedule: string | null };
+  /** Limits of the analysts' SQL. */
+  sql: { maxRows: number; maxJsonRows: number; maxBytes: number; timeoutSeconds: number };
 }
 
 /** Parse configuration from an environment (default `process.env`). Throws `config_invalid` naming the key. */
@@ -416,5 +438,11 @@ function toConfig(r: Raw): Config {
       fcrRepeatWindowDays: r.FCR_REPEAT_WINDOW_DAYS,
     },
     rollups: { schedule: r.ROLLUP_REFRESH_SCHEDULE as string | null },
+    sql: {
+      maxRows: r.SQL_MAX_ROWS,
+      maxJsonRows: r.SQL_MAX_JSON_ROWS,
+      maxBytes: r.SQL_MAX_BYTES,
+      timeoutSeconds: r.SQL_TIMEOUT_SECONDS,
+    },
   };
 }

@@ -337,7 +337,22 @@ async function refresh(ch: ClickHouseClient, cfg: Config, opts: RefreshOptions):
       else await ch.command({ query: `TRUNCATE TABLE ${db}.kpi_cohorts` });
     }
 
-    // ---- 5. the new state
+    // ---- 5. the catalog the analyst views read values by (ReplacingMergeTree: the latest wins)
+    await ch.insert({
+      table: `${db}.metric_catalog`,
+      format: 'JSONEachRow',
+      values: CATALOG.map((m) => ({
+        name: m.name,
+        title: m.title,
+        unit: m.unit,
+        kind: m.kind,
+        source: m.source,
+        direction: m.direction,
+        version,
+      })),
+    });
+
+    // ---- 6. the new state
     const seconds = (performance.now() - t0) / 1000;
     await ch.insert({
       table: `${db}.rollup_state`,

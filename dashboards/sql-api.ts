@@ -1,0 +1,147 @@
+import express, { type RequestHandler, type Response, type Router } from 'express';
+import type { ClickHouseClient } from '../infra/clickhouse.ts';
+import type { Role } from '../infra/config.ts';
+import { CxError } from '../infra/errors.ts';
+import type { Caller } from './auth.ts';
+import { ANALYST_TABLES, SQL_FORMATS, type SqlFormat, type SqlService } from './sql.ts';
+
+/**
+ * `POST /api/v1/sql` (analyst): `{ sql, format: json | csv | arrow }`. JSON answers
+ * `{ columns: [{name, type}], rows: [[…]], row_count, elapsed_ms }` and is capped at `maxJsonRows`
+ * (a larger result fails and says to use csv or arrow); CSV and Arrow stream. An error before the first
+ * byte is a JSON error with its status; an error after it (a limit reached mid-stream) aborts the
+ * response, so a result is never silently cut short. A client that goes away cancels its query.
+ * `GET /api/v1/sql/schema`: the tables analysts may read, with descriptions and columns.
+ */
+export function sqlRouter(deps: {
+  sql: SqlService;
+  clickhouse: ClickHouseClient;
+  database: string;
+  requireRole: (minimum: Role) => RequestHandler;
+  maxJsonRows: number;
+}): Router {
+  const router = express.Router();
+
+  router.get('/api/v1/sql/schema', deps.requireRole('analyst'), async (_req, res) => {
+    const rs = await deps.clickhouse.query({
+      query: `SELECT table, name, type, comment FROM system.columns
+              WHERE database = {db:String} AND table IN {tables:Array(String)} ORDER BY table, position`,
+      query_params: { db: deps.database, tables: Object.keys(ANALYST_TABLES) },
+      format: 'JSONEachRow',
+    });
+    const cols = await rs.json<{ table: string; name: string; type: string; comment: string }>();
+    res.json({
+      database: deps.database,
+      tables: Object.entries(ANALYST_TABLES).map(([name, description]) => ({
+        name,
+        description,
+        columns: cols.filter((c) => c.table === name).map((c) => ({ name: c.name, type: c.type })),
+      })),
+    });
+  });
+
+  router.post(
+    '/api/v1/sql',
+    deps.requireRole('analyst'),
+    express.json({ limit: '256kb' }),
+    async (req, res) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      if (typeof body['sql'] !== 'string') throw bad('sql', 'is required: the SELECT to run, as a string');
+      const format = (body['format'] ?? 'json') as SqlFormat;
+      if (!SQL_FORMATS.includes(format)) throw bad('format', `must be one of ${SQL_FORMATS.join(', ')}`);
+      for (const k of Object.keys(body))
+        if (k !== 'sql' && k !== 'format') throw bad(k, 'unknown field; send sql and format');
+      const caller = res.locals['caller'] as Caller;
+      const ac = new AbortController();
+      // the client went away before the whole answer was sent: stop the query
+      res.on('close', () => {
+        if (!res.writableFinished) ac.abort();
+      });
+      const t0 = Date.now();
+      const { chunks } = await deps.sql.run({
+        caller: caller.id,
+        role: caller.role,
+        sql: body['sql'],
+        format,
+        signal: ac.signal,
+      });
+      if (format === 'json') await sendJson(res, chunks, deps.maxJsonRows, ac, t0);
+      else await sendStream(res, chunks, format);
+    },
+  );
+  return router;
+}
+
+async function sendJson(
+  res: Response,
+  chunks: AsyncGenerator<Uint8Array>,
+  maxRows: number,
+  ac: AbortController,
+  t0: number,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  const lines: unknown[][] = [];
+  for await (const c of chunks) {
+    buffered += decoder.decode(c, { stream: true });
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    for (const p of parts) if (p.length > 0) lines.push(JSON.parse(p) as unknown[]);
+    if (lines.length - 2 > maxRows) {
+      ac.abort();
+      await chunks.return(undefined);
+      throw new CxError(
+        'sql_limit',
+        `the result has more than ${maxRows} rows, the most a JSON answer holds: add a LIMIT or ask for csv or arrow`,
+      );
+    }
+  }
+  if (buffered.trim()) lines.push(JSON.parse(buffered) as unknown[]);
+  const [names = [], types = [], ...rows] = lines;
+  res.json({
+    columns: names.map((n, i) => ({ name: n, type: types[i] })),
+    rows,
+    row_count: rows.length,
+    elapsed_ms: Date.now() - t0,
+  });
+}
+
+async function sendStream(
+  res: Response,
+  chunks: AsyncGenerator<Uint8Array>,
+  format: 'csv' | 'arrow',
+): Promise<void> {
+  // The first chunk comes before any header: an early error (a limit, a timeout) is a clean JSON error.
+  const first = await chunks.next();
+  res.status(200);
+  if (format === 'csv') res.attachment('result.csv').type('text/csv; charset=utf-8');
+  else res.attachment('result.arrows').type('application/vnd.apache.arrow.stream');
+  try {
+    if (!first.done) await write(res, first.value);
+    for await (const c of chunks) await write(res, c);
+    res.end();
+  } catch (err) {
+    // mid-stream: the headers are gone; break the response so that it cannot pass for a whole result
+    res.destroy(err as Error);
+  }
+}
+
+function write(res: Response, chunk: Uint8Array): Promise<void> {
+  if (res.write(chunk)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onDrain = () => {
+      res.off('close', onClose);
+      resolve();
+    };
+    const onClose = () => {
+      res.off('drain', onDrain);
+      reject(new Error('client closed the connection'));
+    };
+    res.once('drain', onDrain);
+    res.once('close', onClose);
+  });
+}
+
+function bad(name: string, message: string): CxError {
+  return new CxError('bad_parameter', `${name}: ${message}`, { details: { parameter: name } });
+}
