@@ -330,33 +330,35 @@ export class SqlService {
       );
       throw err;
     }
-    const self = this;
-    const chunks = (async function* () {
-      let bytes = 0;
-      let rows = 0;
-      let lines = 0;
-      let outcome: AuditRow['outcome'] = 'ok';
-      let error: unknown;
-      try {
-        for await (const c of self.sandbox.stream(stmt, CH_FORMAT[q.format], q.signal)) {
-          bytes += c.data.byteLength;
-          if (c.rows !== null) rows += c.rows;
-          else if (q.format !== 'arrow') lines += countLines(c.data);
-          yield c.data;
-        }
-        if (q.signal.aborted) outcome = 'cancelled';
-      } catch (err) {
-        outcome = q.signal.aborted ? 'cancelled' : 'failed';
-        error = err;
-        if (!q.signal.aborted) throw toSqlError(err);
-      } finally {
-        if (q.signal.aborted) outcome = 'cancelled';
-        // the header lines of JSON (names, types) and CSV (names) are not rows
-        const header = q.format === 'json' ? 2 : q.format === 'csv' ? 1 : 0;
-        await self.record(q, t0, outcome, rows + Math.max(0, lines - header), bytes, error);
-      }
-    })();
+    const chunks = this.results(q, stmt, t0);
     return { chunks, columnsFirst: q.format !== 'arrow' };
+  }
+
+  /** The result of a checked statement, chunk by chunk; audited when it ends, however it ends. */
+  private async *results(q: SqlRun, stmt: string, t0: number): AsyncGenerator<Uint8Array> {
+    let bytes = 0;
+    let rows = 0;
+    let lines = 0;
+    let outcome: AuditRow['outcome'] = 'ok';
+    let error: unknown;
+    try {
+      for await (const c of this.sandbox.stream(stmt, CH_FORMAT[q.format], q.signal)) {
+        bytes += c.data.byteLength;
+        if (c.rows !== null) rows += c.rows;
+        else if (q.format !== 'arrow') lines += countLines(c.data);
+        yield c.data;
+      }
+      if (q.signal.aborted) outcome = 'cancelled';
+    } catch (err) {
+      outcome = q.signal.aborted ? 'cancelled' : 'failed';
+      error = err;
+      if (!q.signal.aborted) throw toSqlError(err);
+    } finally {
+      if (q.signal.aborted) outcome = 'cancelled';
+      // the header lines of JSON (names, types) and CSV (names) are not rows
+      const header = q.format === 'json' ? 2 : q.format === 'csv' ? 1 : 0;
+      await this.record(q, t0, outcome, rows + Math.max(0, lines - header), bytes, error);
+    }
   }
 
   private async record(
