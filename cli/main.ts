@@ -17,6 +17,7 @@ import { describeRejections, replay } from '../ingest/replay.ts';
 import { createClickHouse } from '../infra/clickhouse.ts';
 import { migrate } from '../transforms/migrate.ts';
 import { fetchMetric, formatRows } from './metric.ts';
+import { runQuery } from './query.ts';
 import { refreshRollups } from '../metrics/rollups.ts';
 import { Runtime } from './runtime.ts';
 
@@ -289,6 +290,39 @@ program
         token: opts.token ?? rt.apiTokens(false)[0]?.token ?? readTokenFile(cfg),
       });
       process.stdout.write(formatRows(rows, opts.format));
+    },
+  );
+
+program
+  .command('query')
+  .description(
+    'Analyst SQL (read-only, over the documented views): through the running server, or the local store when none answers.',
+  )
+  .argument('<sql>', 'one SELECT, e.g. "SELECT channel, count() FROM v_interactions GROUP BY channel"')
+  .addOption(
+    new Option('--format <format>', 'output').choices(['table', 'json', 'csv', 'arrow']).default('table'),
+  )
+  .option('--output <file>', 'write to a file instead of standard output (csv, arrow)')
+  .option('--url <url>', 'server base URL (default from HTTP_HOST / HTTP_PORT)')
+  .option('--token <token>', 'API token with the analyst role (default: the local data dir token)')
+  .action(
+    async (
+      sql: string,
+      opts: { format: 'table' | 'json' | 'csv' | 'arrow'; output?: string; url?: string; token?: string },
+    ) => {
+      const cfg = config();
+      const rt = new Runtime(cfg);
+      const out = opts.output ? createWriteStream(opts.output) : process.stdout;
+      const text = await runQuery(cfg, {
+        sql,
+        format: opts.format,
+        url: opts.url ?? `http://${cfg.http.host}:${cfg.http.port}`,
+        token:
+          opts.token ?? rt.apiTokens(false).find((t) => t.role !== 'viewer')?.token ?? readTokenFile(cfg),
+        out,
+      });
+      if (text) out.write(text);
+      if (opts.output) await new Promise<void>((r) => out.end(r));
     },
   );
 

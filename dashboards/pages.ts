@@ -67,6 +67,13 @@ export const PAGES: readonly Page[] = [
     role: 'viewer',
     lead: 'KPIs per team and agent, with their uncertainty.',
   },
+  {
+    path: '/sql',
+    page: 'sql',
+    title: 'SQL',
+    role: 'analyst',
+    lead: 'Your own questions, read-only, over the same data as the dashboards.',
+  },
 ];
 
 let bundle: Promise<string> | undefined;

@@ -247,7 +247,13 @@ function cohortQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): Buil
     p_first: periods.map((p) => p[1]),
     p_last: periods.map((p) => p[2]),
   };
-  const where: string[] = [];
+  // cohorts that cannot count in any period: churned before the first, or customers only after the last
+  const where: string[] = [
+    '(c.churn_day IS NULL OR c.churn_day >= {first:Date})',
+    'c.since_day < {last:Date}',
+  ];
+  params['first'] = periods[0]?.[1] ?? req.from;
+  params['last'] = periods.at(-1)?.[1] ?? req.to;
   for (const [d, values] of Object.entries(req.filters) as [Dimension, string[]][]) {
     where.push(`${d} IN {f_${d}:Array(String)}`);
     params[`f_${d}`] = values;
@@ -261,8 +267,7 @@ function cohortQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): Buil
       SELECT p.period AS period, c.segment AS segment, c.region AS region, c.customers AS customers,
              c.since_day < p.first AND (c.churn_day IS NULL OR c.churn_day >= p.first) AS active_at_start,
              active_at_start AND ifNull(c.churn_day BETWEEN p.first AND p.last, false) AS churned_in_period
-      FROM ${cfg.clickhouse.database}.kpi_cohorts AS c CROSS JOIN p
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      FROM (SELECT * FROM ${cfg.clickhouse.database}.kpi_cohorts AS c WHERE ${where.join(' AND ')}) AS c CROSS JOIN p
     )
     SELECT ${['period', ...req.by].join(', ')}, ${weightedAggregates(m)}
     FROM f

@@ -225,6 +225,31 @@ describe('numbers, filters, drill-down and downloads', () => {
     await page.close();
   });
 
+  it('the SQL page runs a query, shows the rows the API returns and a chart, and says why a query is refused', async () => {
+    const q = 'SELECT channel, count() AS n FROM v_interactions GROUP BY channel ORDER BY channel';
+    const page = await open(`/sql?q=${encodeURIComponent(q)}`);
+    await settled(page);
+    const res = await fetch(`${base}/api/v1/sql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKENS.analyst}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ sql: q, format: 'json' }),
+    });
+    const want = (await res.json()) as { rows: [string, string | number][] };
+    const shown = await page
+      .locator('section[aria-label=result] tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [tr.children[0]?.textContent, tr.children[1]?.textContent]));
+    expect(shown).toEqual(want.rows.map(([c, n]) => [c, String(n)]));
+    expect(await page.locator('section[aria-label=result] .chart svg').count()).toBe(1);
+    expect(await page.locator('.schema details').count()).toBeGreaterThanOrEqual(4);
+    await page.fill('#sql', 'DROP TABLE v_interactions');
+    await page.click('.toolbar button[type=submit]');
+    await expect
+      .poll(() => page.locator('section[aria-label=result] .error').textContent())
+      .toMatch(/not DROP/);
+    expect(new URL(page.url()).searchParams.get('q')).toBe('DROP TABLE v_interactions');
+    await page.close();
+  });
+
   it('"show SQL" reveals the parameterised query', async () => {
     const page = await open('/overview');
     await settled(page);

@@ -35,6 +35,14 @@ const ROUTES: { method: 'GET' | 'POST'; path: string; role: Role; body?: unknown
   { method: 'GET', path: `/api/v1/complaints/repeat?${q}`, role: 'viewer', ok: 200 },
   { method: 'GET', path: '/api/v1/retention/drivers', role: 'viewer', ok: 200 },
   { method: 'GET', path: '/api/v1/changes', role: 'viewer', ok: 200 },
+  { method: 'GET', path: '/api/v1/sql/schema', role: 'analyst', ok: 200 },
+  {
+    method: 'POST',
+    path: '/api/v1/sql',
+    role: 'analyst',
+    ok: 200,
+    body: { sql: 'SELECT 1', format: 'json' },
+  },
   {
     method: 'POST',
     path: '/api/v1/changes',

@@ -9,6 +9,7 @@ import {
   funnelSpec,
   heatmapSpec,
   quantileSpec,
+  quickChartSpec,
   sparklineSpec,
   stackedCountSpec,
   trendSpec,
@@ -43,6 +44,32 @@ const rows = [
 ];
 
 const SPECS: [string, object][] = [
+  [
+    'quick chart (bars)',
+    quickChartSpec(
+      [
+        { name: 'channel', type: 'LowCardinality(String)' },
+        { name: 'n', type: 'UInt64' },
+      ],
+      [
+        ['phone', '3'],
+        ['chat', '5'],
+      ],
+    )!,
+  ],
+  [
+    'quick chart (line)',
+    quickChartSpec(
+      [
+        { name: 'day', type: 'Date' },
+        { name: 'v', type: 'Nullable(Float64)' },
+      ],
+      [
+        ['2026-01-01', 1.5],
+        ['2026-01-02', null],
+      ],
+    )!,
+  ],
   [
     'trend',
     trendSpec({
