@@ -438,9 +438,15 @@ async function planIncremental(
     temp.push(n);
     return n;
   };
-  const [cc, touched, seq, start, ids, surveys] = ['cc', 'touched', 'seq', 'start', 'ids', 'surveys'].map(
-    t,
-  ) as [string, string, string, string, string, string];
+  const [cc, changed, touched, seq, start, ids, surveys] = [
+    'cc',
+    'changed',
+    'touched',
+    'seq',
+    'start',
+    'ids',
+    'surveys',
+  ].map(t) as [string, string, string, string, string, string, string];
   const p = { since };
   const recent = `_ingested_at >= {since:DateTime64(3, 'UTC')}`;
   const run = async (query: string) => {
@@ -453,16 +459,25 @@ async function planIncremental(
   };
   await run(`CREATE TABLE ${cc} ENGINE = Memory AS
              SELECT DISTINCT customer_id FROM ${db}.customer_events WHERE ${recent}`);
-  await run(`CREATE TABLE ${touched} ENGINE = Memory AS
-             SELECT customer_id, category, min(opened_at) AS m FROM ${db}.interaction_facts_v
+  await run(`CREATE TABLE ${changed} ENGINE = Memory AS
+             SELECT interaction_id, customer_id, category, assumeNotNull(opened_at) AS opened_at
+             FROM ${db}.interaction_facts_v
              WHERE interaction_id IN (SELECT interaction_id FROM ${db}.interaction_events WHERE ${recent})
-               AND opened_at IS NOT NULL
-             GROUP BY customer_id, category`);
-  await run(`CREATE TABLE ${seq} ENGINE = Memory AS
-             SELECT DISTINCT interaction_id, customer_id, category, assumeNotNull(opened_at) AS opened_at
-             FROM ${db}.interaction_facts
-             WHERE customer_id IN (SELECT customer_id FROM ${touched} UNION ALL SELECT customer_id FROM ${cc})
                AND opened_at IS NOT NULL`);
+  await run(`CREATE TABLE ${touched} ENGINE = Memory AS
+             SELECT customer_id, category, min(opened_at) AS m FROM ${changed} GROUP BY customer_id, category`);
+  // The sequences of those customers: the stored facts (one row per interaction already refreshed) and
+  // the interactions that changed since (some of them new).
+  await run(`CREATE TABLE ${seq} ENGINE = Memory AS
+             SELECT interaction_id, argMax(customer_id, rank) AS customer_id, argMax(category, rank) AS category,
+                    argMax(opened_at, rank) AS opened_at
+             FROM (
+               SELECT interaction_id, customer_id, category, opened_at, version AS rank FROM ${db}.interaction_kpi
+               WHERE customer_id IN (SELECT customer_id FROM ${touched} UNION ALL SELECT customer_id FROM ${cc})
+               UNION ALL
+               SELECT interaction_id, customer_id, category, opened_at, 18446744073709551615 AS rank FROM ${changed}
+             )
+             GROUP BY interaction_id`);
   await run(`CREATE TABLE ${start} ENGINE = Memory AS
              SELECT t.customer_id AS customer_id, t.category AS category,
                     coalesce(maxIf(toNullable(s.opened_at), s.opened_at < t.m), assumeNotNull(t.m)) AS start
@@ -517,11 +532,13 @@ async function writeChanged(
   chunk: number,
 ): Promise<number> {
   const hash = `cityHash64(toString(tuple(${columns.join(', ')})))`;
+  // rows keep their day (a moved one is caught below): only the staged days' granules need reading
+  const sameDays = columns.includes('day') ? `AND day IN (SELECT DISTINCT day FROM ${stage})` : '';
   const changed = await tempTable(`${table}_${chunk}_changed`, stage, 'Memory');
   await ch.command({
     query: `INSERT INTO ${changed} SELECT * FROM ${stage}
             WHERE (${key}, ${hash}) NOT IN (
-              SELECT ${key}, ${hash} FROM ${db}.${table} FINAL WHERE ${key} IN (SELECT ${key} FROM ${stage}))`,
+              SELECT ${key}, ${hash} FROM ${db}.${table} FINAL WHERE ${key} IN (SELECT ${key} FROM ${stage}) ${sameDays})`,
   });
   const rows = await scalar(ch, `SELECT count() FROM ${changed}`);
   if (rows === 0) return 0;

@@ -302,6 +302,40 @@ describe('formats', () => {
   });
 });
 
+describe('cxpulse query', () => {
+  it('prints a table or streams CSV through the running server, and names a refusal', async () => {
+    const { Writable } = await import('node:stream');
+    const { runQuery } = await import('../../cli/query.ts');
+    let csv = '';
+    const out = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        csv += chunk.toString();
+        cb();
+      },
+    });
+    const cmd = { url: base, token: TOKENS.analyst, out };
+    const text = await runQuery(rt.cfg, {
+      ...cmd,
+      sql: 'SELECT number AS n, number * 2 AS twice FROM numbers(3)',
+      format: 'table',
+    });
+    expect(text.split('\n').map((l) => l.trim())).toEqual([
+      'n  twice',
+      '-  -----',
+      '0  0',
+      '1  2',
+      '2  4',
+      '(3 rows)',
+      '',
+    ]);
+    await runQuery(rt.cfg, { ...cmd, sql: 'SELECT number AS n FROM numbers(2)', format: 'csv' });
+    expect(csv).toBe('"n"\n0\n1\n');
+    await expect(runQuery(rt.cfg, { ...cmd, sql: 'DROP TABLE v_surveys', format: 'table' })).rejects.toThrow(
+      /not DROP/,
+    );
+  });
+});
+
 describe('audit', () => {
   it('records every query: who, the SQL, the outcome, rows and duration', async () => {
     const marker = `audit-${process.pid}`;

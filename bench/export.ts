@@ -1,0 +1,145 @@
+/**
+ * Export benchmark: N rows of `v_interactions` through `POST /api/v1/sql` as an Arrow IPC stream and as
+ * CSV, from a server in a child process over a data dir that already holds the synthetic centre
+ * (bench/dashboard.ts --dir DIR, or bench/kpi.ts --dir DIR). The client reads the whole stream (Arrow:
+ * record batch by record batch with apache-arrow, counting rows; CSV: counting lines) and samples the
+ * server's resident memory (VmRSS) every 100 ms.
+ *
+ *   npx tsx bench/export.ts --dir DIR [--rows 10000000]
+ */
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import fsp from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { RecordBatchReader } from 'apache-arrow';
+import { machine } from './machine.ts';
+import { DATABASE } from './synthetic.ts';
+
+const SELF = fileURLToPath(import.meta.url);
+const ROOT = path.resolve(path.dirname(SELF), '..');
+const TOKEN = 'bench-analyst-token-0123456789';
+
+async function child(dir: string): Promise<void> {
+  const { Runtime } = await import('../cli/runtime.ts');
+  const { loadConfig } = await import('../infra/config.ts');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CXPULSE_DATA_DIR: dir,
+    CLICKHOUSE_DATABASE: DATABASE,
+    CXPULSE_API_TOKENS: `${TOKEN}=analyst`,
+    ROLLUP_REFRESH_SCHEDULE: 'off',
+    HTTP_PORT: '0',
+    SQL_MAX_ROWS: '100000000',
+    SQL_TIMEOUT_SECONDS: '600',
+  };
+  delete env['CLICKHOUSE_URL'];
+  const rt = new Runtime(loadConfig(env));
+  const server = await rt.startServer({
+    collector: false,
+    tokens: [],
+    api: { tokens: rt.cfg.http.apiTokens },
+  });
+  process.send?.({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+  process.on('message', (m) => {
+    if (m === 'stop') void rt.close().then(() => process.exit(0));
+  });
+}
+
+const rssMiB = (pid: number) => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+};
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--child') return child(argv[1] as string);
+  const opt = (k: string, d: string) => (argv.includes(k) ? (argv[argv.indexOf(k) + 1] as string) : d);
+  const dir = opt('--dir', '');
+  const rows = Number(opt('--rows', '10000000'));
+  if (!dir) throw new Error('--dir DIR: a data dir with the synthetic centre (see bench/dashboard.ts --dir)');
+  const server = fork(SELF, ['--child', dir], {
+    execArgv: ['--import', import.meta.resolve('tsx')],
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const url = await new Promise<string>((resolve) =>
+    server.on('message', (m: { url?: string }) => m.url && resolve(m.url)),
+  );
+  const sql = `SELECT * FROM v_interactions WHERE day >= '2025-11-22' LIMIT ${rows}`;
+  const results: Record<string, unknown>[] = [];
+  for (const format of ['arrow', 'csv', 'arrow', 'csv'] as const) {
+    const base = rssMiB(server.pid as number);
+    let peak = base;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(server.pid as number))), 100);
+    const t0 = performance.now();
+    const res = await fetch(`${url}/api/v1/sql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ sql, format }),
+    });
+    if (!res.ok) throw new Error(`${format}: ${res.status} ${await res.text()}`);
+    let n = 0;
+    let bytes = 0;
+    const body = res.body as unknown as AsyncIterable<Uint8Array>;
+    if (format === 'arrow') {
+      const counted = (async function* () {
+        for await (const c of body) {
+          bytes += c.byteLength;
+          yield c;
+        }
+      })();
+      for await (const reader of RecordBatchReader.readAll(counted))
+        for await (const b of reader) n += b.numRows;
+    } else {
+      for await (const c of body) {
+        bytes += c.byteLength;
+        for (const x of c) if (x === 10) n++;
+      }
+      n -= 1; // the header
+    }
+    const s = (performance.now() - t0) / 1000;
+    clearInterval(sampler);
+    if (n !== rows) throw new Error(`${format}: read ${n} rows, expected ${rows}`);
+    const r = {
+      format,
+      rows: n,
+      seconds: s,
+      rowsPerSecond: n / s,
+      mib: bytes / 2 ** 20,
+      rssBaseMiB: base,
+      rssPeakMiB: peak,
+      rssGrowthMiB: peak - base,
+    };
+    console.error(JSON.stringify(r));
+    results.push(r);
+  }
+  server.send('stop');
+  const mach = await machine();
+  const startedAt = new Date().toISOString();
+  const md = [
+    `### Export of ${rows.toLocaleString('en-US')} rows of v_interactions, ${startedAt}`,
+    '',
+    `Machine: ${mach['cpu']}, ${mach['cores']} cores, ${mach['ramGiB']} GiB RAM, ${mach['os']}; Node ${mach['node']}. Server (embedded engine) in a child process, client on the same machine reading the whole stream (Arrow decoded batch by batch with apache-arrow).`,
+    '',
+    '| format | rows/s | MiB | seconds | server RSS before → peak (growth) MiB |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...results.map(
+      (r) =>
+        `| ${r['format']} | ${Math.round(r['rowsPerSecond'] as number).toLocaleString('en-US')} | ${Math.round(r['mib'] as number)} | ${(r['seconds'] as number).toFixed(1)} | ${Math.round(r['rssBaseMiB'] as number)} → ${Math.round(r['rssPeakMiB'] as number)} (${Math.round(r['rssGrowthMiB'] as number)}) |`,
+    ),
+    '',
+  ].join('\n');
+  console.log(md);
+  const out = path.join(ROOT, 'bench', 'results');
+  await fsp.mkdir(out, { recursive: true });
+  await fsp.writeFile(
+    path.join(out, `export-${startedAt.replace(/\.\d+Z$/, 'Z').replaceAll(':', '-')}.json`),
+    JSON.stringify({ startedAt, machine: mach, results }, null, 2),
+  );
+  await fsp.writeFile(path.join(out, 'export-latest.md'), md);
+}
+
+await main();
