@@ -1,6 +1,12 @@
 import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import type { Config } from '../infra/config.ts';
-import { buildMetricQuery, requestDimensions, type MetricRequest, type Store } from './query.ts';
+import {
+  buildMetricQuery,
+  buildRollupBatchQuery,
+  requestDimensions,
+  type MetricRequest,
+  type Store,
+} from './query.ts';
 import { readRollupState, rollupFingerprint, rollupSetFor, type RollupState } from './rollups.ts';
 import {
   isLowConfidence,
@@ -200,4 +206,65 @@ export async function computeMetric(
   req: MetricRequest,
 ): Promise<MetricRow[]> {
   return (await answerMetric(client, cfg, m, req)).rows;
+}
+
+/** One row of the batch rollup query: summed aggregates of a metric, period and group. */
+interface SumsRow {
+  metric: string;
+  period: string;
+  sx: number | string;
+  sn: number | string;
+  ss2: number | string;
+  spro: number | string;
+  sdet: number | string;
+  [dimension: string]: unknown;
+}
+
+/** The sums of a rollup row as the aggregates of its metric's kind (what the single query returns). */
+function sumsToRaw(m: MetricDefinition, r: SumsRow, by: readonly Dimension[]): RawRow {
+  const sx = Number(r.sx);
+  const sn = Number(r.sn);
+  const dims = Object.fromEntries(by.map((d) => [d, r[d]]));
+  const base = { period: r.period, n: sn, ...dims };
+  switch (m.kind) {
+    case 'mean': {
+      const v = sn > 1 ? Math.sqrt(Math.max(0, (Number(r.ss2) - (sx * sx) / sn) / (sn - 1))) : null;
+      return { ...base, x: sx / sn, sd: v };
+    }
+    case 'nps':
+      return { ...base, pro: Number(r.spro), det: Number(r.sdet) };
+    default:
+      return { ...base, x: sx };
+  }
+}
+
+/**
+ * Several metrics over one request: those the rollups answer in one query, the others one by one.
+ * The same rows as answering each alone.
+ */
+export async function queryMetricsRows(
+  client: ClickHouseClient,
+  cfg: Config,
+  ms: readonly MetricDefinition[],
+  req: MetricRequest,
+): Promise<{ raw: Map<string, RawRow[]>; completeThrough: Date }> {
+  const state = await readRollupState(client, cfg.clickhouse.database);
+  const batch = ms.filter((m) => m.source !== 'customers' && chooseStore(m, req, cfg, state) === 'rollup');
+  const out = new Map<string, RawRow[]>(ms.map((m) => [m.name, []]));
+  let completeThrough = state && batch.length > 0 ? state.completeThrough : new Date();
+  if (batch.length > 0) {
+    const q = buildRollupBatchQuery(batch, req, cfg);
+    const rs = await client.query({ query: q.sql, query_params: q.params, format: 'JSONEachRow' });
+    const byName = new Map(batch.map((m) => [m.name, m]));
+    for (const r of await rs.json<SumsRow>()) {
+      const m = byName.get(r.metric);
+      if (m) out.get(m.name)?.push(sumsToRaw(m, r, req.by));
+    }
+  }
+  for (const m of ms.filter((x) => !batch.includes(x))) {
+    const a = await runMetric(client, cfg, m, req);
+    out.set(m.name, a.raw);
+    if (a.completeThrough < completeThrough) completeThrough = a.completeThrough;
+  }
+  return { raw: out, completeThrough };
 }

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import type { Config } from '../infra/config.ts';
 import { getMetric } from './catalog.ts';
-import { answerMetric, toMetricRow, type MetricRow, type RawRow, queryMetricRows } from './compute.ts';
+import { queryMetricsRows, toMetricRow, type MetricRow, type RawRow } from './compute.ts';
 import { difference, SIGNIFICANCE, type Difference } from './impact.ts';
 import type { Grain, MetricRequest } from './query.ts';
 import type { Dimension, MetricDefinition } from './types.ts';
@@ -62,39 +62,53 @@ export async function computeOverview(
   const prev = previousPeriod(req.from, req.to);
   const days = (Date.parse(`${req.to}T00:00:00Z`) - Date.parse(`${req.from}T00:00:00Z`)) / DAY_MS + 1;
   const grain: Grain = days <= 45 ? 'day' : days <= 200 ? 'week' : 'month';
+  // a filter a KPI cannot take (a team for a survey KPI) leaves that KPI out of the filter; KPIs with
+  // the same effective filters are answered together (one rollup query per period and grain)
+  const groups = new Map<string, { filters: Partial<Record<Dimension, string[]>>; ms: MetricDefinition[] }>();
+  for (const name of OVERVIEW_METRICS) {
+    const m = getMetric(name);
+    const filters = Object.fromEntries(
+      Object.entries(req.filters).filter(([d]) => m.dimensions.includes(d as Dimension)),
+    ) as Partial<Record<Dimension, string[]>>;
+    const key = JSON.stringify(filters);
+    const g = groups.get(key) ?? { filters, ms: [] };
+    g.ms.push(m);
+    groups.set(key, g);
+  }
   let completeThrough = new Date();
-  const tiles = await Promise.all(
-    OVERVIEW_METRICS.map(async (name): Promise<OverviewTile> => {
-      const m = getMetric(name);
-      // a filter the KPI cannot take (a team for a survey KPI) leaves the KPI out of the filter
-      const filters = Object.fromEntries(
-        Object.entries(req.filters).filter(([d]) => m.dimensions.includes(d as Dimension)),
-      );
-      const base: Omit<MetricRequest, 'from' | 'to' | 'grain'> = { by: [], filters, asOf: req.asOf };
-      const total = async (from: string, to: string): Promise<RawRow> =>
-        (await queryMetricRows(client, cfg, m, { ...base, from, to, grain: 'total' }))[0] ?? {
-          period: 'total',
-          n: 0,
-        };
-      const [cur, before, series] = await Promise.all([
-        total(req.from, req.to),
-        total(prev.from, prev.to),
-        answerMetric(client, cfg, m, { ...base, from: req.from, to: req.to, grain }),
-      ]);
-      if (series.completeThrough < completeThrough) completeThrough = series.completeThrough;
-      const d = difference(m, before, cur);
-      return {
-        metric: m.name,
-        title: m.title,
-        unit: m.unit,
-        direction: m.direction,
-        current: toMetricRow(m, cur, []),
-        previous: { ...toMetricRow(m, before, []), ...prev },
-        change: { ...d, significant: d.p_value === null ? null : d.p_value < SIGNIFICANCE },
-        series: series.rows,
-        grain,
-      };
-    }),
-  );
+  const cur = new Map<string, RawRow[]>();
+  const before = new Map<string, RawRow[]>();
+  const series = new Map<string, RawRow[]>();
+  for (const g of groups.values()) {
+    const base: Omit<MetricRequest, 'from' | 'to' | 'grain'> = { by: [], filters: g.filters, asOf: req.asOf };
+    const runs: [Map<string, RawRow[]>, MetricRequest][] = [
+      [cur, { ...base, from: req.from, to: req.to, grain: 'total' }],
+      [before, { ...base, from: prev.from, to: prev.to, grain: 'total' }],
+      [series, { ...base, from: req.from, to: req.to, grain }],
+    ];
+    for (const [into, r] of runs) {
+      const res = await queryMetricsRows(client, cfg, g.ms, r);
+      for (const [k, v] of res.raw) into.set(k, v);
+      if (res.completeThrough < completeThrough) completeThrough = res.completeThrough;
+    }
+  }
+  const empty = (): RawRow => ({ period: 'total', n: 0 });
+  const tiles = OVERVIEW_METRICS.map((name): OverviewTile => {
+    const m = getMetric(name);
+    const c = cur.get(name)?.[0] ?? empty();
+    const b = before.get(name)?.[0] ?? empty();
+    const d = difference(m, b, c);
+    return {
+      metric: m.name,
+      title: m.title,
+      unit: m.unit,
+      direction: m.direction,
+      current: toMetricRow(m, c, []),
+      previous: { ...toMetricRow(m, b, []), ...prev },
+      change: { ...d, significant: d.p_value === null ? null : d.p_value < SIGNIFICANCE },
+      series: (series.get(name) ?? []).map((r) => toMetricRow(m, r, [])),
+      grain,
+    };
+  });
   return { from: req.from, to: req.to, previous: prev, tiles, completeThrough };
 }

@@ -156,6 +156,46 @@ function rollupQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): Buil
   return { sql, params };
 }
 
+/**
+ * Several rollup metrics of one request in one query (they share the grouping set of the request's
+ * dimensions): per metric, period and group the summed aggregates sx, sn, ss2, spro, sdet, to be shaped
+ * per kind by compute.ts. Every metric must be answerable from the rollups.
+ */
+export function buildRollupBatchQuery(
+  ms: readonly MetricDefinition[],
+  req: MetricRequest,
+  cfg: Config,
+): BuiltQuery {
+  const dims = requestDimensions(req);
+  let gs: number | null = null;
+  for (const m of ms) {
+    validateRequest(m, req);
+    gs = rollupSetFor(m, dims);
+    if (gs === null)
+      throw badParam('store', `${m.name} by ${dims.join(', ') || 'nothing'} is not in the daily rollups`);
+  }
+  const params: Record<string, unknown> = { metrics: ms.map((m) => m.name), gs, from: req.from, to: req.to };
+  const where = [
+    'metric IN {metrics:Array(String)}',
+    'gs = {gs:UInt16}',
+    'day BETWEEN {from:Date} AND {to:Date}',
+  ];
+  for (const [d, values] of Object.entries(req.filters) as [Dimension, string[]][]) {
+    where.push(`${d} IN {f_${d}:Array(String)}`);
+    params[`f_${d}`] = values;
+  }
+  const group = ['metric', 'period', ...req.by].join(', ');
+  const sql = `
+    SELECT ${['metric', `${PERIOD[req.grain]} AS period`, ...req.by].join(', ')},
+           sum(x) AS sx, sum(n) AS sn, sum(s2) AS ss2, sum(pro) AS spro, sum(det) AS sdet
+    FROM ${cfg.clickhouse.database}.kpi_daily
+    WHERE ${where.join(' AND ')}
+    GROUP BY ${group}
+    HAVING sn > 0
+    ORDER BY ${group}`;
+  return { sql, params };
+}
+
 function validateRequest(m: MetricDefinition, req: MetricRequest): void {
   if (!isDate(req.from)) throw badParam('from', 'must be a date YYYY-MM-DD');
   if (!isDate(req.to)) throw badParam('to', 'must be a date YYYY-MM-DD');

@@ -10,6 +10,7 @@ import { getMetric } from '../../metrics/catalog.ts';
 import { answerMetric, computeMetric, type MetricRow } from '../../metrics/compute.ts';
 import { periodsOf, STORES, type Grain, type Store } from '../../metrics/query.ts';
 import { refreshRollups, type RefreshResult } from '../../metrics/rollups.ts';
+import { computeOverview, OVERVIEW_METRICS } from '../../metrics/overview.ts';
 import type { Dimension } from '../../metrics/types.ts';
 import { migrate } from '../../transforms/migrate.ts';
 import { testConfig, testEnv } from '../helpers/env.ts';
@@ -611,6 +612,44 @@ describe('rollup refresh', () => {
     expect(await auto('sla_compliance', { asOf: AS_OF })).toBe('rollup');
     expect(await auto('sla_compliance', { asOf: new Date() })).toBe('facts');
   });
+});
+
+describe('the overview', () => {
+  it.each([{}, { team_id: ['t2'] }])(
+    'batched from the rollups, its tiles equal each KPI derived from the raw tables (filters %j)',
+    async (filters) => {
+      const o = await computeOverview(ch, cfg, { from: FROM, to: TO, filters, asOf: AS_OF });
+      expect(o.tiles.map((t) => t.metric)).toEqual([...OVERVIEW_METRICS]);
+      for (const t of o.tiles) {
+        const m = getMetric(t.metric);
+        const own = Object.fromEntries(
+          Object.entries(filters).filter(([d]) => m.dimensions.includes(d as Dimension)),
+        );
+        const req = {
+          from: FROM,
+          to: TO,
+          by: [] as Dimension[],
+          filters: own,
+          asOf: AS_OF,
+          store: 'raw' as const,
+        };
+        const [total] = await computeMetric(ch, cfg, m, { ...req, grain: 'total' });
+        const [prev] = await computeMetric(ch, cfg, m, { ...req, grain: 'total', ...o.previous });
+        const series = await computeMetric(ch, cfg, m, { ...req, grain: t.grain as Grain });
+        for (const [got, want] of [
+          [t.current, total],
+          [t.previous, prev],
+        ] as const) {
+          expect(got.n, t.metric).toBe(want!.n);
+          expect(Math.abs((got.value ?? 0) - (want!.value ?? 0)), t.metric).toBeLessThan(1e-9);
+        }
+        expect(
+          t.series.map((r) => [r.period, r.n]),
+          t.metric,
+        ).toEqual(series.map((r) => [r.period, r.n]));
+      }
+    },
+  );
 });
 
 describe('empty periods and bad parameters', () => {
