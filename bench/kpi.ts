@@ -356,7 +356,12 @@ async function runChild(spec: Spec): Promise<NResult> {
     const perInteraction = before / N;
     const more = Math.round(spec.keepupEvents / perInteraction);
     const from = new Date(AS_OF.getTime() - 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
-    await ch.command({ query: interactionInsert(N, more, customers, from, 3_600_000) });
+    // new interaction ids after every one stored so far (a reused dir may hold earlier keep-up runs')
+    const first = await scalar(
+      ch,
+      `SELECT max(toUInt64(substring(interaction_id, 2))) + 1 FROM ${DATABASE}.interaction_facts`,
+    );
+    await ch.command({ query: interactionInsert(Math.max(N, first), more, customers, from, 3_600_000) });
     const events = (await scalar(ch, `SELECT count() FROM ${DATABASE}.interaction_events`)) - before;
     const r = await refreshRollups(ch, cfg, { evaluatedAt: AS_OF, overlapMs: 0 });
     keepUp = { ...r, events, interactions: more };
@@ -511,8 +516,10 @@ async function machineWithChdb(): Promise<Record<string, string | number>> {
   return { ...(await machine()), chdbPackage: chdbPkg.version ?? 'unknown' };
 }
 
-const fmt = (x: number, d = 0) =>
-  x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+const fmt = (x: number | null | undefined, d = 0) =>
+  typeof x === 'number' && Number.isFinite(x)
+    ? x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d })
+    : '–';
 
 function markdown(startedAt: string, mach: Record<string, string | number>, rs: NResult[]): string {
   const L: string[] = [];

@@ -146,11 +146,28 @@ export function deriveInteractionFacts(db: string, subset?: Subset): string {
           PARTITION BY i.customer_id, i.category ORDER BY i.opened_at, i.interaction_id
           ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING
         ) AS next_opened_at
-      FROM (SELECT * FROM ${db}.interaction_facts_v ${onlyIds}) AS i
+      FROM (${mergedFacts(db, onlyIds)}) AS i
       LEFT JOIN (SELECT customer_id, segment, region FROM ${db}.customer_facts_v ${onlyCustomers}) AS c
         ON c.customer_id = i.customer_id
       WHERE i.opened_at IS NOT NULL
     )`;
+}
+
+/**
+ * interaction_facts merged per interaction: interaction_facts_v's aggregates, with the filter applied
+ * before the merge (a filter on the view would only apply after merging every interaction).
+ */
+function mergedFacts(db: string, where: string): string {
+  return `
+    SELECT interaction_id,
+      max(customer_id) AS customer_id, max(channel) AS channel, max(category) AS category,
+      max(priority) AS priority, max(severity) AS severity, max(team_id) AS team_id, max(agent_id) AS agent_id,
+      min(opened_at) AS opened_at, min(first_response_at) AS first_response_at,
+      max(last_resolved_at) AS last_resolved_at, max(last_reopened_at) AS last_reopened_at,
+      min(first_followed_up_at) AS first_followed_up_at, min(abandoned_at) AS abandoned_at,
+      max(transferred) AS transferred, max(escalated) AS escalated, uniqExactMerge(reopens) AS reopens
+    FROM ${db}.interaction_facts ${where}
+    GROUP BY interaction_id`;
 }
 
 /** One row per survey answer (SURVEY_KPI_COLUMNS), with the customer's latest attributes. */

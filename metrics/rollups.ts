@@ -466,14 +466,16 @@ async function planIncremental(
                AND opened_at IS NOT NULL`);
   await run(`CREATE TABLE ${touched} ENGINE = Memory AS
              SELECT customer_id, category, min(opened_at) AS m FROM ${changed} GROUP BY customer_id, category`);
-  // The sequences of those customers: the stored facts (one row per interaction already refreshed) and
-  // the interactions that changed since (some of them new).
+  // The sequences of the touched (customer, category) pairs and of the customers whose attributes
+  // changed: the stored facts (one row per interaction already refreshed) and the interactions that
+  // changed since (some of them new).
   await run(`CREATE TABLE ${seq} ENGINE = Memory AS
              SELECT interaction_id, argMax(customer_id, rank) AS customer_id, argMax(category, rank) AS category,
                     argMax(opened_at, rank) AS opened_at
              FROM (
                SELECT interaction_id, customer_id, category, opened_at, version AS rank FROM ${db}.interaction_kpi
-               WHERE customer_id IN (SELECT customer_id FROM ${touched} UNION ALL SELECT customer_id FROM ${cc})
+               WHERE (customer_id, category) IN (SELECT customer_id, category FROM ${touched})
+                  OR customer_id IN (SELECT customer_id FROM ${cc})
                UNION ALL
                SELECT interaction_id, customer_id, category, opened_at, 18446744073709551615 AS rank FROM ${changed}
              )
