@@ -187,11 +187,14 @@ export function createSandbox(cfg: Config['clickhouse'], limits: SandboxLimits):
       let complete = false;
       try {
         const s = (await current()).chdb.queryStream(sql, { format, signal });
+        const joiner = new ChunkJoiner(format);
         try {
           for await (const chunk of s) {
             if (signal.aborted) break;
-            yield { data: chunk.raw(), rows: chunk.numRows };
+            yield { data: joiner.next(chunk.raw()), rows: chunk.numRows };
           }
+          const tail = joiner.end();
+          if (tail.byteLength > 0 && !signal.aborted) yield { data: tail, rows: 0 };
           complete = !signal.aborted;
         } finally {
           if (!s.closed) s.cancel();
@@ -206,4 +209,71 @@ export function createSandbox(cfg: Config['clickhouse'], limits: SandboxLimits):
       await (await session.catch(() => null))?.close();
     },
   };
+}
+
+/**
+ * The embedded engine's stream formats every chunk as a whole output of its own: the header line(s) of
+ * `CSVWithNames` / `…WithNamesAndTypes` again, and for `ArrowStream` a whole IPC stream (schema, batches,
+ * end-of-stream marker). Joined as they come, a large result would repeat its header mid-file, or end
+ * for an Arrow reader after the first chunk. This turns the chunks into one output: headers once, one
+ * Arrow schema, one end-of-stream marker.
+ */
+export class ChunkJoiner {
+  private first = true;
+  private readonly headerLines: number;
+  private readonly arrow: boolean;
+
+  constructor(format: string) {
+    this.arrow = format === 'ArrowStream';
+    this.headerLines = /WithNamesAndTypes$/.test(format) ? 2 : /WithNames$/.test(format) ? 1 : 0;
+  }
+
+  next(chunk: Uint8Array): Uint8Array {
+    const first = this.first;
+    this.first = false;
+    if (this.arrow) {
+      const start = first ? 0 : arrowMessageEnd(chunk, 0);
+      const end = endsWithEos(chunk) ? chunk.byteLength - 8 : chunk.byteLength;
+      return chunk.subarray(start, Math.max(start, end));
+    }
+    if (first || this.headerLines === 0) return chunk;
+    let at = 0;
+    for (let i = 0; i < this.headerLines; i++) {
+      const nl = chunk.indexOf(10, at);
+      if (nl < 0) return new Uint8Array(0);
+      at = nl + 1;
+    }
+    return chunk.subarray(at);
+  }
+
+  /** What ends the joined output: the Arrow end-of-stream marker. */
+  end(): Uint8Array {
+    return this.arrow && !this.first
+      ? Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])
+      : new Uint8Array(0);
+  }
+}
+
+/** End of the IPC message at `at`: continuation marker, metadata length, metadata (its body follows only for batches). */
+function arrowMessageEnd(b: Uint8Array, at: number): number {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let p = at;
+  if (view.getUint32(p, true) === 0xffffffff) p += 4;
+  const metaLength = view.getInt32(p, true);
+  return p + 4 + metaLength;
+}
+
+function endsWithEos(b: Uint8Array): boolean {
+  const n = b.byteLength;
+  return (
+    n >= 8 &&
+    b[n - 8] === 0xff &&
+    b[n - 7] === 0xff &&
+    b[n - 6] === 0xff &&
+    b[n - 5] === 0xff &&
+    b[n - 4] === 0 &&
+    b[n - 3] === 0 &&
+    b[n - 2] === 0 &&
+    b[n - 1] === 0
+  );
 }

@@ -290,6 +290,17 @@ describe('formats', () => {
     });
   });
 
+  it('a result of many engine chunks is one output: the header once, one whole Arrow stream', async () => {
+    const q = 'SELECT number AS n, toString(number) AS s FROM numbers(300000)';
+    const csv = (await (await sql({ sql: q, format: 'csv' })).text()).trim().split('\n');
+    expect(csv.length).toBe(300_001);
+    expect(csv.filter((l) => l === '"n","s"')).toHaveLength(1);
+    expect(csv.at(-1)).toBe('299999,"299999"');
+    const arrow = tableFromIPC(new Uint8Array(await (await sql({ sql: q, format: 'arrow' })).arrayBuffer()));
+    expect(arrow.numRows).toBe(300_000);
+    expect(arrow.get(299_999)!.toJSON()).toEqual({ n: 299_999n, s: '299999' });
+  });
+
   it('CSV has the header and the same rows', async () => {
     const csv = (
       await (
