@@ -30,6 +30,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '../infra/clickhouse.ts';
+import { OVERVIEW_METRICS } from '../metrics/overview.ts';
 import { AS_OF, DATABASE, customerInsert, interactionInsert, surveyInsert } from './synthetic.ts';
 import { machine } from './machine.ts';
 import type { Config } from '../infra/config.ts';
@@ -43,16 +44,7 @@ const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const FROM = '2026-08-24';
 const TO = '2026-11-21';
 
-const OVERVIEW = [
-  'csat',
-  'nps',
-  'fcr',
-  'complaint_rate',
-  'sla_compliance',
-  'answer_rate',
-  'follow_up_48h',
-  'churn_rate',
-];
+const OVERVIEW: readonly string[] = OVERVIEW_METRICS;
 const SINGLE = ['csat', 'fcr', 'sla_compliance', 'complaint_rate'];
 
 interface Spec {

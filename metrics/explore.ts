@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import type { Config } from '../infra/config.ts';
 import { CxError } from '../infra/errors.ts';
 import { getMetric } from './catalog.ts';
-import { factParams, interactionFacts, type FactStore } from './facts.ts';
+import { factParams, INTERACTION_KPI_COLUMNS, interactionFacts, type FactStore } from './facts.ts';
 import { readRollupState, rollupFingerprint } from './rollups.ts';
 import type { Dimension } from './types.ts';
 
@@ -21,29 +21,7 @@ export interface Scope {
 }
 
 /** The columns a drill-down lists, in order. */
-export const DRILL_COLUMNS = [
-  'interaction_id',
-  'customer_id',
-  'opened_at',
-  'channel',
-  'category',
-  'priority',
-  'severity',
-  'team_id',
-  'agent_id',
-  'segment',
-  'region',
-  'responded',
-  'first_response_seconds',
-  'target_seconds',
-  'resolved',
-  'resolution_hours',
-  'reopened',
-  'transferred',
-  'escalated',
-  'followed_up_in_48h',
-  'first_contact_resolved',
-] as const;
+export const DRILL_COLUMNS = INTERACTION_KPI_COLUMNS.filter((c) => c !== 'day');
 
 export const MAX_PAGE_SIZE = 500;
 
