@@ -3,6 +3,7 @@ import type { Config } from '../infra/config.ts';
 import { CxError } from '../infra/errors.ts';
 import { getMetric } from './catalog.ts';
 import { factParams, INTERACTION_KPI_COLUMNS, interactionFacts, type FactStore } from './facts.ts';
+import { filterClauses } from './query.ts';
 import { readRollupState, rollupFingerprint } from './rollups.ts';
 import type { Dimension } from './types.ts';
 
@@ -34,10 +35,7 @@ function scopeWhere(scope: Scope, params: Record<string, unknown>): string {
   const where = ['day BETWEEN {from:Date} AND {to:Date}'];
   params['from'] = scope.from;
   params['to'] = scope.to;
-  for (const [d, values] of Object.entries(scope.filters) as [Dimension, string[]][]) {
-    where.push(`${d} IN {f_${d}:Array(String)}`);
-    params[`f_${d}`] = values;
-  }
+  where.push(...filterClauses(scope.filters, params));
   return where.join(' AND ');
 }
 

@@ -1,4 +1,5 @@
 import type { Config } from '../infra/config.ts';
+import { DIMENSIONS } from './types.ts';
 
 /**
  * The per-row facts every KPI is written against, defined once. Each source has two readings that give
@@ -33,14 +34,7 @@ export const INTERACTION_KPI_COLUMNS = [
   'interaction_id',
   'customer_id',
   'opened_at',
-  'channel',
-  'category',
-  'priority',
-  'severity',
-  'team_id',
-  'agent_id',
-  'segment',
-  'region',
+  ...DIMENSIONS,
   'responded',
   'abandoned',
   'first_response_seconds',

@@ -96,10 +96,7 @@ export function buildMetricQuery(
   const facts =
     m.source === 'interactions' ? interactionFacts(db, storeOf(store)) : surveyFacts(db, storeOf(store));
   const where = ['day BETWEEN {from:Date} AND {to:Date}'];
-  for (const [d, values] of Object.entries(req.filters) as [Dimension, string[]][]) {
-    where.push(`${d} IN {f_${d}:Array(String)}`);
-    params[`f_${d}`] = values;
-  }
+  where.push(...filterClauses(req.filters, params));
   const keys = [`${PERIOD[req.grain]} AS period`, ...req.by];
   const sql = `
     WITH f AS (${facts})
@@ -130,10 +127,7 @@ function rollupQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): Buil
     throw badParam('store', `${m.name} by ${dims.join(', ') || 'nothing'} is not in the daily rollups`);
   const params: Record<string, unknown> = { metric: m.name, gs, from: req.from, to: req.to };
   const where = ['metric = {metric:String}', 'gs = {gs:UInt16}', 'day BETWEEN {from:Date} AND {to:Date}'];
-  for (const [d, values] of Object.entries(req.filters) as [Dimension, string[]][]) {
-    where.push(`${d} IN {f_${d}:Array(String)}`);
-    params[`f_${d}`] = values;
-  }
+  where.push(...filterClauses(req.filters, params));
   const group = ['period', ...req.by].join(', ');
   const outer: Record<MetricDefinition['kind'], string> = {
     rate: 'sx AS x, sn AS n',
@@ -180,10 +174,7 @@ export function buildRollupBatchQuery(
     'gs = {gs:UInt16}',
     'day BETWEEN {from:Date} AND {to:Date}',
   ];
-  for (const [d, values] of Object.entries(req.filters) as [Dimension, string[]][]) {
-    where.push(`${d} IN {f_${d}:Array(String)}`);
-    params[`f_${d}`] = values;
-  }
+  where.push(...filterClauses(req.filters, params));
   const group = ['metric', 'period', ...req.by].join(', ');
   const sql = `
     SELECT ${['metric', `${PERIOD[req.grain]} AS period`, ...req.by].join(', ')},
@@ -209,6 +200,17 @@ function validateRequest(m: MetricDefinition, req: MetricRequest): void {
     if (!allowed.includes(d) || !m.dimensions.includes(d))
       throw badParam(d, `${m.name} cannot be filtered by ${d}`);
   }
+}
+
+/** `dimension IN {f_dimension}` per filter, its values bound in `params`. */
+export function filterClauses(
+  filters: Partial<Record<Dimension, string[]>>,
+  params: Record<string, unknown>,
+): string[] {
+  return (Object.entries(filters) as [Dimension, string[]][]).map(([d, values]) => {
+    params[`f_${d}`] = values;
+    return `${d} IN {f_${d}:Array(String)}`;
+  });
 }
 
 /** The periods of a request as [key, first day, last day] (local dates), clipped to from..to. */
@@ -248,10 +250,7 @@ function customerQuery(m: MetricDefinition, req: MetricRequest, cfg: Config, sto
     p_last: periods.map((p) => p[2]),
   };
   const where: string[] = [];
-  for (const [d, values] of Object.entries(req.filters) as [Dimension, string[]][]) {
-    where.push(`${d} IN {f_${d}:Array(String)}`);
-    params[`f_${d}`] = values;
-  }
+  where.push(...filterClauses(req.filters, params));
   const sql = `
     WITH c AS (${customerFacts(db, storeOf(store))}),
     p AS (
@@ -294,10 +293,7 @@ function cohortQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): Buil
   ];
   params['first'] = periods[0]?.[1] ?? req.from;
   params['last'] = periods.at(-1)?.[1] ?? req.to;
-  for (const [d, values] of Object.entries(req.filters) as [Dimension, string[]][]) {
-    where.push(`${d} IN {f_${d}:Array(String)}`);
-    params[`f_${d}`] = values;
-  }
+  where.push(...filterClauses(req.filters, params));
   const sql = `
     WITH p AS (
       SELECT tupleElement(t, 1) AS period, tupleElement(t, 2) AS first, tupleElement(t, 3) AS last
