@@ -46,6 +46,13 @@ export function metricsRouter(deps: ApiDeps): Router {
         dimensions: m.dimensions,
         target: m.target ?? null,
       })),
+      // the service-level policy the SLA KPIs are judged by (an addition to CONTRACT.md §2)
+      policy: {
+        first_response_seconds: deps.cfg.policy.firstResponseSeconds,
+        urgent_seconds: deps.cfg.policy.urgentSeconds,
+        resolution_target_hours: deps.cfg.policy.resolutionTargetHours,
+        fcr_repeat_window_days: deps.cfg.policy.fcrRepeatWindowDays,
+      },
     });
   });
 

@@ -54,11 +54,19 @@ interface Tile {
   grain: string;
 }
 
+interface Policy {
+  first_response_seconds: Record<string, number>;
+  urgent_seconds: number;
+  resolution_target_hours: number;
+}
+
 let catalog: Map<string, MetricInfo> | undefined;
+let policy: Policy | undefined;
 async function metricInfo(name: string): Promise<MetricInfo> {
   if (!catalog) {
-    const r = await api<{ metrics: MetricInfo[] }>('/api/v1/metrics');
+    const r = await api<{ metrics: MetricInfo[]; policy: Policy }>('/api/v1/metrics');
     catalog = new Map(r.metrics.map((m) => [m.name, m]));
+    policy = r.policy;
   }
   const m = catalog.get(name);
   if (!m) throw new Error(`unknown metric ${name}`);
@@ -259,7 +267,13 @@ async function service(main: HTMLElement, f: Filters): Promise<void> {
         quantileSpec({
           title: '',
           unit: 'seconds',
-          rows: rows.map((r) => ({ group: r.channel, p50: r.value, p90: r.p90 })),
+          rows: rows.map((r) => ({
+            group: r.channel,
+            p50: r.value,
+            p90: r.p90,
+            // the channel's target (complaints and urgent requests have a stricter one)
+            target: policy?.first_response_seconds[r.channel] ?? policy?.first_response_seconds['*'] ?? null,
+          })),
         }),
       columns: ['channel', 'value', 'p90', 'mean', 'n'],
     }),
@@ -271,13 +285,19 @@ async function service(main: HTMLElement, f: Filters): Promise<void> {
   grid.append(
     panel<SeriesRow & { p90: number | null; priority: string }>({
       title: 'Resolution time by priority (median to p90)',
+      description: 'Hours from opening to resolution; the red tick is the resolution target.',
       source: { path: '/api/v1/metrics/resolution_time', params: p2 },
       sql: { metric: 'resolution_time', params: p2 },
       spec: (rows) =>
         quantileSpec({
           title: '',
           unit: 'hours',
-          rows: rows.map((r) => ({ group: r.priority, p50: r.value, p90: r.p90 })),
+          rows: rows.map((r) => ({
+            group: r.priority,
+            p50: r.value,
+            p90: r.p90,
+            target: policy?.resolution_target_hours ?? null,
+          })),
         }),
       columns: ['priority', 'value', 'p90', 'mean', 'n'],
     }),

@@ -250,6 +250,19 @@ describe('numbers, filters, drill-down and downloads', () => {
     await page.close();
   });
 
+  it('service levels draw each distribution against its target', async () => {
+    const page = await open('/service');
+    await settled(page);
+    for (const title of ['First response time by channel', 'Resolution time by priority']) {
+      const panel = page.locator('section.panel', { hasText: title }).first();
+      const rows = Number(await panel.getAttribute('data-rows'));
+      expect(rows, title).toBeGreaterThan(0);
+      // one target tick per group (Vega draws ticks as rects; the quantile bars are rules, the medians symbols)
+      expect(await panel.locator('.chart svg .mark-rect path').count(), title).toBe(rows);
+    }
+    await page.close();
+  });
+
   it('"show SQL" reveals the parameterised query', async () => {
     const page = await open('/overview');
     await settled(page);
