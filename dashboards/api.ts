@@ -101,12 +101,20 @@ export function metricsRouter(deps: ApiDeps): Router {
   });
 
   router.get('/api/v1/interactions', deps.requireRole('viewer'), async (req, res) => {
-    const r = parseMetricRequest(req, deps.cfg.timeZone, ['metric', 'page', 'page_size', 'format', 'period']);
+    const r = parseMetricRequest(req, deps.cfg.timeZone, [
+      'metric',
+      'counted',
+      'page',
+      'page_size',
+      'format',
+      'period',
+    ]);
     const q = req.query as Record<string, string | undefined>;
     const scope = periodScope(r, q['period']);
     const page = await drillInteractions(deps.clickhouse, deps.cfg, {
       ...scope,
       ...(q['metric'] ? { metric: q['metric'] } : {}),
+      ...(q['counted'] !== undefined ? { counted: booleanOf('counted', q['counted']) } : {}),
       page: wholeNumber('page', q['page'] ?? '1'),
       pageSize: wholeNumber('page_size', q['page_size'] ?? '50'),
     });
@@ -275,6 +283,11 @@ function periodScope(r: MetricRequest, period: string | undefined): MetricReques
         ? shiftDays(period, 6)
         : shiftDays(shiftDays(`${period.slice(0, 8)}01`, 32).slice(0, 8) + '01', -1);
   return { ...r, from: period > r.from ? period : r.from, to: last < r.to ? last : r.to };
+}
+
+function booleanOf(name: string, v: string): boolean {
+  if (v !== 'true' && v !== 'false') throw bad(name, 'must be true or false');
+  return v === 'true';
 }
 
 function wholeNumber(name: string, v: string): number {

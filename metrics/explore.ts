@@ -58,12 +58,13 @@ export interface DrillPage {
 /**
  * The interactions behind a number, newest first, paged. With `metric` (an interaction KPI), only the
  * rows in its denominator (or counted by it), each with `counted`: whether it is in the numerator.
- * `period` narrows to one day, ISO week or month when given with `grain`.
+ * `period` narrows to one day, ISO week or month when given with `grain`; `counted` keeps the rows the
+ * numerator counts (true) or those it does not (false).
  */
 export async function drillInteractions(
   client: ClickHouseClient,
   cfg: Config,
-  scope: Scope & { metric?: string; page: number; pageSize: number },
+  scope: Scope & { metric?: string; counted?: boolean; page: number; pageSize: number },
 ): Promise<DrillPage> {
   if (!Number.isInteger(scope.page) || scope.page < 1) throw badParam('page', 'must be a whole number ≥ 1');
   if (!Number.isInteger(scope.pageSize) || scope.pageSize < 1 || scope.pageSize > MAX_PAGE_SIZE)
@@ -80,8 +81,12 @@ export async function drillInteractions(
     if (m.kind === 'rate') {
       where.push(`(${denominator})`);
       counted = `(${numerator})`;
+      // only the rows the numerator counts, or only those it does not (e.g. the missed follow-ups)
+      if (scope.counted !== undefined) where.push(scope.counted ? counted : `NOT ${counted}`);
     } else if (cond) where.push(`(${cond})`);
   }
+  if (scope.counted !== undefined && counted === 'NULL')
+    throw badParam('counted', 'needs metric= a rate KPI (its numerator decides what is counted)');
   const facts = interactionFacts(db, await source(client, cfg));
   const filter = where.join(' AND ');
   const [count] = await rows<{ n: string }>(

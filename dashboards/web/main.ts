@@ -357,13 +357,15 @@ async function complaints(main: HTMLElement, f: Filters): Promise<void> {
   grid.append(await barsPanel(f, 'follow_up_48h', 'severity', { title: '48 h follow-up by severity' }));
   const missed = filterParams(f, m.dimensions);
   missed.set('metric', 'follow_up_48h');
+  missed.set('counted', 'false');
   missed.set('page_size', '100');
   grid.append(
     panel({
-      title: 'Resolved complaints and their 48 h follow-up (counted = followed up in time)',
+      title: 'Complaints that missed their 48 h follow-up',
+      description: 'Resolved complaints not followed up within 48 hours of their resolution, newest first.',
       source: { path: '/api/v1/interactions', params: missed },
       spec: null,
-      columns: ['interaction_id', 'customer_id', 'opened_at', 'severity', 'team_id', 'counted'],
+      columns: ['interaction_id', 'customer_id', 'opened_at', 'severity', 'team_id', 'agent_id'],
       wide: true,
     }),
   );

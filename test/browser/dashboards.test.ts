@@ -250,6 +250,33 @@ describe('numbers, filters, drill-down and downloads', () => {
     await page.close();
   });
 
+  it('the drill-down splits a rate into what its numerator counts and what it misses', async () => {
+    const range = 'from=2026-01-01&to=2099-12-31';
+    const [kpi] = (
+      await api<{ rows: { value: number; n: number }[] }>(
+        `/api/v1/metrics/follow_up_48h?${range}&grain=total`,
+      )
+    ).rows;
+    const total = async (counted: string) =>
+      (
+        await api<{ total: number }>(
+          `/api/v1/interactions?${range}&metric=follow_up_48h&counted=${counted}&page_size=1`,
+        )
+      ).total;
+    const met = Math.round((kpi!.value / 100) * kpi!.n);
+    expect(await total('true')).toBe(met);
+    expect(await total('false')).toBe(kpi!.n - met);
+    const bad = await fetch(`${base}/api/v1/interactions?${range}&counted=maybe`, {
+      headers: { authorization: `Bearer ${TOKENS.viewer}` },
+    });
+    expect(bad.status).toBe(400);
+    const page = await open('/complaints');
+    await settled(page);
+    const panel = page.locator('section.panel', { hasText: 'missed their 48 h follow-up' }).first();
+    expect(Number(await panel.getAttribute('data-rows'))).toBeGreaterThan(0);
+    await page.close();
+  });
+
   it('service levels draw each distribution against its target', async () => {
     const page = await open('/service');
     await settled(page);
