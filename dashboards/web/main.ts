@@ -9,6 +9,7 @@ import {
   sparklineSpec,
   stackedCountSpec,
   STATUS_COLOURS,
+  UNIT_LABEL,
   trendSpec,
   type Annotation,
   type SeriesRow,
@@ -73,14 +74,7 @@ async function metricInfo(name: string): Promise<MetricInfo> {
   return m;
 }
 
-const UNIT: Record<string, string> = {
-  percent: '%',
-  points: 'points',
-  score: 'score',
-  seconds: 's',
-  hours: 'h',
-  count: 'count',
-};
+const UNIT = UNIT_LABEL;
 
 let annotationsOnce: Promise<Annotation[]> | undefined;
 /** The process changes as chart annotations, fetched once per page view. */

@@ -1,6 +1,7 @@
 import embed, { type VisualizationSpec } from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import type { TopLevelSpec } from 'vega-lite';
+import { formatValue } from '../specs.ts';
 
 /**
  * The building blocks of every page: DOM helpers, the API client, filters kept in the URL, and the panel
@@ -161,14 +162,8 @@ export function filterBar(f: Filters, onChange: () => void): HTMLElement {
 
 // ------------------------------------------------------------------------------------------ formatting
 
-export function fmt(v: unknown, unit?: string, digits = 1): string {
-  if (v === null || v === undefined || v === '') return '–';
-  if (typeof v === 'number') {
-    const s = v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
-    return unit === 'percent' ? `${s} %` : unit === 'seconds' ? `${s} s` : unit === 'hours' ? `${s} h` : s;
-  }
-  return String(v);
-}
+/** Values as pages show them; the same function formats reports. */
+export const fmt = formatValue;
 
 /** The "data complete through" line shown on every page. */
 export function setFreshness(completeThrough: string | undefined, timeZone: string | undefined): void {

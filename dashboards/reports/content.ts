@@ -1,0 +1,183 @@
+import type { ClickHouseClient } from '../../infra/clickhouse.ts';
+import type { Config } from '../../infra/config.ts';
+import { catalogWithTargets } from '../../metrics/catalog.ts';
+import { answerMetric, type MetricRow } from '../../metrics/compute.ts';
+import { complaintFunnel } from '../../metrics/explore.ts';
+import { changeImpact, listChanges, type Impact } from '../../metrics/impact.ts';
+import { computeOverview, previousPeriod, type OverviewTile } from '../../metrics/overview.ts';
+import type { Grain } from '../../metrics/query.ts';
+import { retentionDrivers, type RetentionDrivers } from '../../metrics/retention.ts';
+import type { Dimension, MetricDefinition } from '../../metrics/types.ts';
+import type { ReportDefinition } from './definitions.ts';
+import { addDays, localDate, type Period } from './period.ts';
+
+/**
+ * What a report says, gathered through the same functions that answer the API (`/api/v1/overview`,
+ * `/api/v1/metrics/{name}`, `/api/v1/complaints/funnel`, `/api/v1/retention/drivers`,
+ * `/api/v1/changes/{id}/impact`), so a report's numbers are the dashboards' numbers for the same period
+ * and filters.
+ */
+
+export interface MetricInfo {
+  name: string;
+  title: string;
+  unit: MetricDefinition['unit'];
+  target: number | null;
+}
+
+export interface ReportData {
+  report: string;
+  title: string;
+  period: Period;
+  previous: Period;
+  filters: Partial<Record<Dimension, string[]>>;
+  timeZone: string;
+  generatedAt: Date;
+  completeThrough: Date;
+  kpis?: OverviewTile[];
+  trends?: { metric: MetricInfo; grain: Grain; rows: MetricRow[] }[];
+  complaints?: {
+    funnel: { stage: string; count: number }[];
+    followUp: MetricRow & { metric: MetricInfo };
+    rate: MetricRow & { metric: MetricInfo };
+  };
+  sla?: { metric: MetricInfo; rows: MetricRow[] };
+  retention?: RetentionDrivers;
+  changes?: Impact[];
+  /** links people follow from the report */
+  links: { dashboard: string; history: string };
+}
+
+/** The changes considered by a report: started within this many days before its period ends. */
+const CHANGE_LOOKBACK_DAYS = 90;
+
+export async function gatherReport(
+  client: ClickHouseClient,
+  cfg: Config,
+  def: ReportDefinition,
+  period: Period,
+): Promise<ReportData> {
+  const catalog = new Map(catalogWithTargets(cfg.targets).map((m) => [m.name, m]));
+  const metric = (name: string): MetricDefinition => {
+    const m = catalog.get(name);
+    if (!m) throw new Error(`no metric ${name}`);
+    return m;
+  };
+  const info = (m: MetricDefinition): MetricInfo => ({
+    name: m.name,
+    title: m.title,
+    unit: m.unit,
+    target: m.target?.basis === 'absolute' ? m.target.value : null,
+  });
+  // a filter a KPI cannot take (a team for a survey KPI) is left out for that KPI, as the overview does
+  const filtersFor = (m: MetricDefinition) =>
+    Object.fromEntries(
+      Object.entries(def.filters).filter(([d]) => m.dimensions.includes(d as Dimension)),
+    ) as Partial<Record<Dimension, string[]>>;
+  const days = (Date.parse(period.to) - Date.parse(period.from)) / 86_400_000 + 1;
+  const grain: Grain = days <= 45 ? 'day' : days <= 200 ? 'week' : 'month';
+  let completeThrough = new Date();
+  const answer = async (name: string, grainOf: Grain, by: Dimension[] = []) => {
+    const m = metric(name);
+    const a = await answerMetric(client, cfg, m, {
+      ...period,
+      grain: grainOf,
+      by,
+      filters: filtersFor(m),
+    });
+    if (a.completeThrough < completeThrough) completeThrough = a.completeThrough;
+    return { m, rows: a.rows };
+  };
+  const total = async (name: string) => {
+    const { m, rows } = await answer(name, 'total');
+    const row = rows[0] ?? emptyRow(m);
+    return { ...row, metric: info(m) };
+  };
+
+  const has = (s: ReportDefinition['sections'][number]) => def.sections.includes(s);
+  const data: ReportData = {
+    report: def.name,
+    title: def.title,
+    period,
+    previous: previousPeriod(period.from, period.to),
+    filters: def.filters,
+    timeZone: cfg.timeZone,
+    generatedAt: new Date(),
+    completeThrough,
+    links: {
+      dashboard: `${cfg.publicUrl}/overview?${dashboardQuery(period, def.filters)}`,
+      history: `${cfg.publicUrl}/reports`,
+    },
+  };
+  if (has('kpis')) {
+    const o = await computeOverview(client, cfg, { ...period, filters: def.filters });
+    data.kpis = o.tiles;
+    if (o.completeThrough < completeThrough) completeThrough = o.completeThrough;
+  }
+  if (has('trends')) {
+    data.trends = [];
+    for (const name of def.trends) {
+      const { m, rows } = await answer(name, grain);
+      data.trends.push({ metric: info(m), grain, rows });
+    }
+  }
+  if (has('complaints')) {
+    data.complaints = {
+      funnel: await complaintFunnel(client, cfg, { ...period, filters: def.filters }),
+      followUp: await total('follow_up_48h'),
+      rate: await total('complaint_rate'),
+    };
+  }
+  if (has('sla')) {
+    const { m, rows } = await answer('sla_compliance', 'total', ['channel']);
+    data.sla = { metric: info(m), rows };
+  }
+  if (has('retention')) {
+    // as GET /api/v1/retention/drivers: the 90 days that ended a horizon before the period's end, so
+    // every customer in it has had the whole horizon to churn
+    const to = addDays(period.to, -90);
+    data.retention = await retentionDrivers(client, cfg, { from: addDays(to, -89), to });
+  }
+  if (has('changes')) {
+    data.changes = [];
+    const since = addDays(period.to, -CHANGE_LOOKBACK_DAYS);
+    for (const change of await listChanges(client, cfg)) {
+      const day = localDate(new Date(change.starts_at), cfg.timeZone);
+      if (day < since || day > period.to || !overlaps(change.scope, def.filters)) continue;
+      for (const name of def.trends)
+        data.changes.push(await changeImpact(client, cfg, change, { metric: name }));
+    }
+  }
+  data.completeThrough = completeThrough;
+  return data;
+}
+
+function emptyRow(m: MetricDefinition): MetricRow {
+  return {
+    period: 'total',
+    value: null,
+    n: 0,
+    ci_low: null,
+    ci_high: null,
+    target: m.target?.basis === 'absolute' ? m.target.value : null,
+    status: null,
+    low_confidence: true,
+  };
+}
+
+/** A change applies to a report unless they name different values of the same dimension. */
+function overlaps(
+  scope: Partial<Record<Dimension, string[]>>,
+  filters: Partial<Record<Dimension, string[]>>,
+): boolean {
+  return Object.entries(filters).every(([d, values]) => {
+    const s = scope[d as Dimension];
+    return !s || s.length === 0 || s.some((v) => values.includes(v));
+  });
+}
+
+function dashboardQuery(period: Period, filters: Partial<Record<Dimension, string[]>>): string {
+  const q = new URLSearchParams({ from: period.from, to: period.to });
+  for (const [d, v] of Object.entries(filters)) q.set(d, v.join(','));
+  return q.toString();
+}

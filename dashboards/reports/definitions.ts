@@ -1,0 +1,163 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { CronExpressionParser } from 'cron-parser';
+import { validate as validCron } from 'node-cron';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { CxError } from '../../infra/errors.ts';
+import { DIMENSIONS, type Dimension } from '../../metrics/types.ts';
+import { getMetric } from '../../metrics/catalog.ts';
+import { PERIODS, type PeriodKind } from './period.ts';
+
+/**
+ * Report definitions: what a report holds, when it runs and where it goes. They live in a YAML file
+ * (`REPORTS_FILE`, default `reports.yaml`); every mistake in it is reported with its path
+ * (`reports[1].schedule.cron: …`) when the file is loaded, before any scheduler starts.
+ */
+
+export const SECTIONS = ['kpis', 'trends', 'complaints', 'sla', 'retention', 'changes'] as const;
+export type Section = (typeof SECTIONS)[number];
+export const FORMATS = ['html', 'pdf'] as const;
+export type Format = (typeof FORMATS)[number];
+
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as UTC or Asia/Shanghai');
+
+const cron = z.string().refine((v) => {
+  if (!validCron(v)) return false;
+  try {
+    CronExpressionParser.parse(v);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a cron expression (minute hour day month weekday, optionally seconds first), e.g. "0 8 * * 1"');
+
+const email = z.email('must be an email address');
+
+const metricName = z.string().refine((name) => {
+  try {
+    getMetric(name);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'is not a KPI of the catalog (GET /api/v1/metrics lists them)');
+
+const ReportSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9-]{0,62}$/,
+        'must be lower-case letters, digits and dashes (used in file names)',
+      ),
+    title: z.string().min(1).max(200).optional(),
+    schedule: z
+      .object({ cron, timezone: timeZone.optional() })
+      .strict()
+      .or(cron.transform((c) => ({ cron: c, timezone: undefined }))),
+    period: z.enum(PERIODS),
+    sections: z
+      .array(z.enum(SECTIONS))
+      .min(1)
+      .default([...SECTIONS]),
+    /** the KPIs of the trends section */
+    trends: z.array(metricName).min(1).max(12).default(['csat', 'nps', 'fcr', 'complaint_rate']),
+    filters: z
+      .partialRecord(z.enum(DIMENSIONS), z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]))
+      .default({})
+      .transform((f) =>
+        Object.fromEntries(Object.entries(f).map(([d, v]) => [d, Array.isArray(v) ? v : [v]])),
+      ),
+    formats: z.array(z.enum(FORMATS)).min(1).default(['html', 'pdf']),
+    email: z
+      .object({
+        to: z.array(email).min(1),
+        cc: z.array(email).default([]),
+        subject: z.string().min(1).max(200).optional(),
+      })
+      .strict()
+      .optional(),
+    webhook: z
+      .object({ url: z.url({ protocol: /^https?$/ }) })
+      .strict()
+      .optional(),
+    directory: z
+      .object({ path: z.string().min(1) })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((r) => r.email || r.webhook || r.directory, {
+    message: 'needs at least one of email, webhook, directory',
+  });
+
+const FileSchema = z
+  .object({ reports: z.array(ReportSchema).default([]) })
+  .strict()
+  .superRefine((f, ctx) => {
+    const seen = new Set<string>();
+    f.reports.forEach((r, i) => {
+      if (seen.has(r.name))
+        ctx.addIssue({ code: 'custom', path: ['reports', i, 'name'], message: `${r.name} is defined twice` });
+      seen.add(r.name);
+    });
+  });
+
+export interface ReportDefinition {
+  name: string;
+  title: string;
+  schedule: { cron: string; timezone: string };
+  period: PeriodKind;
+  sections: Section[];
+  trends: string[];
+  filters: Partial<Record<Dimension, string[]>>;
+  formats: Format[];
+  email?: { to: string[]; cc: string[]; subject?: string };
+  webhook?: { url: string };
+  directory?: { path: string };
+}
+
+/** Validate parsed YAML (or an object written in TypeScript); `defaultTimeZone` fills schedules without one. */
+export function parseDefinitions(
+  input: unknown,
+  defaultTimeZone: string,
+  source = 'reports',
+): ReportDefinition[] {
+  const res = FileSchema.safeParse(input ?? {});
+  if (!res.success) {
+    const lines = res.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+    throw new CxError('report_invalid', `${source}: ${lines.join('; ')}`, { details: lines });
+  }
+  return res.data.reports.map((r) => ({
+    ...r,
+    title: r.title ?? r.name,
+    schedule: { cron: r.schedule.cron, timezone: r.schedule.timezone ?? defaultTimeZone },
+    filters: r.filters as Partial<Record<Dimension, string[]>>,
+  }));
+}
+
+/** Read the definitions file; a missing file is no reports, a broken one is an error naming the problem. */
+export function loadDefinitions(file: string, defaultTimeZone: string): ReportDefinition[] {
+  if (!existsSync(file)) return [];
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new CxError('report_invalid', `${file}: not valid YAML: ${String(err)}`, { cause: err });
+  }
+  return parseDefinitions(doc, defaultTimeZone, file);
+}
+
+function formatPath(p: readonly PropertyKey[]): string {
+  return p.reduce<string>(
+    (acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)),
+    '',
+  );
+}

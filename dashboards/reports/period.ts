@@ -1,0 +1,78 @@
+import { CxError } from '../../infra/errors.ts';
+
+/**
+ * The period a report covers, as whole local days before the moment it runs: a report due Monday
+ * 08:00 for `last_week` covers Monday to Sunday of the week before. Days are the centre's days
+ * (`CXPULSE_TIMEZONE`); the schedule's time zone decides which day "today" is when the report runs.
+ */
+
+export const PERIODS = ['yesterday', 'last_week', 'last_month', 'month_to_date'] as const;
+export type PeriodKind = (typeof PERIODS)[number];
+
+export interface Period {
+  from: string;
+  to: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The local calendar date of an instant, YYYY-MM-DD. */
+export function localDate(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(at);
+}
+
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The period of `kind` for a report that runs at `at` in `timeZone`. */
+export function periodFor(kind: PeriodKind, at: Date, timeZone: string): Period {
+  const today = localDate(at, timeZone);
+  const yesterday = addDays(today, -1);
+  switch (kind) {
+    case 'yesterday':
+      return { from: yesterday, to: yesterday };
+    case 'last_week': {
+      // ISO weeks: Monday first
+      const weekday = (new Date(`${today}T00:00:00Z`).getUTCDay() + 6) % 7;
+      const monday = addDays(today, -weekday);
+      return { from: addDays(monday, -7), to: addDays(monday, -1) };
+    }
+    case 'last_month': {
+      const first = `${today.slice(0, 7)}-01`;
+      const prevLast = addDays(first, -1);
+      return { from: `${prevLast.slice(0, 7)}-01`, to: prevLast };
+    }
+    case 'month_to_date':
+      // complete days only: on the 1st this is the whole month before
+      return { from: `${yesterday.slice(0, 7)}-01`, to: yesterday };
+  }
+}
+
+/** `--period` on the command line and in the API: a period kind or `YYYY-MM-DD..YYYY-MM-DD`. */
+export function parsePeriod(
+  text: string,
+  at: Date,
+  timeZone: string,
+): Period & { kind: PeriodKind | 'custom' } {
+  if ((PERIODS as readonly string[]).includes(text))
+    return { ...periodFor(text as PeriodKind, at, timeZone), kind: text as PeriodKind };
+  const m = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(text);
+  const valid = (d: string) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && addDays(d, 0) === d;
+  if (!m || !valid(m[1] as string) || !valid(m[2] as string))
+    throw new CxError(
+      'bad_parameter',
+      `period: ${JSON.stringify(text)} is not ${PERIODS.join(', ')} or FROM..TO (YYYY-MM-DD..YYYY-MM-DD)`,
+      { details: { parameter: 'period' } },
+    );
+  const [from, to] = [m[1] as string, m[2] as string];
+  if (from > to) throw new CxError('bad_parameter', `period: ${from} is after ${to}`);
+  if (Date.parse(to) - Date.parse(from) > 366 * DAY_MS)
+    throw new CxError('bad_parameter', `period: ${text} is longer than a year`);
+  return { from, to, kind: 'custom' };
+}

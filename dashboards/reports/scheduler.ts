@@ -1,0 +1,408 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CronExpressionParser } from 'cron-parser';
+import cron, { type ScheduledTask } from 'node-cron';
+import type { ClickHouseClient } from '../../infra/clickhouse.ts';
+import type { Config } from '../../infra/config.ts';
+import { CxError, errorMessage, isCxError } from '../../infra/errors.ts';
+import { logger } from '../../infra/logger.ts';
+import { backoffDelay } from '../../infra/retry.ts';
+import { gatherReport, type ReportData } from './content.ts';
+import type { ReportDefinition } from './definitions.ts';
+import { postWebhook, sendEmail, writeFiles, type Channel, type Delivery } from './deliver.ts';
+import { periodFor, type Period } from './period.ts';
+import { renderReport, type RenderedReport } from './render.ts';
+
+/**
+ * Runs reports: on their schedules (node-cron), late for a slot missed while no scheduler ran, or now
+ * on request. Every slot runs once across restarts and across any number of schedulers sharing the
+ * store: the slot's run key (`report@slot`) is claimed in ClickHouse (report_claims), the scheduler
+ * waits `REPORT_CLAIM_SETTLE_MS` for concurrent claims to become visible, and only the earliest claim
+ * (server time, then owner) runs. A slot that already has a claim is never claimed again.
+ *
+ * A run's deliveries are retried with exponential backoff, each channel on its own (a channel that has
+ * delivered is not delivered again); every state — running, retrying, succeeded, failed — is a row in
+ * report_runs, so nothing fails silently.
+ */
+
+export type Trigger = 'schedule' | 'late' | 'manual';
+export type RunStatus = 'running' | 'retrying' | 'succeeded' | 'failed';
+
+export interface RunRecord {
+  run_key: string;
+  report: string;
+  slot: string;
+  trigger: Trigger;
+  owner: string;
+  period_from: string;
+  period_to: string;
+  status: RunStatus;
+  attempt: number;
+  started_at: string;
+  duration_ms: number;
+  recipients: string[];
+  /** per channel: `delivered` or the last error */
+  deliveries: Partial<Record<Channel, string>>;
+  error: string;
+}
+
+const log = logger('reports');
+
+export const runKeyOf = (report: string, slot: Date) => `${report}@${slot.toISOString()}`;
+
+/** ClickHouse DateTime64 text for an instant (UTC). */
+const chTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
+
+export class ReportRunner {
+  /** Aborts the waits between retries when the process stops. */
+  private readonly stopping = new AbortController();
+
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly cfg: Config,
+    readonly owner: string = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+  ) {}
+
+  private get db(): string {
+    return this.cfg.clickhouse.database;
+  }
+
+  /** Run a report now for `period` (a manual run; the key is unique, so it never collides with a slot). */
+  async runNow(def: ReportDefinition, period: Period): Promise<RunRecord> {
+    const at = new Date();
+    return this.execute(def, {
+      runKey: `${def.name}@manual-${at.toISOString()}-${randomUUID().slice(0, 8)}`,
+      slot: at,
+      trigger: 'manual',
+      period,
+    });
+  }
+
+  /** Stop waiting to retry: runs in their backoff are recorded as failed now. */
+  stop(): void {
+    this.stopping.abort();
+  }
+
+  /** Claim a slot; true when this runner won it. See the class comment for the protocol. */
+  async claim(def: ReportDefinition, slot: Date): Promise<boolean> {
+    const runKey = runKeyOf(def.name, slot);
+    if ((await this.claims(runKey)).length > 0) return false;
+    await this.client.insert({
+      table: `${this.db}.report_claims`,
+      values: [{ run_key: runKey, report: def.name, slot: chTime(slot), owner: this.owner }],
+      format: 'JSONEachRow',
+    });
+    if (this.cfg.reports.claimSettleMs > 0) await sleep(this.cfg.reports.claimSettleMs);
+    const [first] = await this.claims(runKey);
+    return first?.owner === this.owner;
+  }
+
+  private async claims(runKey: string): Promise<{ owner: string }[]> {
+    const rs = await this.client.query({
+      query: `SELECT owner FROM ${this.db}.report_claims WHERE run_key = {k:String}
+              ORDER BY claimed_at, owner`,
+      query_params: { k: runKey },
+      format: 'JSONEachRow',
+    });
+    return rs.json<{ owner: string }>();
+  }
+
+  /** Claim the slot and, when won, run it. Returns null when another scheduler has it. */
+  async runSlot(def: ReportDefinition, slot: Date, trigger: Trigger): Promise<RunRecord | null> {
+    if (!(await this.claim(def, slot))) return null;
+    const period = periodFor(def.period, slot, def.schedule.timezone);
+    return this.execute(def, { runKey: runKeyOf(def.name, slot), slot, trigger, period });
+  }
+
+  private async execute(
+    def: ReportDefinition,
+    run: { runKey: string; slot: Date; trigger: Trigger; period: Period },
+  ): Promise<RunRecord> {
+    const started = Date.now();
+    const record: RunRecord = {
+      run_key: run.runKey,
+      report: def.name,
+      slot: run.slot.toISOString(),
+      trigger: run.trigger,
+      owner: this.owner,
+      period_from: run.period.from,
+      period_to: run.period.to,
+      status: 'running',
+      attempt: 1,
+      started_at: new Date(started).toISOString(),
+      duration_ms: 0,
+      recipients: [],
+      deliveries: {},
+      error: '',
+    };
+    await this.record(record);
+    log.info(
+      { event_name: 'report_started', run_key: run.runKey, trigger: run.trigger, ...run.period },
+      'report run started',
+    );
+    const channels: Channel[] = [
+      ...(def.email ? (['email'] as const) : []),
+      ...(def.webhook ? (['webhook'] as const) : []),
+      ...(def.directory ? (['directory'] as const) : []),
+    ];
+    const pending = new Set<Channel>(channels);
+    const policy = this.cfg.reports.retry;
+    let prepared: { data: ReportData; rendered: RenderedReport } | undefined;
+    for (let attempt = 1; ; attempt++) {
+      record.attempt = attempt;
+      const errors: { channel: Channel | 'render'; err: unknown }[] = [];
+      try {
+        if (!prepared) {
+          const data = await gatherReport(this.client, this.cfg, def, run.period);
+          prepared = { data, rendered: await renderReport(data, { pdf: def.formats.includes('pdf') }) };
+        }
+        const delivery: Delivery = {
+          runKey: run.runKey,
+          slot: run.slot,
+          trigger: run.trigger,
+          def,
+          ...prepared,
+        };
+        for (const channel of [...pending]) {
+          try {
+            const to = await this.deliver(channel, delivery);
+            record.recipients.push(...to);
+            record.deliveries[channel] = 'delivered';
+            pending.delete(channel);
+          } catch (err) {
+            record.deliveries[channel] = errorMessage(err);
+            errors.push({ channel, err });
+          }
+        }
+      } catch (err) {
+        errors.push({ channel: 'render', err });
+      }
+      record.duration_ms = Date.now() - started;
+      if (errors.length === 0) {
+        record.status = 'succeeded';
+        record.error = '';
+        await this.record(record);
+        log.info(
+          {
+            event_name: 'report_succeeded',
+            run_key: run.runKey,
+            attempts: attempt,
+            duration_ms: record.duration_ms,
+          },
+          'report delivered',
+        );
+        return record;
+      }
+      record.error = errors.map((e) => `${e.channel}: ${errorMessage(e.err)}`).join('; ');
+      const retriable = errors.some((e) => !isCxError(e.err) || e.err.retriable);
+      if (!retriable || attempt > policy.maxRetries) {
+        record.status = 'failed';
+        await this.record(record);
+        log.error(
+          { event_name: 'report_failed', run_key: run.runKey, attempts: attempt, err: record.error },
+          'report failed',
+        );
+        return record;
+      }
+      record.status = 'retrying';
+      await this.record(record);
+      const delay = Math.round(backoffDelay(policy, attempt) * (0.8 + Math.random() * 0.4));
+      log.warn(
+        { event_name: 'report_retrying', run_key: run.runKey, attempt, delay_ms: delay, err: record.error },
+        'report delivery failed; retrying',
+      );
+      try {
+        await sleep(delay, undefined, { signal: this.stopping.signal });
+      } catch {
+        record.status = 'failed';
+        record.error = `stopped before delivery succeeded (${record.error}); run it again with cxpulse report ${def.name} --period ${run.period.from}..${run.period.to}`;
+        record.duration_ms = Date.now() - started;
+        await this.record(record);
+        return record;
+      }
+    }
+  }
+
+  private deliver(channel: Channel, d: Delivery): Promise<string[]> {
+    switch (channel) {
+      case 'email':
+        return sendEmail(this.cfg.reports.smtp, d);
+      case 'webhook':
+        return postWebhook(this.cfg.reports.webhook, d);
+      case 'directory':
+        return writeFiles(path.dirname(this.cfg.reports.file), d);
+    }
+  }
+
+  private async record(r: RunRecord): Promise<void> {
+    await this.client.insert({
+      table: `${this.db}.report_runs`,
+      values: [
+        {
+          ...r,
+          slot: chTime(new Date(r.slot)),
+          started_at: chTime(new Date(r.started_at)),
+          deliveries: JSON.stringify(r.deliveries),
+        },
+      ],
+      format: 'JSONEachRow',
+    });
+  }
+
+  /** The latest state of each run, newest slot first. */
+  async history(opts: { report?: string; limit?: number } = {}): Promise<RunRecord[]> {
+    const rs = await this.client.query({
+      query: `SELECT run_key, any(report) AS report, toString(any(slot)) AS slot,
+                     argMax(trigger, recorded_at) AS trigger, argMax(owner, recorded_at) AS owner,
+                     toString(any(period_from)) AS period_from, toString(any(period_to)) AS period_to,
+                     argMax(status, recorded_at) AS status, argMax(attempt, recorded_at) AS attempt,
+                     toString(any(started_at)) AS started_at, argMax(duration_ms, recorded_at) AS duration_ms,
+                     argMax(recipients, recorded_at) AS recipients, argMax(deliveries, recorded_at) AS deliveries,
+                     argMax(error, recorded_at) AS error
+              FROM ${this.db}.report_runs
+              WHERE {report:String} = '' OR report = {report:String}
+              GROUP BY run_key
+              ORDER BY max(slot) DESC, run_key
+              LIMIT {limit:UInt32}`,
+      query_params: { report: opts.report ?? '', limit: opts.limit ?? 200 },
+      format: 'JSONEachRow',
+    });
+    return (await rs.json<Record<string, unknown>>()).map((r) => ({
+      ...(r as unknown as RunRecord),
+      slot: isoOf(r['slot']),
+      started_at: isoOf(r['started_at']),
+      attempt: Number(r['attempt']),
+      duration_ms: Number(r['duration_ms']),
+      deliveries: JSON.parse(String(r['deliveries'] || '{}')) as RunRecord['deliveries'],
+    }));
+  }
+
+  /** When each report's schedule was first seen (registered now when it is new). */
+  async register(def: ReportDefinition, now: Date): Promise<Date> {
+    const key = `${def.schedule.cron} ${def.schedule.timezone}`;
+    const read = async () => {
+      const rs = await this.client.query({
+        query: `SELECT toString(min(first_seen)) AS t, count() AS n FROM ${this.db}.report_schedules
+                WHERE report = {r:String} AND schedule = {s:String}`,
+        query_params: { r: def.name, s: key },
+        format: 'JSONEachRow',
+      });
+      const [row] = await rs.json<{ t: string; n: string }>();
+      return row && Number(row.n) > 0 ? new Date(isoOf(row.t)) : null;
+    };
+    const seen = await read();
+    if (seen) return seen;
+    await this.client.insert({
+      table: `${this.db}.report_schedules`,
+      values: [{ report: def.name, schedule: key, first_seen: chTime(now) }],
+      format: 'JSONEachRow',
+    });
+    return (await read()) ?? now;
+  }
+
+  /** Whether anyone has claimed this slot. */
+  async claimed(def: ReportDefinition, slot: Date): Promise<boolean> {
+    return (await this.claims(runKeyOf(def.name, slot))).length > 0;
+  }
+}
+
+const isoOf = (v: unknown) => `${String(v).replace(' ', 'T')}Z`;
+
+/** The latest slot of a schedule at or before `at`. */
+export function lastSlot(def: ReportDefinition, at: Date): Date {
+  return CronExpressionParser.parse(def.schedule.cron, {
+    currentDate: new Date(at.getTime() + 1),
+    tz: def.schedule.timezone,
+  })
+    .prev()
+    .toDate();
+}
+
+export function nextSlot(def: ReportDefinition, at: Date): Date {
+  return CronExpressionParser.parse(def.schedule.cron, { currentDate: at, tz: def.schedule.timezone })
+    .next()
+    .toDate();
+}
+
+/** The schedules: one node-cron task per report; catches up a missed slot at start. */
+export class ReportScheduler {
+  private tasks: ScheduledTask[] = [];
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private stopped = false;
+
+  constructor(
+    readonly runner: ReportRunner,
+    private readonly cfg: Config,
+    readonly definitions: readonly ReportDefinition[],
+  ) {}
+
+  async start(): Promise<void> {
+    const now = new Date();
+    for (const def of this.definitions) {
+      const firstSeen = await this.runner.register(def, now);
+      this.tasks.push(
+        cron.schedule(def.schedule.cron, (ctx) => this.fire(def, ctx.date, 'schedule'), {
+          name: `report:${def.name}`,
+          timezone: def.schedule.timezone,
+        }),
+      );
+      const slot = lastSlot(def, now);
+      const horizon = now.getTime() - this.cfg.reports.catchupHours * 3_600_000;
+      if (slot >= firstSeen && slot.getTime() >= horizon && !(await this.runner.claimed(def, slot))) {
+        log.warn(
+          { event_name: 'report_slot_missed', report: def.name, slot: slot.toISOString() },
+          'running a missed slot late',
+        );
+        this.fire(def, slot, 'late');
+      }
+    }
+    log.info(
+      {
+        event_name: 'scheduler_started',
+        reports: this.definitions.map((d) => d.name),
+        owner: this.runner.owner,
+      },
+      'report scheduler started',
+    );
+  }
+
+  /** Run a slot unless this process already has it in hand. Errors are logged, never thrown. */
+  private fire(def: ReportDefinition, at: Date, trigger: Trigger): void {
+    if (this.stopped) return;
+    // node-cron fires within the matching second; the slot is the schedule's instant itself
+    const slot = lastSlot(def, new Date(Math.floor(at.getTime() / 1000) * 1000));
+    const key = runKeyOf(def.name, slot);
+    if (this.inFlight.has(key)) return;
+    const p = this.runner
+      .runSlot(def, slot, trigger)
+      .catch((err: unknown) =>
+        log.error(
+          { event_name: 'report_slot_error', run_key: key, err: errorMessage(err) },
+          'report slot could not run',
+        ),
+      )
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, p);
+  }
+
+  /** Stop scheduling and wait for the runs in hand. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.tasks) await t.destroy();
+    this.tasks = [];
+    this.runner.stop();
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+}
+
+export function definitionNamed(defs: readonly ReportDefinition[], name: string): ReportDefinition {
+  const def = defs.find((d) => d.name === name);
+  if (!def)
+    throw new CxError(
+      'not_found',
+      `no report named ${JSON.stringify(name)}; defined: ${defs.map((d) => d.name).join(', ') || 'none'}`,
+    );
+  return def;
+}
