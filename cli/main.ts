@@ -18,6 +18,7 @@ import { createClickHouse } from '../infra/clickhouse.ts';
 import { migrate } from '../transforms/migrate.ts';
 import { fetchMetric, formatRows } from './metric.ts';
 import { runQuery } from './query.ts';
+import { describeRun, runReport } from './report.ts';
 import { refreshRollups } from '../metrics/rollups.ts';
 import { Runtime } from './runtime.ts';
 
@@ -68,6 +69,7 @@ program
       const tokens = rt.ingestTokens(true);
       await rt.startServer({ collector: true, tokens, api: { tokens: rt.apiTokens(true) } });
       await rt.startRollupRefresh();
+      if (cfg.reports.scheduler) await rt.startReportScheduler();
       if (cfg.http.ingestTokens.length === 0) {
         log.info(
           { event_name: 'ingest_token', file: `${cfg.dataDir}/ingest-token` },
@@ -108,7 +110,53 @@ program
     await rt.kafkaUp();
     await rt.startServer({ collector: true, tokens, api: { tokens: apiTokens } });
     await rt.startRollupRefresh();
+    if (rt.cfg.reports.scheduler) await rt.startReportScheduler();
     await runUntilSignal(rt, false);
+  });
+
+program
+  .command('scheduler')
+  .description(
+    'Run the report schedules alone (REPORTS_FILE). Any number of schedulers may share a store: each slot runs once.',
+  )
+  .action(async () => {
+    const rt = new Runtime(config());
+    try {
+      if (!(await rt.startReportScheduler()))
+        throw new CxError('report_invalid', `no reports defined in ${rt.cfg.reports.file}`);
+    } catch (err) {
+      await rt.close();
+      throw err;
+    }
+    await runUntilSignal(rt, false);
+  });
+
+program
+  .command('report')
+  .description(
+    'Run one report now and deliver it: through the running server, or the local store when none answers.',
+  )
+  .argument('<name>', 'a report of REPORTS_FILE')
+  .option(
+    '--period <period>',
+    "yesterday, last_week, last_month, month_to_date or FROM..TO (default: the report's)",
+  )
+  .option('--url <url>', 'server base URL (default from HTTP_HOST / HTTP_PORT)')
+  .option('--token <token>', 'API token with the editor role (default: the local data dir token)')
+  .action(async (name: string, opts: { period?: string; url?: string; token?: string }) => {
+    const cfg = config();
+    const rt = new Runtime(cfg);
+    const record = await runReport(rt, {
+      name,
+      ...(opts.period ? { period: opts.period } : {}),
+      url: opts.url ?? `http://${cfg.http.host}:${cfg.http.port}`,
+      token:
+        opts.token ??
+        rt.apiTokens(false).find((t) => t.role === 'editor' || t.role === 'admin')?.token ??
+        readTokenFile(cfg),
+    });
+    process.stdout.write(describeRun(record));
+    if (record.status !== 'succeeded') process.exitCode = 1;
   });
 
 program

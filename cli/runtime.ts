@@ -25,6 +25,9 @@ import { ClickHouseSink } from '../ingest/sink.ts';
 import { migrate } from '../transforms/migrate.ts';
 import { refreshRollups } from '../metrics/rollups.ts';
 import cron from 'node-cron';
+import { reportsRouter } from '../dashboards/reports/api.ts';
+import { loadDefinitions, type ReportDefinition } from '../dashboards/reports/definitions.ts';
+import { ReportRunner, ReportScheduler } from '../dashboards/reports/scheduler.ts';
 
 /**
  * The composition root: wires infra, ingest, transforms and dashboards into the processes that
@@ -85,6 +88,30 @@ export class Runtime {
     return this.sql;
   }
 
+  private reports?: { runner: ReportRunner; definitions: ReportDefinition[] };
+  /** The report definitions (REPORTS_FILE, validated now) and the runner that runs them. */
+  async reportsUp(): Promise<{ runner: ReportRunner; definitions: ReportDefinition[] }> {
+    if (this.reports) return this.reports;
+    const definitions = loadDefinitions(this.cfg.reports.file, this.cfg.timeZone);
+    const runner = new ReportRunner(await this.clickhouseUp(), this.cfg);
+    this.closers.push(async () => runner.stop());
+    this.reports = { runner, definitions };
+    return this.reports;
+  }
+
+  /** The report schedules (node-cron); any number of processes may run them, each slot runs once. */
+  async startReportScheduler(): Promise<ReportScheduler | null> {
+    const { runner, definitions } = await this.reportsUp();
+    if (definitions.length === 0) {
+      this.log.info({ event_name: 'no_reports', file: this.cfg.reports.file }, 'no reports defined');
+      return null;
+    }
+    const scheduler = new ReportScheduler(runner, this.cfg, definitions);
+    this.closers.push(() => scheduler.stop());
+    await scheduler.start();
+    return scheduler;
+  }
+
   async getProducer(): Promise<EventProducer> {
     if (this.producer) return this.producer;
     const p = new EventProducer(await this.kafkaUp());
@@ -136,6 +163,7 @@ export class Runtime {
           requireRole: auth.require,
           maxJsonRows: this.cfg.sql.maxJsonRows,
         }),
+        reportsRouter({ ...(await this.reportsUp()), requireRole: auth.require }),
       );
     }
     if (opts.collector) {

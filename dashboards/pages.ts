@@ -74,6 +74,13 @@ export const PAGES: readonly Page[] = [
     role: 'analyst',
     lead: 'Your own questions, read-only, over the same data as the dashboards.',
   },
+  {
+    path: '/reports',
+    page: 'reports',
+    title: 'Reports',
+    role: 'viewer',
+    lead: 'Scheduled KPI reports: when they go out, where to, and whether they arrived.',
+  },
 ];
 
 let bundle: Promise<string> | undefined;

@@ -12,6 +12,7 @@ import {
   trendSpec,
   UNIT_LABEL,
 } from '../specs.ts';
+import { getMetric } from '../../metrics/catalog.ts';
 import type { ReportData } from './content.ts';
 
 /**
@@ -323,7 +324,7 @@ export function changeLines(data: ReportData): string[][] {
             : '');
     return [
       `${i.change.title} (${i.change.starts_at.slice(0, 10)})`,
-      i.metric,
+      getMetric(i.metric).title,
       formatValue(i.before.value, i.unit),
       formatValue(i.after.value, i.unit),
       diff,
@@ -452,7 +453,7 @@ async function renderPdf(data: ReportData, subject: string, charts: Chart[]): Pr
       table(
         ['Change', 'KPI', 'Before', 'After', 'Difference (95 % CI)', 'p'],
         changeLines(data),
-        frac(0.3, 0.12, 0.12, 0.12, 0.24, 0.1),
+        frac(0.26, 0.2, 0.1, 0.1, 0.26, 0.08),
       );
   }
   doc.moveDown(1).font('body').fontSize(8).fillColor('#2563eb').text('Open the dashboards for this period', {

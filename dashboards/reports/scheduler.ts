@@ -71,13 +71,25 @@ export class ReportRunner {
 
   /** Run a report now for `period` (a manual run; the key is unique, so it never collides with a slot). */
   async runNow(def: ReportDefinition, period: Period): Promise<RunRecord> {
+    return (await this.startNow(def, period)).done;
+  }
+
+  /** Start a manual run; resolves once it is recorded as running, with the run's completion. */
+  async startNow(
+    def: ReportDefinition,
+    period: Period,
+  ): Promise<{ runKey: string; done: Promise<RunRecord> }> {
     const at = new Date();
-    return this.execute(def, {
-      runKey: `${def.name}@manual-${at.toISOString()}-${randomUUID().slice(0, 8)}`,
-      slot: at,
-      trigger: 'manual',
-      period,
-    });
+    const runKey = `${def.name}@manual-${at.toISOString()}-${randomUUID().slice(0, 8)}`;
+    let started = () => {};
+    const recorded = new Promise<void>((resolve) => (started = resolve));
+    const done = this.execute(
+      def,
+      { runKey, slot: at, trigger: 'manual', period: { from: period.from, to: period.to } },
+      started,
+    );
+    await Promise.race([recorded, done]);
+    return { runKey, done };
   }
 
   /** Stop waiting to retry: runs in their backoff are recorded as failed now. */
@@ -119,6 +131,7 @@ export class ReportRunner {
   private async execute(
     def: ReportDefinition,
     run: { runKey: string; slot: Date; trigger: Trigger; period: Period },
+    onRecorded: () => void = () => {},
   ): Promise<RunRecord> {
     const started = Date.now();
     const record: RunRecord = {
@@ -138,6 +151,7 @@ export class ReportRunner {
       error: '',
     };
     await this.record(record);
+    onRecorded();
     log.info(
       { event_name: 'report_started', run_key: run.runKey, trigger: run.trigger, ...run.period },
       'report run started',
@@ -252,7 +266,7 @@ export class ReportRunner {
   }
 
   /** The latest state of each run, newest slot first. */
-  async history(opts: { report?: string; limit?: number } = {}): Promise<RunRecord[]> {
+  async history(opts: { report?: string; runKey?: string; limit?: number } = {}): Promise<RunRecord[]> {
     const rs = await this.client.query({
       query: `SELECT run_key, any(report) AS report, toString(any(slot)) AS slot,
                      argMax(trigger, recorded_at) AS trigger, argMax(owner, recorded_at) AS owner,
@@ -261,12 +275,13 @@ export class ReportRunner {
                      toString(any(started_at)) AS started_at, argMax(duration_ms, recorded_at) AS duration_ms,
                      argMax(recipients, recorded_at) AS recipients, argMax(deliveries, recorded_at) AS deliveries,
                      argMax(error, recorded_at) AS error
-              FROM ${this.db}.report_runs
-              WHERE {report:String} = '' OR report = {report:String}
+              FROM (SELECT * FROM ${this.db}.report_runs
+                    WHERE ({report:String} = '' OR report = {report:String})
+                      AND ({key:String} = '' OR run_key = {key:String}))
               GROUP BY run_key
-              ORDER BY max(slot) DESC, run_key
+              ORDER BY slot DESC, run_key
               LIMIT {limit:UInt32}`,
-      query_params: { report: opts.report ?? '', limit: opts.limit ?? 200 },
+      query_params: { report: opts.report ?? '', key: opts.runKey ?? '', limit: opts.limit ?? 200 },
       format: 'JSONEachRow',
     });
     return (await rs.json<Record<string, unknown>>()).map((r) => ({

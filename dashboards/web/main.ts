@@ -853,6 +853,182 @@ async function sqlPage(main: HTMLElement): Promise<void> {
   await run();
 }
 
+// ------------------------------------------------------------------------------------------ reports
+
+interface ReportInfo {
+  name: string;
+  title: string;
+  schedule: { cron: string; timezone: string };
+  period: string;
+  email: { to: string[]; cc: string[] } | null;
+  webhook: { host: string } | null;
+  directory: { path: string } | null;
+  next_slot: string;
+}
+
+interface RunInfo {
+  run_key: string;
+  report: string;
+  slot: string;
+  trigger: string;
+  period_from: string;
+  period_to: string;
+  status: string;
+  attempt: number;
+  duration_ms: number;
+  recipients: string[];
+  deliveries: Record<string, string>;
+  error: string;
+}
+
+const when = (iso: string) => iso.slice(0, 16).replace('T', ' ') + ' UTC';
+
+async function reportsPage(main: HTMLElement, role: string): Promise<void> {
+  const [{ reports }, { runs }] = await Promise.all([
+    api<{ reports: ReportInfo[] }>('/api/v1/reports'),
+    api<{ runs: RunInfo[] }>('/api/v1/reports/runs', new URLSearchParams({ limit: '200' })),
+  ]);
+  const canRun = role === 'editor' || role === 'admin';
+  const status = h('p', { class: 'note', role: 'status', 'aria-live': 'polite' });
+  const runNow = (r: ReportInfo) => {
+    const period = h(
+      'select',
+      { 'aria-label': `period of ${r.name}` },
+      ...['yesterday', 'last_week', 'last_month', 'month_to_date'].map((p) =>
+        h('option', p === r.period ? { value: p, selected: 'selected' } : { value: p }, p.replace(/_/g, ' ')),
+      ),
+    );
+    const button = h('button', { type: 'button' }, 'Run now');
+    button.addEventListener('click', () => {
+      button.setAttribute('disabled', 'disabled');
+      send<{ run_key: string }>(
+        'POST',
+        `/api/v1/reports/${encodeURIComponent(r.name)}/run?period=${encodeURIComponent(period.value)}`,
+        {},
+      )
+        .then((a) => {
+          status.textContent = `Started ${a.run_key}; its outcome appears in the history below.`;
+          setTimeout(() => void refresh(), 3000);
+        })
+        .catch((err: Error) => (status.textContent = err.message))
+        .finally(() => button.removeAttribute('disabled'));
+    });
+    return h('span', { class: 'run-now' }, period, button);
+  };
+  const targets = (r: ReportInfo) =>
+    [
+      r.email ? `email ${[...r.email.to, ...r.email.cc].join(', ')}` : '',
+      r.webhook ? `webhook ${r.webhook.host}` : '',
+      r.directory ? `files ${r.directory.path}` : '',
+    ]
+      .filter((x) => x)
+      .join('; ');
+  main.append(
+    h(
+      'section',
+      { class: 'panel wide' },
+      h('h2', {}, 'Reports'),
+      reports.length === 0
+        ? h('p', { class: 'empty' }, 'No reports are defined (REPORTS_FILE).')
+        : h(
+            'div',
+            { class: 'scroll' },
+            h(
+              'table',
+              { 'data-table': 'reports' },
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ...['Report', 'Schedule', 'Period', 'Next', 'Delivers to', ...(canRun ? [''] : [])].map(
+                    (c) => h('th', { scope: 'col' }, c),
+                  ),
+                ),
+              ),
+              h(
+                'tbody',
+                {},
+                ...reports.map((r) =>
+                  h(
+                    'tr',
+                    { 'data-report': r.name },
+                    h('td', {}, h('b', {}, r.title), h('br'), r.name),
+                    h('td', {}, `${r.schedule.cron} (${r.schedule.timezone})`),
+                    h('td', {}, r.period.replace(/_/g, ' ')),
+                    h('td', {}, when(r.next_slot)),
+                    h('td', {}, targets(r)),
+                    ...(canRun ? [h('td', {}, runNow(r))] : []),
+                  ),
+                ),
+              ),
+            ),
+          ),
+      status,
+    ),
+  );
+  const history = h('section', { class: 'panel wide' });
+  main.append(history);
+  const draw = (list: RunInfo[]) =>
+    history.replaceChildren(
+      h('h2', {}, 'Run history'),
+      list.length === 0
+        ? h('p', { class: 'empty' }, 'No report has run yet.')
+        : h(
+            'div',
+            { class: 'scroll' },
+            h(
+              'table',
+              { 'data-table': 'runs' },
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ...[
+                    'Slot',
+                    'Report',
+                    'Trigger',
+                    'Period',
+                    'Status',
+                    'Attempts',
+                    'Duration',
+                    'Recipients',
+                    'Error',
+                  ].map((c) => h('th', { scope: 'col' }, c)),
+                ),
+              ),
+              h(
+                'tbody',
+                {},
+                ...list.map((r) =>
+                  h(
+                    'tr',
+                    { 'data-run': r.run_key, class: `run-${r.status}` },
+                    h('td', {}, when(r.slot)),
+                    h('td', {}, r.report),
+                    h('td', {}, r.trigger === 'late' ? 'late (missed slot)' : r.trigger),
+                    h('td', {}, `${r.period_from} to ${r.period_to}`),
+                    h('td', { 'data-col': 'status' }, h('b', {}, r.status)),
+                    h('td', {}, String(r.attempt)),
+                    h('td', {}, `${fmt(r.duration_ms / 1000)} s`),
+                    h('td', {}, r.recipients.join(', ')),
+                    h('td', { class: 'error-text' }, r.error),
+                  ),
+                ),
+              ),
+            ),
+          ),
+    );
+  const refresh = async () =>
+    draw(
+      (await api<{ runs: RunInfo[] }>('/api/v1/reports/runs', new URLSearchParams({ limit: '200' }))).runs,
+    );
+  draw(runs);
+}
+
 // ------------------------------------------------------------------------------------------ start
 
 const PAGES: Record<string, (main: HTMLElement, f: Filters, role: string) => Promise<void>> = {
@@ -863,18 +1039,25 @@ const PAGES: Record<string, (main: HTMLElement, f: Filters, role: string) => Pro
   improvement,
   teams,
   sql: (main) => sqlPage(main),
+  reports: (main, _f, role) => reportsPage(main, role),
 };
 
 async function render(): Promise<void> {
   const page = document.body.dataset['page'] ?? 'overview';
   const role = document.body.dataset['role'] ?? 'viewer';
   const main = document.getElementById('main') as HTMLElement;
-  if (page === 'sql') {
+  if (page === 'sql' || page === 'reports') {
     main.setAttribute('aria-busy', 'true');
-    await sqlPage(main).finally(() => {
-      main.setAttribute('aria-busy', 'false');
-      document.body.dataset['ready'] = 'true';
-    });
+    await (PAGES[page] as (typeof PAGES)[string])(main, readFilters(), role)
+      .catch((err: Error) =>
+        main.append(
+          h('p', { class: 'error', role: 'alert' }, `This page could not be drawn: ${err.message}`),
+        ),
+      )
+      .finally(() => {
+        main.setAttribute('aria-busy', 'false');
+        document.body.dataset['ready'] = 'true';
+      });
     return;
   }
   const f = readFilters();
