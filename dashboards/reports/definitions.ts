@@ -58,10 +58,11 @@ const ReportSchema = z
         'must be lower-case letters, digits and dashes (used in file names)',
       ),
     title: z.string().min(1).max(200).optional(),
-    schedule: z
-      .object({ cron, timezone: timeZone.optional() })
-      .strict()
-      .or(cron.transform((c) => ({ cron: c, timezone: undefined }))),
+    // `schedule: '0 8 * * 1'` is short for `schedule: { cron: '0 8 * * 1' }`
+    schedule: z.preprocess(
+      (v) => (typeof v === 'string' ? { cron: v } : v),
+      z.object({ cron, timezone: timeZone.optional() }).strict(),
+    ),
     period: z.enum(PERIODS),
     sections: z
       .array(z.enum(SECTIONS))

@@ -908,7 +908,7 @@ async function reportsPage(main: HTMLElement, role: string): Promise<void> {
       )
         .then((a) => {
           status.textContent = `Started ${a.run_key}; its outcome appears in the history below.`;
-          setTimeout(() => void refresh(), 3000);
+          void follow(a.run_key);
         })
         .catch((err: Error) => (status.textContent = err.message))
         .finally(() => button.removeAttribute('disabled'));
@@ -1014,18 +1014,26 @@ async function reportsPage(main: HTMLElement, role: string): Promise<void> {
                     h('td', { 'data-col': 'status' }, h('b', {}, r.status)),
                     h('td', {}, String(r.attempt)),
                     h('td', {}, `${fmt(r.duration_ms / 1000)} s`),
-                    h('td', {}, r.recipients.join(', ')),
-                    h('td', { class: 'error-text' }, r.error),
+                    h('td', { class: 'wrap' }, r.recipients.join(', ')),
+                    h('td', { class: 'wrap' }, r.error),
                   ),
                 ),
               ),
             ),
           ),
     );
-  const refresh = async () =>
-    draw(
-      (await api<{ runs: RunInfo[] }>('/api/v1/reports/runs', new URLSearchParams({ limit: '200' }))).runs,
-    );
+  /** Redraw the history every 2 s until the run has finished (or 10 minutes have passed). */
+  const follow = async (key: string) => {
+    for (let i = 0; i < 300; i++) {
+      const list = (
+        await api<{ runs: RunInfo[] }>('/api/v1/reports/runs', new URLSearchParams({ limit: '200' }))
+      ).runs;
+      draw(list);
+      const run = list.find((r) => r.run_key === key);
+      if (run && (run.status === 'succeeded' || run.status === 'failed')) return;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  };
   draw(runs);
 }
 

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -27,12 +28,26 @@ const SHOTS = path.resolve('test-artifacts', 'screenshots');
 
 let rt: Runtime;
 let base: string;
+let reportsDir: string;
 let browser: Browser;
 let context: BrowserContext;
 const problems = new Map<Page, string[]>();
 
 beforeAll(async () => {
-  ({ rt, base } = await dashboardServer());
+  reportsDir = mkdtempSync(path.join(tmpdir(), 'cxpulse-browser-reports-'));
+  writeFileSync(
+    path.join(reportsDir, 'reports.yaml'),
+    `reports:
+  - name: weekly-files
+    title: Weekly review to files
+    schedule: { cron: '0 8 * * 1', timezone: Asia/Shanghai }
+    period: last_week
+    sections: [kpis, complaints]
+    formats: [html]
+    directory: { path: out }
+`,
+  );
+  ({ rt, base } = await dashboardServer({ REPORTS_FILE: path.join(reportsDir, 'reports.yaml') }));
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
   context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   mkdirSync(SHOTS, { recursive: true });
@@ -41,6 +56,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await rt?.close();
+  if (reportsDir) rmSync(reportsDir, { recursive: true, force: true });
 });
 
 async function open(url: string): Promise<Page> {
@@ -94,14 +110,14 @@ describe('sign-in', () => {
 
 describe('every page', () => {
   it.each(PAGES.map((p) => [p.page, p.path]))(
-    '%s opens without errors and draws its charts',
+    '%s opens without errors and draws its charts (the reports page has none)',
     async (name, url) => {
       const page = await open(url);
       await settled(page);
       const errors = await page.locator('.error').allTextContents();
       expect(errors, `${name}: panel errors`).toEqual([]);
       const charts = await page.locator('.chart svg').count();
-      expect(charts, `${name}: charts drawn`).toBeGreaterThan(0);
+      if (name !== 'reports') expect(charts, `${name}: charts drawn`).toBeGreaterThan(0);
       await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
       expect(problems.get(page), `${name}: console ${JSON.stringify(problems.get(page))}`).toEqual([]);
       await page.close();
@@ -247,6 +263,33 @@ describe('numbers, filters, drill-down and downloads', () => {
       .poll(() => page.locator('section[aria-label=result] .error').textContent())
       .toMatch(/not DROP/);
     expect(new URL(page.url()).searchParams.get('q')).toBe('DROP TABLE v_interactions');
+    await page.close();
+  });
+
+  it('the reports page lists the reports, runs one now and shows its run as the history API does', async () => {
+    const page = await open('/reports');
+    await settled(page);
+    const row = page.locator('table[data-table=reports] tr[data-report=weekly-files]');
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.textContent()).toContain('0 8 * * 1 (Asia/Shanghai)');
+    await row.locator('select').selectOption('yesterday');
+    await row.locator('button').click();
+    await expect
+      .poll(() => page.locator('[role=status]').textContent())
+      .toMatch(/^Started weekly-files@manual-/);
+    const key = /Started (\S+);/.exec(
+      (await page.locator('[role=status]').textContent()) ?? '',
+    )?.[1] as string;
+    const done = page.locator(`table[data-table=runs] tr[data-run="${key}"].run-succeeded`);
+    await expect.poll(() => done.count(), { timeout: 30_000 }).toBe(1);
+    const { runs } = await api<{
+      runs: { run_key: string; period_from: string; period_to: string; status: string }[];
+    }>(`/api/v1/reports/runs?run_key=${encodeURIComponent(key)}`);
+    expect(runs[0]?.status).toBe('succeeded');
+    expect(await done.textContent()).toContain(`${runs[0]?.period_from} to ${runs[0]?.period_to}`);
+    expect(runs[0]?.period_from).toBe(runs[0]?.period_to); // yesterday
+    await page.screenshot({ path: path.join(SHOTS, 'reports-after-run.png'), fullPage: true });
+    expect(problems.get(page)).toEqual([]);
     await page.close();
   });
 

@@ -399,6 +399,35 @@ describe('failures are retried, then recorded; never dropped', () => {
   });
 });
 
+describe('cxpulse report', () => {
+  it('runs a report through the running server, waits for it and describes the outcome; names an unknown one', async () => {
+    const { runReport, describeRun } = await import('../../cli/report.ts');
+    const before = mails.length;
+    const r = await runReport(rt, {
+      name: 'flaky-mail',
+      period: `${TO}..${TO}`,
+      url: base,
+      token: TOKENS.editor,
+    });
+    expect(r).toMatchObject({
+      report: 'flaky-mail',
+      status: 'succeeded',
+      trigger: 'manual',
+      period_from: TO,
+    });
+    expect(mails.length).toBe(before + 1);
+    expect(describeRun(r)).toMatch(
+      /^flaky-mail .* succeeded after 1 attempt\(s\)[\s\S]*email: delivered[\s\S]*someone@example\.com/,
+    );
+    await expect(runReport(rt, { name: 'nope', url: base, token: TOKENS.editor })).rejects.toThrow(
+      /no report named "nope"/,
+    );
+    await expect(runReport(rt, { name: 'flaky-mail', url: base, token: TOKENS.viewer })).rejects.toThrow(
+      /editor/,
+    );
+  });
+});
+
 describe('exactly one run per slot', () => {
   const ticker = () => def('ticker');
   const slotRuns = async () => {
