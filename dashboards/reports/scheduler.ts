@@ -46,6 +46,8 @@ export interface RunRecord {
   /** per channel: `delivered` or the last error */
   deliveries: Partial<Record<Channel, string>>;
   error: string;
+  /** when the latest state was recorded (history only) */
+  updated_at?: string;
 }
 
 const log = logger('reports');
@@ -274,7 +276,7 @@ export class ReportRunner {
                      argMax(status, recorded_at) AS status, argMax(attempt, recorded_at) AS attempt,
                      toString(any(started_at)) AS started_at, argMax(duration_ms, recorded_at) AS duration_ms,
                      argMax(recipients, recorded_at) AS recipients, argMax(deliveries, recorded_at) AS deliveries,
-                     argMax(error, recorded_at) AS error
+                     argMax(error, recorded_at) AS error, toString(max(recorded_at)) AS updated_at
               FROM (SELECT * FROM ${this.db}.report_runs
                     WHERE ({report:String} = '' OR report = {report:String})
                       AND ({key:String} = '' OR run_key = {key:String}))
@@ -288,10 +290,73 @@ export class ReportRunner {
       ...(r as unknown as RunRecord),
       slot: isoOf(r['slot']),
       started_at: isoOf(r['started_at']),
+      updated_at: isoOf(r['updated_at']),
       attempt: Number(r['attempt']),
       duration_ms: Number(r['duration_ms']),
       deliveries: JSON.parse(String(r['deliveries'] || '{}')) as RunRecord['deliveries'],
     }));
+  }
+
+  /**
+   * Runs that can no longer finish, recorded as failed so the history never shows one in progress for
+   * ever: runs whose latest state (running, retrying) is older than `staleMs` — the scheduler running
+   * them stopped — and slots claimed more than `staleMs` ago whose winner never recorded a start.
+   */
+  async recoverAbandoned(
+    definitions: readonly ReportDefinition[],
+    staleMs: number,
+    now = new Date(),
+  ): Promise<RunRecord[]> {
+    const cut = now.getTime() - staleMs;
+    const out: RunRecord[] = [];
+    for (const r of await this.history({ limit: 1000 })) {
+      if ((r.status !== 'running' && r.status !== 'retrying') || Date.parse(r.updated_at ?? '') >= cut)
+        continue;
+      out.push({
+        ...r,
+        status: 'failed',
+        error: `abandoned: ${r.owner} stopped while the run was ${r.status}${r.error ? ` (${r.error})` : ''}; run it again with cxpulse report ${r.report} --period ${r.period_from}..${r.period_to}`,
+      });
+    }
+    const rs = await this.client.query({
+      query: `SELECT run_key, any(report) AS report, toString(any(slot)) AS slot,
+                     argMin(owner, (claimed_at, owner)) AS winner
+              FROM ${this.db}.report_claims
+              WHERE run_key NOT IN (SELECT run_key FROM ${this.db}.report_runs)
+              GROUP BY run_key
+              HAVING min(claimed_at) < fromUnixTimestamp64Milli({cut:Int64})`,
+      query_params: { cut },
+      format: 'JSONEachRow',
+    });
+    for (const c of await rs.json<{ run_key: string; report: string; slot: string; winner: string }>()) {
+      const slot = new Date(isoOf(c.slot));
+      const def = definitions.find((d) => d.name === c.report);
+      const period = def
+        ? periodFor(def.period, slot, def.schedule.timezone)
+        : { from: '1970-01-01', to: '1970-01-01' };
+      out.push({
+        run_key: c.run_key,
+        report: c.report,
+        slot: slot.toISOString(),
+        trigger: 'schedule',
+        owner: c.winner,
+        period_from: period.from,
+        period_to: period.to,
+        status: 'failed',
+        attempt: 0,
+        started_at: slot.toISOString(),
+        duration_ms: 0,
+        recipients: [],
+        deliveries: {},
+        error: `abandoned: ${c.winner} claimed the slot but stopped before running it; run it again with cxpulse report ${c.report} --period ${period.from}..${period.to}`,
+      });
+    }
+    for (const r of out) {
+      const { updated_at: _, ...record } = r;
+      await this.record(record);
+      log.error({ event_name: 'report_abandoned', run_key: r.run_key, err: r.error }, 'report run abandoned');
+    }
+    return out;
   }
 
   /** When each report's schedule was first seen (registered now when it is new). */
@@ -341,6 +406,9 @@ export function nextSlot(def: ReportDefinition, at: Date): Date {
     .toDate();
 }
 
+/** How long past the longest retry wait a run may stay silent before it counts as abandoned. */
+const ABANDONED_AFTER_MS = 30 * 60_000;
+
 /** The schedules: one node-cron task per report; catches up a missed slot at start. */
 export class ReportScheduler {
   private tasks: ScheduledTask[] = [];
@@ -355,6 +423,12 @@ export class ReportScheduler {
 
   async start(): Promise<void> {
     const now = new Date();
+    // a live run records a state at least every retry wait; one silent for much longer has lost its scheduler
+    await this.runner.recoverAbandoned(
+      this.definitions,
+      this.cfg.reports.retry.maxMs + ABANDONED_AFTER_MS,
+      now,
+    );
     for (const def of this.definitions) {
       const firstSeen = await this.runner.register(def, now);
       this.tasks.push(

@@ -380,6 +380,64 @@ describe('failures are retried, then recorded; never dropped', () => {
     expect(r.attempt).toBeGreaterThanOrEqual(2);
   });
 
+  it('records as failed a run whose scheduler stopped mid-run, and a slot claimed but never started', async () => {
+    const db = rt.cfg.clickhouse.database;
+    await rt.clickhouse!.insert({
+      table: `${db}.report_runs`,
+      values: [
+        {
+          run_key: 'weekly@2020-01-06T00:00:00.000Z',
+          report: 'weekly',
+          slot: '2020-01-06 00:00:00',
+          trigger: 'schedule',
+          owner: 'ghost',
+          period_from: '2019-12-30',
+          period_to: '2020-01-05',
+          status: 'retrying',
+          attempt: 2,
+          started_at: '2020-01-06 00:00:00',
+          duration_ms: 1000,
+          recipients: [],
+          deliveries: '{}',
+          error: 'email: SMTP down',
+          recorded_at: '2020-01-06 00:01:00',
+        },
+      ],
+      format: 'JSONEachRow',
+    });
+    await rt.clickhouse!.insert({
+      table: `${db}.report_claims`,
+      values: [
+        {
+          run_key: 'weekly@2020-01-13T00:00:00.000Z',
+          report: 'weekly',
+          slot: '2020-01-13 00:00:00',
+          owner: 'ghost2',
+          claimed_at: '2020-01-13 00:00:00',
+        },
+      ],
+      format: 'JSONEachRow',
+    });
+    const runner = new ReportRunner(rt.clickhouse!, rt.cfg);
+    const found = await runner.recoverAbandoned(defs, 3_600_000);
+    expect(found.map((r) => r.run_key).sort()).toEqual([
+      'weekly@2020-01-06T00:00:00.000Z',
+      'weekly@2020-01-13T00:00:00.000Z',
+    ]);
+    const [mid] = await runs(`run_key=${encodeURIComponent('weekly@2020-01-06T00:00:00.000Z')}`);
+    expect(mid?.status).toBe('failed');
+    expect(mid?.error).toMatch(
+      /^abandoned: ghost stopped while the run was retrying \(email: SMTP down\); run it again with cxpulse report weekly --period 2019-12-30\.\.2020-01-05$/,
+    );
+    const [never] = await runs(`run_key=${encodeURIComponent('weekly@2020-01-13T00:00:00.000Z')}`);
+    expect(never?.status).toBe('failed');
+    expect(never?.error).toMatch(
+      /^abandoned: ghost2 claimed the slot but stopped before running it; .* --period 2020-01-06\.\.2020-01-12$/,
+    );
+    // the runs still in progress here are not touched, and a second pass finds nothing
+    expect(await runner.recoverAbandoned(defs, 3_600_000)).toEqual([]);
+  });
+
   it('refuses a webhook to a private address without retrying, and one whose name resolves to loopback', async () => {
     const strict = {
       ...rt.cfg,
