@@ -380,6 +380,53 @@ describe('failures are retried, then recorded; never dropped', () => {
     expect(r.attempt).toBeGreaterThanOrEqual(2);
   });
 
+  it('authenticates to an SMTP server that requires it; a wrong password is a permanent refusal, not retried', async () => {
+    const received: string[] = [];
+    let tries = 0;
+    const authed = new SMTPServer({
+      disabledCommands: ['STARTTLS'],
+      allowInsecureAuth: true,
+      logger: false,
+      onAuth(auth, _session, callback) {
+        tries++;
+        if (auth.username === 'cx' && auth.password === 'right') return callback(null, { user: 'cx' });
+        return callback(new Error('bad credentials'));
+      },
+      onData(stream, session, callback) {
+        stream.resume();
+        stream.on('end', () => {
+          received.push(String(session.user));
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((r) => authed.listen(0, '127.0.0.1', r));
+    try {
+      const port = (authed.server.address() as AddressInfo).port;
+      const withAuth = (password: string) => ({
+        ...rt.cfg,
+        reports: { ...rt.cfg.reports, smtp: { ...rt.cfg.reports.smtp!, port, user: 'cx', password } },
+      });
+      const ok = await new ReportRunner(rt.clickhouse!, withAuth('right')).runNow(def('flaky-mail'), {
+        from: TO,
+        to: TO,
+      });
+      expect(ok.status).toBe('succeeded');
+      expect(received).toEqual(['cx']);
+      tries = 0;
+      const bad = await new ReportRunner(rt.clickhouse!, withAuth('wrong')).runNow(def('flaky-mail'), {
+        from: TO,
+        to: TO,
+      });
+      expect(bad.status).toBe('failed');
+      expect(bad.attempt).toBe(1);
+      expect(tries).toBe(1);
+      expect(bad.error).toMatch(/refused the report: .*535/);
+    } finally {
+      await new Promise<void>((r) => authed.close(r));
+    }
+  });
+
   it('records as failed a run whose scheduler stopped mid-run, and a slot claimed but never started', async () => {
     const db = rt.cfg.clickhouse.database;
     await rt.clickhouse!.insert({
