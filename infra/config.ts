@@ -18,7 +18,8 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const identifier = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain identifier (letters, digits, _)');
-const timeZone = z.string().refine((tz) => {
+/** An IANA time zone name (shared with the report definitions). */
+export const timeZone = z.string().refine((tz) => {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;

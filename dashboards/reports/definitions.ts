@@ -3,6 +3,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { validate as validCron } from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { timeZone } from '../../infra/config.ts';
 import { CxError } from '../../infra/errors.ts';
 import { DIMENSIONS, type Dimension } from '../../metrics/types.ts';
 import { getMetric } from '../../metrics/catalog.ts';
@@ -18,15 +19,6 @@ export const SECTIONS = ['kpis', 'trends', 'complaints', 'sla', 'retention', 'ch
 export type Section = (typeof SECTIONS)[number];
 export const FORMATS = ['html', 'pdf'] as const;
 export type Format = (typeof FORMATS)[number];
-
-const timeZone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be an IANA time zone such as UTC or Asia/Shanghai');
 
 const cron = z.string().refine((v) => {
   if (!validCron(v)) return false;

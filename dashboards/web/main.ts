@@ -923,48 +923,42 @@ async function reportsPage(main: HTMLElement, role: string): Promise<void> {
     ]
       .filter((x) => x)
       .join('; ');
+  /** A titled table of rows, or a sentence when there are none. */
+  const listing = (name: string, head: string[], rows: HTMLElement[], none: string) =>
+    rows.length === 0
+      ? h('p', { class: 'empty' }, none)
+      : h(
+          'div',
+          { class: 'scroll' },
+          h(
+            'table',
+            { 'data-table': name },
+            h('thead', {}, h('tr', {}, ...head.map((c) => h('th', { scope: 'col' }, c)))),
+            h('tbody', {}, ...rows),
+          ),
+        );
   main.append(
     h(
       'section',
       { class: 'panel wide' },
       h('h2', {}, 'Reports'),
-      reports.length === 0
-        ? h('p', { class: 'empty' }, 'No reports are defined (REPORTS_FILE).')
-        : h(
-            'div',
-            { class: 'scroll' },
-            h(
-              'table',
-              { 'data-table': 'reports' },
-              h(
-                'thead',
-                {},
-                h(
-                  'tr',
-                  {},
-                  ...['Report', 'Schedule', 'Period', 'Next', 'Delivers to', ...(canRun ? [''] : [])].map(
-                    (c) => h('th', { scope: 'col' }, c),
-                  ),
-                ),
-              ),
-              h(
-                'tbody',
-                {},
-                ...reports.map((r) =>
-                  h(
-                    'tr',
-                    { 'data-report': r.name },
-                    h('td', {}, h('b', {}, r.title), h('br'), r.name),
-                    h('td', {}, `${r.schedule.cron} (${r.schedule.timezone})`),
-                    h('td', {}, r.period.replace(/_/g, ' ')),
-                    h('td', {}, when(r.next_slot)),
-                    h('td', {}, targets(r)),
-                    ...(canRun ? [h('td', {}, runNow(r))] : []),
-                  ),
-                ),
-              ),
-            ),
+      listing(
+        'reports',
+        ['Report', 'Schedule', 'Period', 'Next', 'Delivers to', ...(canRun ? [''] : [])],
+        reports.map((r) =>
+          h(
+            'tr',
+            { 'data-report': r.name },
+            h('td', {}, h('b', {}, r.title), h('br'), r.name),
+            h('td', {}, `${r.schedule.cron} (${r.schedule.timezone})`),
+            h('td', {}, r.period.replace(/_/g, ' ')),
+            h('td', {}, when(r.next_slot)),
+            h('td', {}, targets(r)),
+            ...(canRun ? [h('td', {}, runNow(r))] : []),
           ),
+        ),
+        'No reports are defined (REPORTS_FILE).',
+      ),
       status,
     ),
   );
@@ -973,54 +967,26 @@ async function reportsPage(main: HTMLElement, role: string): Promise<void> {
   const draw = (list: RunInfo[]) =>
     history.replaceChildren(
       h('h2', {}, 'Run history'),
-      list.length === 0
-        ? h('p', { class: 'empty' }, 'No report has run yet.')
-        : h(
-            'div',
-            { class: 'scroll' },
-            h(
-              'table',
-              { 'data-table': 'runs' },
-              h(
-                'thead',
-                {},
-                h(
-                  'tr',
-                  {},
-                  ...[
-                    'Slot',
-                    'Report',
-                    'Trigger',
-                    'Period',
-                    'Status',
-                    'Attempts',
-                    'Duration',
-                    'Recipients',
-                    'Error',
-                  ].map((c) => h('th', { scope: 'col' }, c)),
-                ),
-              ),
-              h(
-                'tbody',
-                {},
-                ...list.map((r) =>
-                  h(
-                    'tr',
-                    { 'data-run': r.run_key, class: `run-${r.status}` },
-                    h('td', {}, when(r.slot)),
-                    h('td', {}, r.report),
-                    h('td', {}, r.trigger === 'late' ? 'late (missed slot)' : r.trigger),
-                    h('td', {}, `${r.period_from} to ${r.period_to}`),
-                    h('td', { 'data-col': 'status' }, h('b', {}, r.status)),
-                    h('td', {}, String(r.attempt)),
-                    h('td', {}, `${fmt(r.duration_ms / 1000)} s`),
-                    h('td', { class: 'wrap' }, r.recipients.join(', ')),
-                    h('td', { class: 'wrap' }, r.error),
-                  ),
-                ),
-              ),
-            ),
+      listing(
+        'runs',
+        ['Slot', 'Report', 'Trigger', 'Period', 'Status', 'Attempts', 'Duration', 'Recipients', 'Error'],
+        list.map((r) =>
+          h(
+            'tr',
+            { 'data-run': r.run_key, class: `run-${r.status}` },
+            h('td', {}, when(r.slot)),
+            h('td', {}, r.report),
+            h('td', {}, r.trigger === 'late' ? 'late (missed slot)' : r.trigger),
+            h('td', {}, `${r.period_from} to ${r.period_to}`),
+            h('td', { 'data-col': 'status' }, h('b', {}, r.status)),
+            h('td', {}, String(r.attempt)),
+            h('td', {}, `${fmt(r.duration_ms / 1000)} s`),
+            h('td', { class: 'wrap' }, r.recipients.join(', ')),
+            h('td', { class: 'wrap' }, r.error),
           ),
+        ),
+        'No report has run yet.',
+      ),
     );
   /** Redraw the history every 2 s until the run has finished (or 10 minutes have passed). */
   const follow = async (key: string) => {
