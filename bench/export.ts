@@ -48,10 +48,13 @@ async function child(dir: string): Promise<void> {
   });
 }
 
-const rssMiB = (pid: number) => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
+/** Resident memory in MiB: all of it, and its anonymous part (heap) and file-backed part (mapped files). */
+const rss = (pid: number) => {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
+  return { total: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
 };
+const rssMiB = (pid: number) => rss(pid).total;
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -72,8 +75,16 @@ async function main(): Promise<void> {
   const results: Record<string, unknown>[] = [];
   for (const format of ['arrow', 'csv', 'arrow', 'csv'] as const) {
     const base = rssMiB(server.pid as number);
+    const baseParts = rss(server.pid as number);
     let peak = base;
-    const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(server.pid as number))), 100);
+    let peakAnon = baseParts.anon;
+    let peakFile = baseParts.file;
+    const sampler = setInterval(() => {
+      const now = rss(server.pid as number);
+      peak = Math.max(peak, now.total);
+      peakAnon = Math.max(peakAnon, now.anon);
+      peakFile = Math.max(peakFile, now.file);
+    }, 100);
     const t0 = performance.now();
     const res = await fetch(`${url}/api/v1/sql`, {
       method: 'POST',
@@ -113,6 +124,8 @@ async function main(): Promise<void> {
       rssBaseMiB: base,
       rssPeakMiB: peak,
       rssGrowthMiB: peak - base,
+      anonGrowthMiB: peakAnon - baseParts.anon,
+      fileGrowthMiB: peakFile - baseParts.file,
     };
     console.error(JSON.stringify(r));
     results.push(r);
@@ -125,11 +138,11 @@ async function main(): Promise<void> {
     '',
     `Machine: ${mach['cpu']}, ${mach['cores']} cores, ${mach['ramGiB']} GiB RAM, ${mach['os']}; Node ${mach['node']}. Server (embedded engine) in a child process, client on the same machine reading the whole stream (Arrow decoded batch by batch with apache-arrow).`,
     '',
-    '| format | rows/s | MiB | seconds | server RSS before → peak (growth) MiB |',
-    '| --- | ---: | ---: | ---: | ---: |',
+    '| format | rows/s | MiB | seconds | server RSS before → peak (growth) MiB | of which anonymous / file-backed growth MiB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...results.map(
       (r) =>
-        `| ${r['format']} | ${Math.round(r['rowsPerSecond'] as number).toLocaleString('en-US')} | ${Math.round(r['mib'] as number)} | ${(r['seconds'] as number).toFixed(1)} | ${Math.round(r['rssBaseMiB'] as number)} → ${Math.round(r['rssPeakMiB'] as number)} (${Math.round(r['rssGrowthMiB'] as number)}) |`,
+        `| ${r['format']} | ${Math.round(r['rowsPerSecond'] as number).toLocaleString('en-US')} | ${Math.round(r['mib'] as number)} | ${(r['seconds'] as number).toFixed(1)} | ${Math.round(r['rssBaseMiB'] as number)} → ${Math.round(r['rssPeakMiB'] as number)} (${Math.round(r['rssGrowthMiB'] as number)}) | ${Math.round(r['anonGrowthMiB'] as number)} / ${Math.round(r['fileGrowthMiB'] as number)} |`,
     ),
     '',
   ].join('\n');

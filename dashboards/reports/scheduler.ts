@@ -406,6 +406,10 @@ export function nextSlot(def: ReportDefinition, at: Date): Date {
     .toDate();
 }
 
+const SWEEP_EVERY_MS = 60_000;
+/** A slot younger than this is left to its node-cron tick. */
+const SWEEP_GRACE_MS = 30_000;
+
 /** How long past the longest retry wait a run may stay silent before it counts as abandoned. */
 const ABANDONED_AFTER_MS = 30 * 60_000;
 
@@ -413,6 +417,8 @@ const ABANDONED_AFTER_MS = 30 * 60_000;
 export class ReportScheduler {
   private tasks: ScheduledTask[] = [];
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly firstSeen = new Map<string, Date>();
+  private sweep?: NodeJS.Timeout;
   private stopped = false;
 
   constructor(
@@ -430,23 +436,27 @@ export class ReportScheduler {
       now,
     );
     for (const def of this.definitions) {
-      const firstSeen = await this.runner.register(def, now);
-      this.tasks.push(
-        cron.schedule(def.schedule.cron, (ctx) => this.fire(def, ctx.date, 'schedule'), {
-          name: `report:${def.name}`,
-          timezone: def.schedule.timezone,
-        }),
-      );
-      const slot = lastSlot(def, now);
-      const horizon = now.getTime() - this.cfg.reports.catchupHours * 3_600_000;
-      if (slot >= firstSeen && slot.getTime() >= horizon && !(await this.runner.claimed(def, slot))) {
-        log.warn(
-          { event_name: 'report_slot_missed', report: def.name, slot: slot.toISOString() },
-          'running a missed slot late',
-        );
-        this.fire(def, slot, 'late');
-      }
+      this.firstSeen.set(def.name, await this.runner.register(def, now));
+      const task = cron.schedule(def.schedule.cron, (ctx) => this.fire(def, ctx.date, 'schedule'), {
+        name: `report:${def.name}`,
+        timezone: def.schedule.timezone,
+      });
+      // node-cron skips a tick it could not fire within its second (an event loop blocked over it)
+      task.on('execution:missed', (ctx) => this.fire(def, ctx.date, 'late'));
+      this.tasks.push(task);
+      await this.catchUp(def, now, 0);
     }
+    // and should a missed tick go unreported (a suspended process), a sweep every minute runs the slot late
+    this.sweep = setInterval(() => {
+      for (const def of this.definitions)
+        this.catchUp(def, new Date(), SWEEP_GRACE_MS).catch((err: unknown) =>
+          log.error(
+            { event_name: 'report_sweep_failed', report: def.name, err: errorMessage(err) },
+            'sweep failed',
+          ),
+        );
+    }, SWEEP_EVERY_MS);
+    this.sweep.unref();
     log.info(
       {
         event_name: 'scheduler_started',
@@ -455,6 +465,24 @@ export class ReportScheduler {
       },
       'report scheduler started',
     );
+  }
+
+  /**
+   * Run the latest slot late when nobody claimed it: it is at least `graceMs` old (younger ones are
+   * node-cron's), no older than REPORT_CATCHUP_HOURS, and not from before the report was first scheduled.
+   */
+  private async catchUp(def: ReportDefinition, now: Date, graceMs: number): Promise<void> {
+    const slot = lastSlot(def, now);
+    const firstSeen = this.firstSeen.get(def.name) ?? now;
+    const age = now.getTime() - slot.getTime();
+    if (this.stopped || slot < firstSeen || age < graceMs || age > this.cfg.reports.catchupHours * 3_600_000)
+      return;
+    if (this.inFlight.has(runKeyOf(def.name, slot)) || (await this.runner.claimed(def, slot))) return;
+    log.warn(
+      { event_name: 'report_slot_missed', report: def.name, slot: slot.toISOString() },
+      'running a missed slot late',
+    );
+    this.fire(def, slot, 'late');
   }
 
   /** Run a slot unless this process already has it in hand. Errors are logged, never thrown. */
@@ -479,6 +507,7 @@ export class ReportScheduler {
   /** Stop scheduling and wait for the runs in hand. */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.sweep);
     for (const t of this.tasks) await t.destroy();
     this.tasks = [];
     this.runner.stop();

@@ -594,6 +594,21 @@ describe('exactly one run per slot', () => {
     expect(dirs.length).toBe(all.length);
   }, 90_000);
 
+  it('a slot whose tick was missed (the event loop blocked over it) still runs, late', async () => {
+    const d = new ReportScheduler(new ReportRunner(rt.clickhouse!, rt.cfg, 'D'), rt.cfg, [ticker()]);
+    await d.start();
+    try {
+      const slot = nextSlot(ticker(), new Date(Date.now() + 1500));
+      await waitUntil(slot.getTime() - 1000);
+      const end = slot.getTime() + 2000;
+      while (Date.now() < end); // busy: no timer can fire over the slot
+      const r = await untilDone(slot);
+      expect(r.trigger).toBe('late');
+    } finally {
+      await d.stop();
+    }
+  }, 60_000);
+
   it('two schedulers on their own connections to the store run each slot once', async () => {
     const second = createClickHouse(rt.cfg.clickhouse);
     try {
