@@ -4,6 +4,8 @@ import { parsePeriod } from '../dashboards/reports/period.ts';
 import { definitionNamed, type RunRecord } from '../dashboards/reports/scheduler.ts';
 import type { Runtime } from './runtime.ts';
 
+const WAIT_MS = 60 * 60_000;
+
 const CODES: Record<number, ErrorCode> = {
   400: 'bad_parameter',
   401: 'unauthorized',
@@ -36,21 +38,39 @@ export async function runReport(
         CODES[res.status] ?? 'internal',
         body.error?.message ?? `the server answered ${res.status}`,
       );
+    // a run retries for minutes at most (REPORT_RETRIES); past this something else is wrong
+    const deadline = Date.now() + WAIT_MS;
     for (;;) {
       const r = await fetch(
         new URL(`/api/v1/reports/runs?run_key=${encodeURIComponent(body.run_key)}`, cmd.url),
         headers ? { headers } : {},
       );
-      const { runs = [] } = (await r.json()) as { runs?: RunRecord[] };
-      const run = runs[0];
+      const answer = (await r.json().catch(() => ({}))) as {
+        runs?: RunRecord[];
+        error?: { message: string };
+      };
+      if (!r.ok)
+        throw new CxError(
+          CODES[r.status] ?? 'internal',
+          answer.error?.message ?? `the server answered ${r.status}`,
+        );
+      const run = answer.runs?.[0];
       if (run && (run.status === 'succeeded' || run.status === 'failed')) return run;
+      if (Date.now() > deadline)
+        throw new CxError(
+          'internal',
+          `${body.run_key} is still ${run?.status ?? 'not recorded'} after ${WAIT_MS / 60_000} minutes; its outcome will be on the /reports page`,
+        );
       await sleep(1000);
     }
   }
   try {
     const { runner, definitions } = await rt.reportsUp();
     const def = definitionNamed(definitions, cmd.name);
-    const period = parsePeriod(cmd.period ?? def.period, new Date(), def.schedule.timezone);
+    const period = parsePeriod(cmd.period ?? def.period, new Date(), [
+      def.schedule.timezone,
+      rt.cfg.timeZone,
+    ]);
     return await runner.runNow(def, period);
   } finally {
     await rt.close();

@@ -94,7 +94,11 @@ export class Runtime {
     if (this.reports) return this.reports;
     const definitions = loadDefinitions(this.cfg.reports.file, this.cfg.timeZone);
     const runner = new ReportRunner(await this.clickhouseUp(), this.cfg);
-    this.closers.push(async () => runner.stop());
+    // stop waiting to retry, then let the runs in hand (scheduled or manual) record their outcome
+    this.closers.push(async () => {
+      runner.stop();
+      await runner.idle();
+    });
     this.reports = { runner, definitions };
     return this.reports;
   }
@@ -163,7 +167,11 @@ export class Runtime {
           requireRole: auth.require,
           maxJsonRows: this.cfg.sql.maxJsonRows,
         }),
-        reportsRouter({ ...(await this.reportsUp()), requireRole: auth.require }),
+        reportsRouter({
+          ...(await this.reportsUp()),
+          timeZone: this.cfg.timeZone,
+          requireRole: auth.require,
+        }),
       );
     }
     if (opts.collector) {

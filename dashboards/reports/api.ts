@@ -20,6 +20,8 @@ import { definitionNamed, nextSlot, type ReportRunner } from './scheduler.ts';
 export function reportsRouter(deps: {
   runner: ReportRunner;
   definitions: readonly ReportDefinition[];
+  /** the centre's time zone (CXPULSE_TIMEZONE) */
+  timeZone: string;
   requireRole: (minimum: Role) => RequestHandler;
 }): Router {
   const router = express.Router();
@@ -68,7 +70,7 @@ export function reportsRouter(deps: {
     const q = req.query as Record<string, unknown>;
     for (const key of Object.keys(q)) if (key !== 'period') throw bad(key, 'unknown parameter; use period');
     const text = typeof q['period'] === 'string' ? q['period'] : def.period;
-    const period = parsePeriod(text, new Date(), def.schedule.timezone);
+    const period = parsePeriod(text, new Date(), [def.schedule.timezone, deps.timeZone]);
     const started = await deps.runner.startNow(def, period);
     started.done.catch((err: unknown) =>
       log.error(

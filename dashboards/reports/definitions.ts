@@ -20,15 +20,23 @@ export type Section = (typeof SECTIONS)[number];
 export const FORMATS = ['html', 'pdf'] as const;
 export type Format = (typeof FORMATS)[number];
 
-const cron = z.string().refine((v) => {
-  if (!validCron(v)) return false;
-  try {
-    CronExpressionParser.parse(v);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be a cron expression (minute hour day month weekday, optionally seconds first), e.g. "0 8 * * 1"');
+const cron = z
+  .string()
+  .refine((v) => {
+    if (!validCron(v)) return false;
+    try {
+      CronExpressionParser.parse(v);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be a cron expression (minute hour day month weekday, optionally seconds first), e.g. "0 8 * * 1"')
+  .refine((v) => {
+    const f = v.trim().split(/\s+/);
+    const [day, weekday] = f.length === 6 ? [f[3], f[5]] : [f[2], f[4]];
+    const any = (x: string | undefined) => x === '*' || x === '?';
+    return any(day) || any(weekday);
+  }, 'must not restrict both the day of the month and the weekday (cron engines disagree on whether that means "and" or "or"); restrict one of them');
 
 const email = z.email('must be an email address');
 

@@ -57,8 +57,9 @@ export async function sendEmail(smtp: Config['reports']['smtp'], d: Delivery): P
     socketTimeout: 60_000,
   });
   const cid = (c: Chart) => `${c.id}.${runId(d.runKey)}@cxpulse`;
+  let info: { accepted: unknown[]; rejected: unknown[] };
   try {
-    await transport.sendMail({
+    info = await transport.sendMail({
       from: smtp.from,
       to: email.to,
       cc: email.cc,
@@ -91,7 +92,17 @@ export async function sendEmail(smtp: Config['reports']['smtp'], d: Delivery): P
   } finally {
     transport.close();
   }
-  return [...email.to, ...email.cc];
+  // the server takes a message when it accepts at least one recipient: the others are named, not retried
+  // (a retry would send it again to those who have it)
+  const address = (a: unknown) => (typeof a === 'string' ? a : String((a as { address?: string }).address));
+  const accepted = info.accepted.map(address);
+  if (info.rejected.length > 0)
+    throw new CxError(
+      'delivery_refused',
+      `SMTP ${smtp.host}:${smtp.port} refused ${info.rejected.map(address).join(', ')}; delivered to ${accepted.join(', ') || 'nobody'}`,
+      { details: { delivered: accepted } },
+    );
+  return accepted;
 }
 
 const fileStem = (d: Delivery, ext: string) =>
@@ -165,13 +176,22 @@ export function verifyWebhook(
 
 /** Address ranges a webhook may never reach, whatever the configuration. */
 const NEVER = new Set(['unspecified', 'multicast', 'broadcast', 'reserved']);
+/** Cloud instance metadata services: refused even when private addresses are allowed. */
+const METADATA = ['169.254.169.254', '169.254.170.2', 'fd00:ec2::254'].map((a) => ipaddr.parse(a).toString());
 
 /** Refuse an address that is not public (loopback, private, link-local, …) unless private ones are allowed. */
 export function checkAddress(address: string, allowPrivate: boolean): void {
   let ip = ipaddr.parse(address);
-  if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress())
-    ip = (ip as ipaddr.IPv6).toIPv4Address();
+  if (ip.kind() === 'ipv6') {
+    const v6 = ip as ipaddr.IPv6;
+    // ::ffff:a.b.c.d (mapped) and ::a.b.c.d (the deprecated "compatible" form) carry an IPv4 address
+    if (v6.isIPv4MappedAddress()) ip = v6.toIPv4Address();
+    else if (v6.parts.slice(0, 6).every((p) => p === 0) && v6.range() === 'unicast')
+      ip = ipaddr.fromByteArray(v6.toByteArray().slice(12));
+  }
   const range = ip.range();
+  if (METADATA.includes(ip.toString()))
+    throw refused(`webhook address ${address} is a cloud metadata service: never allowed`);
   if (range === 'unicast') return;
   if (NEVER.has(range) || !allowPrivate)
     throw refused(`webhook address ${address} is ${range}: not allowed (WEBHOOK_ALLOW_PRIVATE)`);

@@ -3,7 +3,9 @@ import { CxError } from '../../infra/errors.ts';
 /**
  * The period a report covers, as whole local days before the moment it runs: a report due Monday
  * 08:00 for `last_week` covers Monday to Sunday of the week before. Days are the centre's days
- * (`CXPULSE_TIMEZONE`); the schedule's time zone decides which day "today" is when the report runs.
+ * (`CXPULSE_TIMEZONE`). "Today" is the earliest of the dates it is in the schedule's time zone and in
+ * the centre's, so the last day of a period has ended in both: a report due 00:30 UTC for a centre in
+ * Los Angeles (16:30 the day before there) does not report a day that is still going on.
  */
 
 export const PERIODS = ['yesterday', 'last_week', 'last_month', 'month_to_date'] as const;
@@ -30,9 +32,9 @@ export function addDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** The period of `kind` for a report that runs at `at` in `timeZone`. */
-export function periodFor(kind: PeriodKind, at: Date, timeZone: string): Period {
-  const today = localDate(at, timeZone);
+/** The period of `kind` for a report that runs at `at`; `timeZones`: the schedule's and the centre's. */
+export function periodFor(kind: PeriodKind, at: Date, timeZones: readonly string[]): Period {
+  const today = timeZones.map((tz) => localDate(at, tz)).sort()[0] as string;
   const yesterday = addDays(today, -1);
   switch (kind) {
     case 'yesterday':
@@ -58,10 +60,10 @@ export function periodFor(kind: PeriodKind, at: Date, timeZone: string): Period 
 export function parsePeriod(
   text: string,
   at: Date,
-  timeZone: string,
+  timeZones: readonly string[],
 ): Period & { kind: PeriodKind | 'custom' } {
   if ((PERIODS as readonly string[]).includes(text))
-    return { ...periodFor(text as PeriodKind, at, timeZone), kind: text as PeriodKind };
+    return { ...periodFor(text as PeriodKind, at, timeZones), kind: text as PeriodKind };
   const m = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(text);
   const valid = (d: string) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && addDays(d, 0) === d;
   if (!m || !valid(m[1] as string) || !valid(m[2] as string))

@@ -8,7 +8,7 @@ import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Config } from '../../infra/config.ts';
 import { CxError, errorMessage, isCxError } from '../../infra/errors.ts';
 import { logger } from '../../infra/logger.ts';
-import { backoffDelay } from '../../infra/retry.ts';
+import { backoffDelay, withRetry } from '../../infra/retry.ts';
 import { gatherReport, type ReportData } from './content.ts';
 import type { ReportDefinition } from './definitions.ts';
 import { postWebhook, sendEmail, writeFiles, type Channel, type Delivery } from './deliver.ts';
@@ -52,6 +52,9 @@ export interface RunRecord {
 
 const log = logger('reports');
 
+/** Writes of a run's state: about a minute of retries. */
+const RECORD_RETRY = { maxRetries: 6, initialMs: 500, maxMs: 15_000 };
+
 export const runKeyOf = (report: string, slot: Date) => `${report}@${slot.toISOString()}`;
 
 /** ClickHouse DateTime64 text for an instant (UTC). */
@@ -94,9 +97,16 @@ export class ReportRunner {
     return { runKey, done };
   }
 
+  private readonly running = new Set<Promise<unknown>>();
+
   /** Stop waiting to retry: runs in their backoff are recorded as failed now. */
   stop(): void {
     this.stopping.abort();
+  }
+
+  /** Resolves when every run of this runner (scheduled or manual) has finished. */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.running]);
   }
 
   /** Claim a slot; true when this runner won it. See the class comment for the protocol. */
@@ -107,6 +117,8 @@ export class ReportRunner {
       table: `${this.db}.report_claims`,
       values: [{ run_key: runKey, report: def.name, slot: chTime(slot), owner: this.owner }],
       format: 'JSONEachRow',
+      // visible to the other schedulers when the insert returns, whatever the server's profile says
+      clickhouse_settings: { async_insert: 0 },
     });
     if (this.cfg.reports.claimSettleMs > 0) await sleep(this.cfg.reports.claimSettleMs);
     const [first] = await this.claims(runKey);
@@ -126,7 +138,7 @@ export class ReportRunner {
   /** Claim the slot and, when won, run it. Returns null when another scheduler has it. */
   async runSlot(def: ReportDefinition, slot: Date, trigger: Trigger): Promise<RunRecord | null> {
     if (!(await this.claim(def, slot))) return null;
-    const period = periodFor(def.period, slot, def.schedule.timezone);
+    const period = periodFor(def.period, slot, [def.schedule.timezone, this.cfg.timeZone]);
     return this.execute(def, { runKey: runKeyOf(def.name, slot), slot, trigger, period });
   }
 
@@ -134,6 +146,16 @@ export class ReportRunner {
     def: ReportDefinition,
     run: { runKey: string; slot: Date; trigger: Trigger; period: Period },
     onRecorded: () => void = () => {},
+  ): Promise<RunRecord> {
+    const p = this.run(def, run, onRecorded);
+    this.running.add(p);
+    return p.finally(() => this.running.delete(p));
+  }
+
+  private async run(
+    def: ReportDefinition,
+    run: { runKey: string; slot: Date; trigger: Trigger; period: Period },
+    onRecorded: () => void,
   ): Promise<RunRecord> {
     const started = Date.now();
     const record: RunRecord = {
@@ -166,6 +188,8 @@ export class ReportRunner {
     const pending = new Set<Channel>(channels);
     const policy = this.cfg.reports.retry;
     let prepared: { data: ReportData; rendered: RenderedReport } | undefined;
+    // a channel refused for good (a host not allowed, a 5xx) is not tried again; the run fails with it
+    const refused: { channel: Channel; err: unknown }[] = [];
     for (let attempt = 1; ; attempt++) {
       record.attempt = attempt;
       const errors: { channel: Channel | 'render'; err: unknown }[] = [];
@@ -189,16 +213,24 @@ export class ReportRunner {
             pending.delete(channel);
           } catch (err) {
             record.deliveries[channel] = errorMessage(err);
-            errors.push({ channel, err });
+            const delivered = isCxError(err)
+              ? (err.details as { delivered?: string[] } | undefined)?.delivered
+              : undefined;
+            if (delivered) record.recipients.push(...delivered);
+            if (isCxError(err) && !err.retriable) {
+              pending.delete(channel);
+              refused.push({ channel, err });
+            } else errors.push({ channel, err });
           }
         }
       } catch (err) {
         errors.push({ channel: 'render', err });
       }
       record.duration_ms = Date.now() - started;
-      if (errors.length === 0) {
+      const problems = [...refused, ...errors];
+      record.error = problems.map((e) => `${e.channel}: ${errorMessage(e.err)}`).join('; ');
+      if (problems.length === 0) {
         record.status = 'succeeded';
-        record.error = '';
         await this.record(record);
         log.info(
           {
@@ -211,9 +243,7 @@ export class ReportRunner {
         );
         return record;
       }
-      record.error = errors.map((e) => `${e.channel}: ${errorMessage(e.err)}`).join('; ');
-      const retriable = errors.some((e) => !isCxError(e.err) || e.err.retriable);
-      if (!retriable || attempt > policy.maxRetries) {
+      if (errors.length === 0 || attempt > policy.maxRetries) {
         record.status = 'failed';
         await this.record(record);
         log.error(
@@ -252,19 +282,20 @@ export class ReportRunner {
     }
   }
 
+  /** Write a run's state; retried, so a blip of the store does not leave a delivered run "running". */
   private async record(r: RunRecord): Promise<void> {
-    await this.client.insert({
-      table: `${this.db}.report_runs`,
-      values: [
-        {
-          ...r,
-          slot: chTime(new Date(r.slot)),
-          started_at: chTime(new Date(r.started_at)),
-          deliveries: JSON.stringify(r.deliveries),
-        },
-      ],
-      format: 'JSONEachRow',
-    });
+    const row = {
+      ...r,
+      slot: chTime(new Date(r.slot)),
+      started_at: chTime(new Date(r.started_at)),
+      deliveries: JSON.stringify(r.deliveries),
+    };
+    await withRetry(
+      `recording report run ${r.run_key}`,
+      () => this.client.insert({ table: `${this.db}.report_runs`, values: [row], format: 'JSONEachRow' }),
+      RECORD_RETRY,
+      { isRetriable: () => true },
+    );
   }
 
   /** The latest state of each run, newest slot first. */
@@ -332,7 +363,7 @@ export class ReportRunner {
       const slot = new Date(isoOf(c.slot));
       const def = definitions.find((d) => d.name === c.report);
       const period = def
-        ? periodFor(def.period, slot, def.schedule.timezone)
+        ? periodFor(def.period, slot, [def.schedule.timezone, this.cfg.timeZone])
         : { from: '1970-01-01', to: '1970-01-01' };
       out.push({
         run_key: c.run_key,
@@ -442,17 +473,20 @@ export class ReportScheduler {
         timezone: def.schedule.timezone,
       });
       // node-cron skips a tick it could not fire within its second (an event loop blocked over it)
-      task.on('execution:missed', (ctx) => this.fire(def, ctx.date, 'late'));
+      // (one event per skipped slot: only the latest is run, within the catch-up limits)
+      task.on('execution:missed', () => void this.catchUpLogged(def, 0));
       this.tasks.push(task);
       await this.catchUp(def, now, 0);
     }
     // and should a missed tick go unreported (a suspended process), a sweep every minute runs the slot late
     this.sweep = setInterval(() => {
-      for (const def of this.definitions)
-        this.catchUp(def, new Date(), SWEEP_GRACE_MS).catch((err: unknown) =>
+      for (const def of this.definitions) void this.catchUpLogged(def, SWEEP_GRACE_MS);
+      this.runner
+        .recoverAbandoned(this.definitions, this.cfg.reports.retry.maxMs + ABANDONED_AFTER_MS)
+        .catch((err: unknown) =>
           log.error(
-            { event_name: 'report_sweep_failed', report: def.name, err: errorMessage(err) },
-            'sweep failed',
+            { event_name: 'report_recovery_failed', err: errorMessage(err) },
+            'abandoned-run check failed',
           ),
         );
     }, SWEEP_EVERY_MS);
@@ -485,6 +519,15 @@ export class ReportScheduler {
     this.fire(def, slot, 'late');
   }
 
+  private catchUpLogged(def: ReportDefinition, graceMs: number): Promise<void> {
+    return this.catchUp(def, new Date(), graceMs).catch((err: unknown) =>
+      log.error(
+        { event_name: 'report_catch_up_failed', report: def.name, err: errorMessage(err) },
+        'catch-up failed',
+      ),
+    );
+  }
+
   /** Run a slot unless this process already has it in hand. Errors are logged, never thrown. */
   private fire(def: ReportDefinition, at: Date, trigger: Trigger): void {
     if (this.stopped) return;
@@ -494,6 +537,13 @@ export class ReportScheduler {
     if (this.inFlight.has(key)) return;
     const p = this.runner
       .runSlot(def, slot, trigger)
+      .then((r) => {
+        if (!r)
+          log.info(
+            { event_name: 'report_slot_taken', run_key: key, trigger },
+            'slot already claimed by another scheduler',
+          );
+      })
       .catch((err: unknown) =>
         log.error(
           { event_name: 'report_slot_error', run_key: key, err: errorMessage(err) },

@@ -48,9 +48,11 @@ let smtpPort: number;
 /** 0 = accept; otherwise the reply code every DATA gets */
 let smtpFailWith = 0;
 let smtpAttempts = 0;
+let rejectedRcpt = 0;
 const mails: { envelope: string[]; raw: Buffer }[] = [];
 let hook: http.Server;
 let hookPort: number;
+let busyHits = 0;
 const hooks: { headers: http.IncomingHttpHeaders; body: string }[] = [];
 let defs: ReportDefinition[];
 
@@ -87,6 +89,17 @@ reports:
     period: yesterday
     sections: [kpis]
     webhook: { url: 'http://localhost:${hookPort}/hook' }
+  - name: half-rejected
+    schedule: '0 8 * * *'
+    period: yesterday
+    sections: [kpis]
+    email: { to: [ok@example.com, nobody@example.com] }
+  - name: mixed
+    schedule: '0 8 * * *'
+    period: yesterday
+    sections: [kpis]
+    email: { to: [nobody@example.com] }
+    webhook: { url: 'http://127.0.0.1:${hookPort}/busy' }
   - name: ticker
     schedule: { cron: '*/4 * * * * *', timezone: UTC }
     period: yesterday
@@ -102,6 +115,13 @@ beforeAll(async () => {
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (address.address !== 'nobody@example.com') return callback();
+      rejectedRcpt++;
+      const err = new Error('no such mailbox') as Error & { responseCode: number };
+      err.responseCode = 550;
+      callback(err);
+    },
     onData(stream, session, callback) {
       smtpAttempts++;
       const chunks: Buffer[] = [];
@@ -123,6 +143,11 @@ beforeAll(async () => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
+      if (req.url === '/busy') {
+        busyHits++;
+        res.writeHead(503).end();
+        return;
+      }
       hooks.push({ headers: req.headers, body });
       res.writeHead(204).end();
     });
@@ -378,6 +403,35 @@ describe('failures are retried, then recorded; never dropped', () => {
     const r = await run;
     expect(r.status).toBe('succeeded');
     expect(r.attempt).toBeGreaterThanOrEqual(2);
+  });
+
+  it('names the recipients a server refused while delivering to the others, and does not send it again', async () => {
+    const before = mails.length;
+    rejectedRcpt = 0;
+    const r = await new ReportRunner(rt.clickhouse!, rt.cfg).runNow(def('half-rejected'), {
+      from: TO,
+      to: TO,
+    });
+    expect(r.status).toBe('failed');
+    expect(r.attempt).toBe(1);
+    expect(r.recipients).toEqual(['ok@example.com']);
+    expect(r.deliveries.email).toMatch(/refused nobody@example\.com; delivered to ok@example\.com/);
+    expect(mails.length).toBe(before + 1);
+    expect((mails.at(-1) as { envelope: string[] }).envelope).toEqual(['ok@example.com']);
+    expect(rejectedRcpt).toBe(1);
+  });
+
+  it('retries only what may pass on retry: a refused channel is tried once while a busy one is retried', async () => {
+    rejectedRcpt = 0;
+    busyHits = 0;
+    const r = await new ReportRunner(rt.clickhouse!, rt.cfg).runNow(def('mixed'), { from: TO, to: TO });
+    expect(r.status).toBe('failed');
+    expect(r.attempt).toBe(3);
+    expect(rejectedRcpt).toBe(1); // the 550 was not retried …
+    expect(busyHits).toBe(3); // … the 503 was, REPORT_RETRIES=2 times
+    expect(r.error).toMatch(
+      /email: SMTP .* refused the report: .*550.*; webhook: webhook 127\.0\.0\.1:\d+ answered 503/,
+    );
   });
 
   it('authenticates to an SMTP server that requires it; a wrong password is a permanent refusal, not retried', async () => {

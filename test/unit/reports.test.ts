@@ -53,6 +53,11 @@ describe('report definitions', () => {
     ],
     ['an unknown key', { colour: 'red' }, /reports\[0\]: .*colour/],
     ['a name with spaces', { name: 'Weekly Review' }, /reports\[0\]\.name: must be lower-case/],
+    [
+      'a cron restricting day and weekday',
+      { schedule: '0 8 1 * 1' },
+      /must not restrict both the day of the month and the weekday/,
+    ],
   ])('refuses %s, naming where', (_what, patch, message) => {
     expect(() => parse([{ ...minimal, ...patch }])).toThrow(message);
   });
@@ -78,40 +83,51 @@ describe('report periods (whole local days before the run)', () => {
     ['last_month', { from: '2026-02-01', to: '2026-02-28' }],
     ['month_to_date', { from: '2026-03-01', to: '2026-03-01' }],
   ] as const)('%s, run Monday 2 March 01:00 in Shanghai', (kind, want) => {
-    expect(periodFor(kind, mondayShanghai, 'Asia/Shanghai')).toEqual(want);
+    expect(periodFor(kind, mondayShanghai, ['Asia/Shanghai', 'Asia/Shanghai'])).toEqual(want);
   });
 
-  it('uses the schedule time zone to decide what day it is', () => {
-    // the same instant is still Sunday 1 March in UTC
-    expect(periodFor('yesterday', mondayShanghai, 'UTC')).toEqual({ from: '2026-02-28', to: '2026-02-28' });
-    expect(periodFor('last_week', mondayShanghai, 'UTC')).toEqual({ from: '2026-02-16', to: '2026-02-22' });
+  it('takes "today" as the earliest date it is in the schedule and the centre time zones', () => {
+    // the same instant is still Sunday 1 March in UTC: whichever of the two is the centre's, Sunday is today
+    for (const zones of [
+      ['UTC', 'Asia/Shanghai'],
+      ['Asia/Shanghai', 'UTC'],
+    ]) {
+      expect(periodFor('yesterday', mondayShanghai, zones)).toEqual({ from: '2026-02-28', to: '2026-02-28' });
+      expect(periodFor('last_week', mondayShanghai, zones)).toEqual({ from: '2026-02-16', to: '2026-02-22' });
+    }
+    // 00:30 UTC Tuesday is 16:30 Monday in Los Angeles: Monday is not over there, so yesterday is Sunday
+    const tuesdayUtc = new Date('2026-03-03T00:30:00Z');
+    expect(periodFor('yesterday', tuesdayUtc, ['UTC', 'America/Los_Angeles'])).toEqual({
+      from: '2026-03-01',
+      to: '2026-03-01',
+    });
   });
 
   it('crosses years and leap days', () => {
     const jan1 = new Date('2025-01-01T08:00:00Z');
-    expect(periodFor('last_month', jan1, 'UTC')).toEqual({ from: '2024-12-01', to: '2024-12-31' });
-    expect(periodFor('month_to_date', jan1, 'UTC')).toEqual({ from: '2024-12-01', to: '2024-12-31' });
-    expect(periodFor('last_month', new Date('2024-03-10T08:00:00Z'), 'UTC')).toEqual({
+    expect(periodFor('last_month', jan1, ['UTC'])).toEqual({ from: '2024-12-01', to: '2024-12-31' });
+    expect(periodFor('month_to_date', jan1, ['UTC'])).toEqual({ from: '2024-12-01', to: '2024-12-31' });
+    expect(periodFor('last_month', new Date('2024-03-10T08:00:00Z'), ['UTC'])).toEqual({
       from: '2024-02-01',
       to: '2024-02-29',
     });
     // Thursday 2 January 2025: last week is Monday 23 to Sunday 29 December
-    expect(periodFor('last_week', new Date('2025-01-02T08:00:00Z'), 'UTC')).toEqual({
+    expect(periodFor('last_week', new Date('2025-01-02T08:00:00Z'), ['UTC'])).toEqual({
       from: '2024-12-23',
       to: '2024-12-29',
     });
   });
 
   it('parses --period, refusing what is not a period', () => {
-    expect(parsePeriod('2026-01-05..2026-01-11', new Date(), 'UTC')).toEqual({
+    expect(parsePeriod('2026-01-05..2026-01-11', new Date(), ['UTC'])).toEqual({
       from: '2026-01-05',
       to: '2026-01-11',
       kind: 'custom',
     });
-    expect(() => parsePeriod('last_year', new Date(), 'UTC')).toThrow(/period: "last_year" is not/);
-    expect(() => parsePeriod('2026-02-30..2026-03-01', new Date(), 'UTC')).toThrow(/is not/);
-    expect(() => parsePeriod('2026-03-02..2026-03-01', new Date(), 'UTC')).toThrow(/is after/);
-    expect(() => parsePeriod('2024-01-01..2026-01-01', new Date(), 'UTC')).toThrow(/longer than a year/);
+    expect(() => parsePeriod('last_year', new Date(), ['UTC'])).toThrow(/period: "last_year" is not/);
+    expect(() => parsePeriod('2026-02-30..2026-03-01', new Date(), ['UTC'])).toThrow(/is not/);
+    expect(() => parsePeriod('2026-03-02..2026-03-01', new Date(), ['UTC'])).toThrow(/is after/);
+    expect(() => parsePeriod('2024-01-01..2026-01-01', new Date(), ['UTC'])).toThrow(/longer than a year/);
   });
 });
 
@@ -135,10 +151,12 @@ describe('webhook targets', () => {
     ['10.1.2.3', 'private'],
     ['172.16.5.4', 'private'],
     ['192.168.1.10', 'private'],
-    ['169.254.169.254', 'linkLocal'],
+    ['169.254.10.20', 'linkLocal'],
     ['fe80::1', 'linkLocal'],
     ['fd00::1', 'uniqueLocal'],
     ['::ffff:127.0.0.1', 'loopback'],
+    ['::7f00:1', 'loopback'],
+    ['::10.0.0.1', 'private'],
     ['100.64.0.1', 'carrierGradeNat'],
     ['0.0.0.0', 'unspecified'],
   ])('refuses %s (%s)', (address, range) => {
@@ -150,6 +168,8 @@ describe('webhook targets', () => {
     expect(() => checkAddress('127.0.0.1', true)).not.toThrow();
     expect(() => checkAddress('0.0.0.0', true)).toThrow(/unspecified/);
     expect(() => checkAddress('224.0.0.1', true)).toThrow(/multicast/);
+    for (const metadata of ['169.254.169.254', 'fd00:ec2::254', '::ffff:169.254.169.254'])
+      expect(() => checkAddress(metadata, true)).toThrow(/cloud metadata service: never allowed/);
     expect(() => checkAddress('93.184.216.34', false)).not.toThrow();
     expect(() => checkAddress('2606:4700::1111', false)).not.toThrow();
   });
