@@ -83,6 +83,10 @@ afterAll(() => ch?.close());
 // ---------------------------------------------------------------- the independent computation
 
 const ms = (iso: string) => Date.parse(iso);
+async function scalarText(query: string): Promise<string> {
+  const rs = await ch.query({ query, format: 'JSONCompactEachRow' });
+  return String((await rs.json<[unknown]>())[0]?.[0]);
+}
 const localDate = new Intl.DateTimeFormat('en-CA', {
   timeZone: TZ,
   year: 'numeric',
@@ -599,6 +603,40 @@ describe('rollup refresh', () => {
         1e-6,
       );
     }
+  });
+  it('merges a partition of the facts that has piled up parts into one, keeping the numbers', async () => {
+    const db = cfg.clickhouse.database;
+    const req = {
+      from: FROM,
+      to: TO,
+      grain: 'total' as Grain,
+      by: [] as Dimension[],
+      filters: {},
+      store: 'facts' as Store,
+    };
+    const before = await computeMetric(ch, cfg, getMetric('fcr'), req);
+    const month = await scalarText(`SELECT toString(toYYYYMM(max(day))) FROM ${db}.interaction_kpi`);
+    // background merges off (no part is small enough), then nine more parts in one month: copies of
+    // its rows (same version, so FINAL keeps one of each)
+    await ch.command({
+      query: `ALTER TABLE ${db}.interaction_kpi MODIFY SETTING max_bytes_to_merge_at_max_space_in_pool = 1`,
+    });
+    for (let i = 0; i < 9; i++)
+      await ch.command({
+        query: `INSERT INTO ${db}.interaction_kpi SELECT * FROM ${db}.interaction_kpi FINAL WHERE toYYYYMM(day) = ${month}`,
+      });
+    const parts = () =>
+      scalarText(
+        `SELECT count() FROM system.parts WHERE database = '${db}' AND table = 'interaction_kpi' AND active AND partition_id = '${month}'`,
+      );
+    expect(Number(await parts())).toBeGreaterThan(8);
+    const r = await refreshRollups(ch, cfg, { evaluatedAt: AS_OF, overlapMs: 0 });
+    expect(r.partitionsCompacted).toBeGreaterThanOrEqual(1);
+    expect(Number(await parts())).toBe(1);
+    expect(await computeMetric(ch, cfg, getMetric('fcr'), req)).toEqual(before);
+    await ch.command({
+      query: `ALTER TABLE ${db}.interaction_kpi RESET SETTING max_bytes_to_merge_at_max_space_in_pool`,
+    });
   });
   it('auto answers from the rollups when they are current, from the facts otherwise', async () => {
     const base = { from: FROM, to: TO, grain: 'week' as Grain, by: ['channel'] as Dimension[], filters: {} };
