@@ -444,6 +444,8 @@ const CASES: { grain: Grain; by: Dimension[] }[] = [
 ];
 const FROM = '2026-01-05';
 const TO = '2026-02-28';
+/** The whole period, no grouping. */
+const TOTAL = { from: FROM, to: TO, grain: 'total' as Grain, by: [] as Dimension[], filters: {} };
 
 describe.each(STORES)('interaction KPIs from %s equal an independent computation', (store: Store) => {
   for (const name of Object.keys(INTERACTION_REFS)) {
@@ -606,14 +608,7 @@ describe('rollup refresh', () => {
   });
   it('merges a partition of the facts that has piled up parts into one, keeping the numbers', async () => {
     const db = cfg.clickhouse.database;
-    const req = {
-      from: FROM,
-      to: TO,
-      grain: 'total' as Grain,
-      by: [] as Dimension[],
-      filters: {},
-      store: 'facts' as Store,
-    };
+    const req = { ...TOTAL, store: 'facts' as Store };
     const before = await computeMetric(ch, cfg, getMetric('fcr'), req);
     const month = await scalarText(`SELECT toString(toYYYYMM(max(day))) FROM ${db}.interaction_kpi`);
     // background merges off (no part is small enough), then nine more parts in one month: copies of
@@ -710,11 +705,7 @@ describe('empty periods and bad parameters', () => {
     [{ by: ['team_id'] }, /by: csat cannot be grouped by team_id/],
   ])('refuses %j', async (bad, message) => {
     const req = {
-      from: FROM,
-      to: TO,
-      grain: 'total' as Grain,
-      by: [] as Dimension[],
-      filters: {},
+      ...TOTAL,
       ...bad,
     } as Parameters<typeof computeMetric>[3];
     await expect(computeMetric(ch, cfg, getMetric('csat'), req)).rejects.toThrow(message);
