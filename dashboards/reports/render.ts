@@ -230,7 +230,7 @@ function renderHtml(
           const colour = STATUS_COLOURS[(tile?.current.status ?? 'none') as keyof typeof STATUS_COLOURS];
           return [
             esc(l.title),
-            `<b>${esc(l.value)}</b>`,
+            `<b style="white-space:nowrap;">${esc(l.value)}</b>`,
             esc(l.target),
             `<span style="color:${colour};font-weight:bold;">${esc(l.status)}</span>`,
             esc(l.change),
@@ -253,9 +253,12 @@ function renderHtml(
           ...c.funnel.map((s) => [esc(s.stage), esc(String(s.count))]),
           [
             esc(c.followUp.metric.title),
-            `<b>${esc(formatValue(c.followUp.value, c.followUp.metric.unit))}</b>`,
+            `<b style="white-space:nowrap;">${esc(formatValue(c.followUp.value, c.followUp.metric.unit))}</b>`,
           ],
-          [esc(c.rate.metric.title), `<b>${esc(formatValue(c.rate.value, c.rate.metric.unit))}</b>`],
+          [
+            esc(c.rate.metric.title),
+            `<b style="white-space:nowrap;">${esc(formatValue(c.rate.value, c.rate.metric.unit))}</b>`,
+          ],
         ],
       ),
     );
@@ -269,7 +272,7 @@ function renderHtml(
         ['Channel', 'Value', 'n', 'Status'],
         s.rows.map((r) => [
           esc(String(r['channel'])),
-          `<b>${esc(formatValue(r.value, s.metric.unit))}</b>`,
+          `<b style="white-space:nowrap;">${esc(formatValue(r.value, s.metric.unit))}</b>`,
           esc(String(r.n)),
           esc(r.status === null ? '–' : (STATUS_WORD[r.status] ?? r.status)),
         ]),
