@@ -1,7 +1,7 @@
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import type { Config, Role } from '../infra/config.ts';
-import { CxError } from '../infra/errors.ts';
+import { CxError, badParameter } from '../infra/errors.ts';
 import { catalogWithTargets } from '../metrics/catalog.ts';
 import { answerMetric, chooseStore } from '../metrics/compute.ts';
 import {
@@ -156,13 +156,13 @@ export function metricsRouter(deps: ApiDeps): Router {
     const q = req.query as Record<string, unknown>;
     for (const key of Object.keys(q)) {
       if (!['from', 'to', 'horizon_days'].includes(key))
-        throw bad(key, 'unknown parameter; use from, to, horizon_days');
+        throw badParameter(key, 'unknown parameter; use from, to, horizon_days');
     }
     const str = (k: string) => (typeof q[k] === 'string' ? (q[k] as string) : undefined);
     const today = localToday(deps.cfg.timeZone);
     const horizon = str('horizon_days');
     if (horizon !== undefined && !/^\d+$/.test(horizon))
-      throw bad('horizon_days', 'must be a whole number of days');
+      throw badParameter('horizon_days', 'must be a whole number of days');
     const to = str('to') ?? shiftDays(today, -90);
     res.json(
       await retentionDrivers(deps.clickhouse, deps.cfg, {
@@ -182,7 +182,8 @@ export function metricsRouter(deps: ApiDeps): Router {
     express.json({ limit: '64kb' }),
     async (req, res) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
-      if (typeof body !== 'object' || Array.isArray(body)) throw bad('body', 'must be a JSON object');
+      if (typeof body !== 'object' || Array.isArray(body))
+        throw badParameter('body', 'must be a JSON object');
       const caller = res.locals['caller'] as Caller;
       const change = await saveChange(deps.clickhouse, deps.cfg, {
         ...(body as object),
@@ -196,15 +197,16 @@ export function metricsRouter(deps: ApiDeps): Router {
     const q = req.query as Record<string, unknown>;
     for (const key of Object.keys(q)) {
       if (!['metric', 'before_days', 'after_days'].includes(key))
-        throw bad(key, 'unknown parameter; use metric, before_days, after_days');
+        throw badParameter(key, 'unknown parameter; use metric, before_days, after_days');
     }
     const metric = q['metric'];
-    if (typeof metric !== 'string' || metric === '') throw bad('metric', 'is required, e.g. metric=fcr');
+    if (typeof metric !== 'string' || metric === '')
+      throw badParameter('metric', 'is required, e.g. metric=fcr');
     const days = (k: string): number | undefined => {
       const v = q[k];
       if (v === undefined) return undefined;
       if (typeof v !== 'string' || !/^\d{1,3}$/.test(v) || Number(v) < 1)
-        throw bad(k, 'must be a whole number of days from 1 to 999');
+        throw badParameter(k, 'must be a whole number of days from 1 to 999');
       return Number(v);
     };
     const beforeDays = days('before_days');
@@ -241,7 +243,7 @@ export function parseMetricRequest(
   const q = req.query as Record<string, unknown>;
   for (const key of Object.keys(q)) {
     if (!KNOWN.has(key) && !extra.includes(key))
-      throw bad(
+      throw badParameter(
         key,
         `unknown parameter; use ${['from', 'to', 'grain', 'by', ...extra].join(', ')} or a dimension (${DIMENSIONS.join(', ')})`,
       );
@@ -249,24 +251,24 @@ export function parseMetricRequest(
   const one = (key: string): string | undefined => {
     const v = q[key];
     if (v === undefined) return undefined;
-    if (typeof v !== 'string') throw bad(key, 'must be given once');
+    if (typeof v !== 'string') throw badParameter(key, 'must be given once');
     return v;
   };
   const to = one('to') ?? localToday(timeZone);
   const from = one('from') ?? shiftDays(to, -27);
   const grain = (one('grain') ?? 'day') as Grain;
-  if (!GRAINS.includes(grain)) throw bad('grain', `must be one of ${GRAINS.join(', ')}`);
+  if (!GRAINS.includes(grain)) throw badParameter('grain', `must be one of ${GRAINS.join(', ')}`);
   const by = (one('by') ?? '').split(',').filter((x) => x.length > 0);
   for (const d of by) {
     if (!(DIMENSIONS as readonly string[]).includes(d))
-      throw bad('by', `${d} is not a dimension; use ${DIMENSIONS.join(', ')}`);
+      throw badParameter('by', `${d} is not a dimension; use ${DIMENSIONS.join(', ')}`);
   }
   const filters: Partial<Record<Dimension, string[]>> = {};
   for (const d of DIMENSIONS) {
     const v = one(d);
     if (v === undefined) continue;
     const values = v.split(',').filter((x) => x.length > 0);
-    if (values.length === 0) throw bad(d, 'needs at least one value');
+    if (values.length === 0) throw badParameter(d, 'needs at least one value');
     filters[d] = values;
   }
   return { from, to, grain, by: by as Dimension[], filters };
@@ -275,7 +277,7 @@ export function parseMetricRequest(
 /** A drill-down's dates: the request's, or one period of it (`period` = its first day, with `grain`). */
 function periodScope(r: MetricRequest, period: string | undefined): MetricRequest {
   if (period === undefined || period === 'total') return r;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(period)) throw bad('period', 'must be a date YYYY-MM-DD or total');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(period)) throw badParameter('period', 'must be a date YYYY-MM-DD or total');
   const last =
     r.grain === 'day'
       ? period
@@ -286,28 +288,24 @@ function periodScope(r: MetricRequest, period: string | undefined): MetricReques
 }
 
 function booleanOf(name: string, v: string): boolean {
-  if (v !== 'true' && v !== 'false') throw bad(name, 'must be true or false');
+  if (v !== 'true' && v !== 'false') throw badParameter(name, 'must be true or false');
   return v === 'true';
 }
 
 function wholeNumber(name: string, v: string): number {
-  if (!/^\d{1,9}$/.test(v)) throw bad(name, 'must be a whole number');
+  if (!/^\d{1,9}$/.test(v)) throw badParameter(name, 'must be a whole number');
   return Number(v);
 }
 
 function limitOf(v: string | undefined): number {
   const n = wholeNumber('limit', v ?? '50');
-  if (n < 1 || n > 1000) throw bad('limit', 'must be 1–1000');
+  if (n < 1 || n > 1000) throw badParameter('limit', 'must be 1–1000');
   return n;
 }
 
 function shiftDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
-  if (Number.isNaN(d.getTime())) throw bad('to', 'must be a date YYYY-MM-DD');
+  if (Number.isNaN(d.getTime())) throw badParameter('to', 'must be a date YYYY-MM-DD');
   d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
-}
-
-function bad(name: string, message: string): CxError {
-  return new CxError('bad_parameter', `${name}: ${message}`, { details: { parameter: name } });
 }

@@ -1,7 +1,7 @@
 import express, { type RequestHandler, type Response, type Router } from 'express';
 import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import type { Role } from '../infra/config.ts';
-import { CxError } from '../infra/errors.ts';
+import { CxError, badParameter } from '../infra/errors.ts';
 import type { Caller } from './auth.ts';
 import { ANALYST_TABLES, SQL_FORMATS, type SqlFormat, type SqlService } from './sql.ts';
 
@@ -46,11 +46,13 @@ export function sqlRouter(deps: {
     express.json({ limit: '256kb' }),
     async (req, res) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
-      if (typeof body['sql'] !== 'string') throw bad('sql', 'is required: the SELECT to run, as a string');
+      if (typeof body['sql'] !== 'string')
+        throw badParameter('sql', 'is required: the SELECT to run, as a string');
       const format = (body['format'] ?? 'json') as SqlFormat;
-      if (!SQL_FORMATS.includes(format)) throw bad('format', `must be one of ${SQL_FORMATS.join(', ')}`);
+      if (!SQL_FORMATS.includes(format))
+        throw badParameter('format', `must be one of ${SQL_FORMATS.join(', ')}`);
       for (const k of Object.keys(body))
-        if (k !== 'sql' && k !== 'format') throw bad(k, 'unknown field; send sql and format');
+        if (k !== 'sql' && k !== 'format') throw badParameter(k, 'unknown field; send sql and format');
       const caller = res.locals['caller'] as Caller;
       const ac = new AbortController();
       // the client went away before the whole answer was sent: stop the query
@@ -140,8 +142,4 @@ function write(res: Response, chunk: Uint8Array): Promise<void> {
     res.once('drain', onDrain);
     res.once('close', onClose);
   });
-}
-
-function bad(name: string, message: string): CxError {
-  return new CxError('bad_parameter', `${name}: ${message}`, { details: { parameter: name } });
 }

@@ -48,6 +48,11 @@ export class CxError extends Error {
   }
 }
 
+/** A request parameter that is wrong: `bad_parameter` naming the parameter, with it in `details`. */
+export function badParameter(name: string, message: string): CxError {
+  return new CxError('bad_parameter', `${name}: ${message}`, { details: { parameter: name } });
+}
+
 export function isCxError(err: unknown, code?: ErrorCode): err is CxError {
   return err instanceof CxError && (code === undefined || err.code === code);
 }

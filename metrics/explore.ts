@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import type { Config } from '../infra/config.ts';
-import { CxError } from '../infra/errors.ts';
+import { badParameter } from '../infra/errors.ts';
 import { getMetric } from './catalog.ts';
 import { factParams, INTERACTION_KPI_COLUMNS, interactionFacts, type FactStore } from './facts.ts';
 import { filterClauses } from './query.ts';
@@ -66,9 +66,10 @@ export async function drillInteractions(
   cfg: Config,
   scope: Scope & { metric?: string; counted?: boolean; page: number; pageSize: number },
 ): Promise<DrillPage> {
-  if (!Number.isInteger(scope.page) || scope.page < 1) throw badParam('page', 'must be a whole number ≥ 1');
+  if (!Number.isInteger(scope.page) || scope.page < 1)
+    throw badParameter('page', 'must be a whole number ≥ 1');
   if (!Number.isInteger(scope.pageSize) || scope.pageSize < 1 || scope.pageSize > MAX_PAGE_SIZE)
-    throw badParam('page_size', `must be a whole number 1–${MAX_PAGE_SIZE}`);
+    throw badParameter('page_size', `must be a whole number 1–${MAX_PAGE_SIZE}`);
   const db = cfg.clickhouse.database;
   const params: Record<string, unknown> = { ...factParams(cfg, scope.asOf) };
   const where = [scopeWhere(scope, params)];
@@ -76,7 +77,7 @@ export async function drillInteractions(
   if (scope.metric) {
     const m = getMetric(scope.metric);
     if (m.source !== 'interactions')
-      throw badParam('metric', `${m.name} is a ${m.source} KPI; drill-down lists interactions`);
+      throw badParameter('metric', `${m.name} is a ${m.source} KPI; drill-down lists interactions`);
     const { numerator, denominator, where: cond } = m.sql;
     if (m.kind === 'rate') {
       where.push(`(${denominator})`);
@@ -86,7 +87,7 @@ export async function drillInteractions(
     } else if (cond) where.push(`(${cond})`);
   }
   if (scope.counted !== undefined && counted === 'NULL')
-    throw badParam('counted', 'needs metric= a rate KPI (its numerator decides what is counted)');
+    throw badParameter('counted', 'needs metric= a rate KPI (its numerator decides what is counted)');
   const facts = interactionFacts(db, await source(client, cfg));
   const filter = where.join(' AND ');
   const [count] = await rows<{ n: string }>(
@@ -204,8 +205,4 @@ export async function repeatComplainers(
     last: String(r['last']),
     unresolved: Number(r['unresolved']),
   }));
-}
-
-function badParam(name: string, message: string): CxError {
-  return new CxError('bad_parameter', `${name}: ${message}`, { details: { parameter: name } });
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import type { Config } from '../infra/config.ts';
-import { CxError } from '../infra/errors.ts';
+import { CxError, badParameter } from '../infra/errors.ts';
 import { getMetric } from './catalog.ts';
 import { queryMetricRows, toMetricRow, type RawRow } from './compute.ts';
 import type { MetricRequest } from './query.ts';
@@ -74,14 +74,10 @@ const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
 const ISO_WITH_OFFSET =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|([+-])(\d{2}):?(\d{2}))$/;
 
-function badParam(name: string, message: string): CxError {
-  return new CxError('bad_parameter', `${name}: ${message}`, { details: { parameter: name } });
-}
-
 function nonEmptyString(name: string, v: unknown, max: number): string {
-  if (typeof v !== 'string' || v.trim().length === 0) throw badParam(name, 'is required');
+  if (typeof v !== 'string' || v.trim().length === 0) throw badParameter(name, 'is required');
   const s = v.trim();
-  if ([...s].length > max) throw badParam(name, `must be at most ${max} characters`);
+  if ([...s].length > max) throw badParameter(name, `must be at most ${max} characters`);
   return s;
 }
 
@@ -89,7 +85,7 @@ function nonEmptyString(name: string, v: unknown, max: number): string {
 function parseStartsAt(v: unknown): string {
   const m = typeof v === 'string' ? ISO_WITH_OFFSET.exec(v) : null;
   if (!m)
-    throw badParam(
+    throw badParameter(
       'starts_at',
       'must be an ISO 8601 date-time with an offset, e.g. 2026-03-06T00:00:00+08:00',
     );
@@ -106,19 +102,19 @@ function parseStartsAt(v: unknown): string {
     oh! > 23 ||
     om! > 59
   )
-    throw badParam('starts_at', `${String(v)} is not a valid date-time`);
+    throw badParameter('starts_at', `${String(v)} is not a valid date-time`);
   // DateTime64(3) stores 1900-01-01 .. 2299-12-31; a change outside this century is a typo anyway.
-  if (y! < 2000 || y! > 2199) throw badParam('starts_at', 'must be between the years 2000 and 2199');
+  if (y! < 2000 || y! > 2199) throw badParameter('starts_at', 'must be between the years 2000 and 2199');
   return new Date(Date.parse(v as string)).toISOString();
 }
 
 function parseScope(v: unknown): Partial<Record<Dimension, string[]>> {
   if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw badParam('scope', 'must be an object of dimension → list of values');
+    throw badParameter('scope', 'must be an object of dimension → list of values');
   const input = v as Record<string, unknown>;
   for (const key of Object.keys(input)) {
     if (!(DIMENSIONS as readonly string[]).includes(key))
-      throw badParam(`scope.${key}`, `is not a dimension; dimensions are ${DIMENSIONS.join(', ')}`);
+      throw badParameter(`scope.${key}`, `is not a dimension; dimensions are ${DIMENSIONS.join(', ')}`);
   }
   const scope: Partial<Record<Dimension, string[]>> = {};
   // Dimension order and de-duplicated values, so equal scopes are stored as equal text.
@@ -126,9 +122,9 @@ function parseScope(v: unknown): Partial<Record<Dimension, string[]>> {
     if (!(d in input)) continue;
     const values = input[d];
     if (!Array.isArray(values) || values.length === 0)
-      throw badParam(`scope.${d}`, 'must be a non-empty list of values');
+      throw badParameter(`scope.${d}`, 'must be a non-empty list of values');
     if (!values.every((x): x is string => typeof x === 'string' && x.length > 0 && x.length <= 200))
-      throw badParam(`scope.${d}`, 'values must be non-empty strings of at most 200 characters');
+      throw badParameter(`scope.${d}`, 'values must be non-empty strings of at most 200 characters');
     scope[d] = [...new Set(values)];
   }
   return scope;
@@ -144,17 +140,17 @@ interface ValidInput {
 }
 
 function validateInput(input: SaveChangeInput): ValidInput {
-  if (typeof input !== 'object' || input === null) throw badParam('body', 'must be an object');
+  if (typeof input !== 'object' || input === null) throw badParameter('body', 'must be an object');
   const { id, description, scope } = input;
   if (id !== undefined && (typeof id !== 'string' || !ID_RE.test(id)))
-    throw badParam(
+    throw badParameter(
       'id',
       'must be 1–100 characters of letters, digits and . _ : -, starting with a letter or digit',
     );
   if (description !== undefined && typeof description !== 'string')
-    throw badParam('description', 'must be a string');
+    throw badParameter('description', 'must be a string');
   if (description !== undefined && [...description].length > DESCRIPTION_MAX)
-    throw badParam('description', `must be at most ${DESCRIPTION_MAX} characters`);
+    throw badParameter('description', `must be at most ${DESCRIPTION_MAX} characters`);
   return {
     id,
     title: nonEmptyString('title', input.title, TITLE_MAX),
@@ -367,7 +363,7 @@ function addDays(date: string, k: number): string {
 function windowDays(name: string, v: number | undefined): number {
   const days = v ?? DEFAULT_WINDOW_DAYS;
   if (!Number.isInteger(days) || days < 1 || days > MAX_WINDOW_DAYS)
-    throw badParam(name, `must be a whole number of days, 1–${MAX_WINDOW_DAYS}`);
+    throw badParameter(name, `must be a whole number of days, 1–${MAX_WINDOW_DAYS}`);
   return days;
 }
 
@@ -519,7 +515,7 @@ export async function changeImpact(
   const afterDays = windowDays('afterDays', req.afterDays);
   for (const d of Object.keys(change.scope) as Dimension[]) {
     if (!m.dimensions.includes(d))
-      throw badParam('metric', `${m.name} cannot be filtered by the change's scope ${d}`);
+      throw badParameter('metric', `${m.name} cannot be filtered by the change's scope ${d}`);
   }
   const w = impactWindows(change.starts_at, cfg.timeZone, beforeDays, afterDays);
   const asOf = req.asOf ?? new Date();

@@ -1,5 +1,5 @@
 import type { Config } from '../infra/config.ts';
-import { CxError } from '../infra/errors.ts';
+import { badParameter } from '../infra/errors.ts';
 import { SOURCE_DIMENSIONS } from './catalog.ts';
 import { customerFacts, factParams, interactionFacts, surveyFacts, type FactStore } from './facts.ts';
 import { rollupSetFor } from './rollups.ts';
@@ -124,7 +124,7 @@ function rollupQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): Buil
   const dims = requestDimensions(req);
   const gs = rollupSetFor(m, dims);
   if (gs === null)
-    throw badParam('store', `${m.name} by ${dims.join(', ') || 'nothing'} is not in the daily rollups`);
+    throw badParameter('store', `${m.name} by ${dims.join(', ') || 'nothing'} is not in the daily rollups`);
   const params: Record<string, unknown> = { metric: m.name, gs, from: req.from, to: req.to };
   const where = ['metric = {metric:String}', 'gs = {gs:UInt16}', 'day BETWEEN {from:Date} AND {to:Date}'];
   where.push(...filterClauses(req.filters, params));
@@ -166,7 +166,7 @@ export function buildRollupBatchQuery(
     validateRequest(m, req);
     gs = rollupSetFor(m, dims);
     if (gs === null)
-      throw badParam('store', `${m.name} by ${dims.join(', ') || 'nothing'} is not in the daily rollups`);
+      throw badParameter('store', `${m.name} by ${dims.join(', ') || 'nothing'} is not in the daily rollups`);
   }
   const params: Record<string, unknown> = { metrics: ms.map((m) => m.name), gs, from: req.from, to: req.to };
   const where = [
@@ -188,17 +188,17 @@ export function buildRollupBatchQuery(
 }
 
 function validateRequest(m: MetricDefinition, req: MetricRequest): void {
-  if (!isDate(req.from)) throw badParam('from', 'must be a date YYYY-MM-DD');
-  if (!isDate(req.to)) throw badParam('to', 'must be a date YYYY-MM-DD');
-  if (req.from > req.to) throw badParam('from', `must not be after to (${req.to})`);
-  if (!GRAINS.includes(req.grain)) throw badParam('grain', `must be one of ${GRAINS.join(', ')}`);
+  if (!isDate(req.from)) throw badParameter('from', 'must be a date YYYY-MM-DD');
+  if (!isDate(req.to)) throw badParameter('to', 'must be a date YYYY-MM-DD');
+  if (req.from > req.to) throw badParameter('from', `must not be after to (${req.to})`);
+  if (!GRAINS.includes(req.grain)) throw badParameter('grain', `must be one of ${GRAINS.join(', ')}`);
   const allowed = SOURCE_DIMENSIONS[m.source];
   for (const d of req.by)
     if (!m.dimensions.includes(d))
-      throw badParam('by', `${m.name} cannot be grouped by ${d}; it has ${m.dimensions.join(', ')}`);
+      throw badParameter('by', `${m.name} cannot be grouped by ${d}; it has ${m.dimensions.join(', ')}`);
   for (const d of Object.keys(req.filters) as Dimension[]) {
     if (!allowed.includes(d) || !m.dimensions.includes(d))
-      throw badParam(d, `${m.name} cannot be filtered by ${d}`);
+      throw badParameter(d, `${m.name} cannot be filtered by ${d}`);
   }
 }
 
@@ -318,8 +318,4 @@ function weightedAggregates(m: MetricDefinition): string {
   const { numerator, denominator } = m.sql;
   if (m.kind !== 'rate') throw new Error(`${m.name}: customer metrics are rates`);
   return `sumIf(customers, (${denominator}) AND (${numerator})) AS x, sumIf(customers, ${denominator}) AS n`;
-}
-
-function badParam(name: string, message: string): CxError {
-  return new CxError('bad_parameter', `${name}: ${message}`, { details: { parameter: name } });
 }

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import type { Config } from '../infra/config.ts';
-import { CxError } from '../infra/errors.ts';
+import { badParameter } from '../infra/errors.ts';
 import { logisticOddsRatio, pearson, spearman, wilson } from './stats.ts';
 
 /**
@@ -393,22 +393,18 @@ function checkRequest(req: RetentionRequest): { from: string; to: string; horizo
   for (const name of ['from', 'to'] as const) {
     const v = req[name];
     if (typeof v !== 'string' || !DATE.test(v) || !isCalendarDate(v))
-      throw badParam(name, 'must be a date YYYY-MM-DD');
+      throw badParameter(name, 'must be a date YYYY-MM-DD');
   }
-  if (req.from > req.to) throw badParam('from', `must not be after to (${req.to})`);
+  if (req.from > req.to) throw badParameter('from', `must not be after to (${req.to})`);
   const horizonDays = req.horizonDays ?? DEFAULT_HORIZON_DAYS;
   if (!Number.isInteger(horizonDays) || horizonDays < 1 || horizonDays > MAX_HORIZON_DAYS)
-    throw badParam('horizonDays', `must be a whole number of days from 1 to ${MAX_HORIZON_DAYS}`);
+    throw badParameter('horizonDays', `must be a whole number of days from 1 to ${MAX_HORIZON_DAYS}`);
   return { from: req.from, to: req.to, horizonDays };
 }
 
 function isCalendarDate(s: string): boolean {
   const d = new Date(`${s}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-}
-
-function badParam(name: string, message: string): CxError {
-  return new CxError('bad_parameter', `${name}: ${message}`, { details: { parameter: name } });
 }
 
 function num(v: unknown): number | null {

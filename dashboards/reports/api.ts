@@ -1,6 +1,6 @@
 import express, { type RequestHandler, type Router } from 'express';
 import type { Role } from '../../infra/config.ts';
-import { CxError, errorMessage } from '../../infra/errors.ts';
+import { badParameter, errorMessage } from '../../infra/errors.ts';
 import { logger } from '../../infra/logger.ts';
 import type { ReportDefinition } from './definitions.ts';
 import { parsePeriod } from './period.ts';
@@ -50,11 +50,11 @@ export function reportsRouter(deps: {
     const q = req.query as Record<string, unknown>;
     for (const key of Object.keys(q))
       if (!['report', 'run_key', 'limit'].includes(key))
-        throw bad(key, 'unknown parameter; use report, run_key, limit');
+        throw badParameter(key, 'unknown parameter; use report, run_key, limit');
     const str = (k: string) => (typeof q[k] === 'string' ? (q[k] as string) : undefined);
     const limit = str('limit') ?? '200';
     if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > 1000)
-      throw bad('limit', 'must be 1–1000');
+      throw badParameter('limit', 'must be 1–1000');
     const report = str('report');
     if (report !== undefined) definitionNamed(deps.definitions, report);
     const runs = await deps.runner.history({
@@ -68,7 +68,8 @@ export function reportsRouter(deps: {
   router.post('/api/v1/reports/:name/run', deps.requireRole('editor'), async (req, res) => {
     const def = definitionNamed(deps.definitions, String(req.params['name']));
     const q = req.query as Record<string, unknown>;
-    for (const key of Object.keys(q)) if (key !== 'period') throw bad(key, 'unknown parameter; use period');
+    for (const key of Object.keys(q))
+      if (key !== 'period') throw badParameter(key, 'unknown parameter; use period');
     const text = typeof q['period'] === 'string' ? q['period'] : def.period;
     const period = parsePeriod(text, new Date(), [def.schedule.timezone, deps.timeZone]);
     const started = await deps.runner.startNow(def, period);
@@ -83,8 +84,4 @@ export function reportsRouter(deps: {
       .json({ run_key: started.runKey, report: def.name, period: { from: period.from, to: period.to } });
   });
   return router;
-}
-
-function bad(name: string, message: string): CxError {
-  return new CxError('bad_parameter', `${name}: ${message}`, { details: { parameter: name } });
 }

@@ -1,4 +1,4 @@
-import { CxError } from '../../infra/errors.ts';
+import { badParameter } from '../../infra/errors.ts';
 
 /**
  * The period a report covers, as whole local days before the moment it runs: a report due Monday
@@ -67,14 +67,13 @@ export function parsePeriod(
   const m = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(text);
   const valid = (d: string) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && addDays(d, 0) === d;
   if (!m || !valid(m[1] as string) || !valid(m[2] as string))
-    throw new CxError(
-      'bad_parameter',
-      `period: ${JSON.stringify(text)} is not ${PERIODS.join(', ')} or FROM..TO (YYYY-MM-DD..YYYY-MM-DD)`,
-      { details: { parameter: 'period' } },
+    throw badParameter(
+      'period',
+      `${JSON.stringify(text)} is not ${PERIODS.join(', ')} or FROM..TO (YYYY-MM-DD..YYYY-MM-DD)`,
     );
   const [from, to] = [m[1] as string, m[2] as string];
-  if (from > to) throw new CxError('bad_parameter', `period: ${from} is after ${to}`);
+  if (from > to) throw badParameter('period', `${from} is after ${to}`);
   if (Date.parse(to) - Date.parse(from) > 366 * DAY_MS)
-    throw new CxError('bad_parameter', `period: ${text} is longer than a year`);
+    throw badParameter('period', `${text} is longer than a year`);
   return { from, to, kind: 'custom' };
 }
