@@ -88,7 +88,10 @@ export async function gatherReport(
     if (a.completeThrough < completeThrough) completeThrough = a.completeThrough;
     return { m, rows: a.rows };
   };
+  // the period's total of a KPI: the overview's tile when the report has one, else its own query
   const total = async (name: string) => {
+    const tile = data.kpis?.find((t) => t.metric === name);
+    if (tile) return { ...tile.current, metric: info(metric(name)) };
     const { m, rows } = await answer(name, 'total');
     const row = rows[0] ?? emptyRow(m);
     return { ...row, metric: info(m) };
