@@ -512,7 +512,8 @@ async function phaseEndToEnd(spec: ChildSpec): Promise<PhaseResult> {
       n = await ingested();
       if (n >= spec.events) break;
       const h = ingester.health();
-      if (h.state === 'failed') throw new Error(`ingester failed: ${h.lastError}`);
+      if (h.state === 'degraded' && (h.degradedSeconds ?? 0) > 30)
+        throw new Error(`ingester degraded for 30 s: ${h.reason}`);
       if (Date.now() > stopAt)
         throw new Error(`end-to-end: timed out after ${spec.timeoutMs} ms at ${n} events`);
       await new Promise((r) => setTimeout(r, 20));

@@ -24,8 +24,8 @@ import { Runtime } from './runtime.ts';
 
 const log = logger('cli');
 
-/** Run until SIGTERM/SIGINT (or the ingester fails), then shut down in order. */
-async function runUntilSignal(rt: Runtime, exitOnIngesterFailure: boolean): Promise<never> {
+/** Run until SIGTERM/SIGINT, then shut down in order (the ingester never gives up on its own). */
+async function runUntilSignal(rt: Runtime): Promise<never> {
   let stopping = false;
   const stop = async (why: string, code: number) => {
     if (stopping) return;
@@ -36,10 +36,6 @@ async function runUntilSignal(rt: Runtime, exitOnIngesterFailure: boolean): Prom
   };
   process.on('SIGTERM', () => void stop('SIGTERM', 0));
   process.on('SIGINT', () => void stop('SIGINT', 0));
-  rt.ingester?.done.catch((err: unknown) => {
-    log.fatal({ event_name: 'ingester_failed', err: errorMessage(err) }, 'ingester failed');
-    if (exitOnIngesterFailure) void stop('ingester failed', 1);
-  });
   return new Promise<never>(() => undefined);
 }
 
@@ -86,7 +82,7 @@ program
       await rt.close();
       throw err;
     }
-    await runUntilSignal(rt, false);
+    await runUntilSignal(rt);
   });
 
 program
@@ -111,7 +107,7 @@ program
     await rt.startServer({ collector: true, tokens, api: { tokens: apiTokens } });
     await rt.startRollupRefresh();
     if (rt.cfg.reports.scheduler) await rt.startReportScheduler();
-    await runUntilSignal(rt, false);
+    await runUntilSignal(rt);
   });
 
 program
@@ -128,7 +124,7 @@ program
       await rt.close();
       throw err;
     }
-    await runUntilSignal(rt, false);
+    await runUntilSignal(rt);
   });
 
 program
@@ -168,7 +164,7 @@ program
     const rt = new Runtime(config());
     await rt.startIngester();
     await rt.startServer({ collector: false, tokens: [] });
-    await runUntilSignal(rt, true);
+    await runUntilSignal(rt);
   });
 
 program

@@ -181,6 +181,7 @@ export class Runtime {
           topics: this.topics as Topics,
           tokens: opts.tokens,
           metrics: this.metrics,
+          deadlineMs: this.cfg.ingest.collectorDeadlineMs,
         }),
       );
     }
@@ -233,10 +234,12 @@ export class Runtime {
     void once();
   }
 
+  /** `degraded` (still 200) while the ingester waits for Kafka or ClickHouse; 503 once it has stopped. */
   health(): HealthReport {
     const ingester = this.ingester?.health();
-    const ok = !ingester || (ingester.state !== 'failed' && ingester.state !== 'stopped');
-    return { ok, ingester: ingester ?? 'not running in this process' };
+    const ok = !ingester || ingester.state !== 'stopped';
+    const status = !ok ? 'down' : ingester?.state === 'degraded' ? 'degraded' : 'ok';
+    return { ok, status, ingester: ingester ?? 'not running in this process' };
   }
 
   /** Stream the sample data through Kafka when both the store and the topics are empty. */

@@ -26,6 +26,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   kafka_unavailable: 503,
 };
 
+/** `Retry-After` of a 503: long enough for a broker to elect a leader or the store to come back. */
+const RETRY_AFTER_SECONDS = 5;
+
 export interface HealthReport {
   /** false → `/healthz` answers 503 */
   ok: boolean;
@@ -97,6 +100,8 @@ const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
     error: { code: e.code, message: status >= 500 && e.code === 'internal' ? 'internal error' : e.message },
   };
   if (e.details !== undefined) body.error.details = e.details;
+  // a dependency that is down for now: say when trying again makes sense
+  if (status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
   res.status(status).json(body);
 };
 

@@ -165,6 +165,11 @@ export const CONFIG_KEYS = {
     doc: 'Targets that replace the defaults of METRICS.md, as JSON `{"csat": 92, "answer_rate": 85}`.',
     schema: json.pipe(z.record(z.string(), z.number({ error: 'targets must be numbers' }))),
   },
+  COLLECTOR_DEADLINE_MS: {
+    default: '8000',
+    doc: 'Longest wait of `POST /api/v1/events` for Kafka to acknowledge; then `503 kafka_unavailable` with `Retry-After`.',
+    schema: int(100, 60_000),
+  },
   INGEST_BATCH_SIZE: {
     default: '20000',
     doc: 'Most events written to ClickHouse in one insert.',
@@ -182,7 +187,7 @@ export const CONFIG_KEYS = {
   },
   INGEST_MAX_RETRIES: {
     default: '8',
-    doc: 'Retries of a failing ClickHouse or Kafka write before the ingester stops and reports failure.',
+    doc: 'Retries of a failing ClickHouse or Kafka write in one cycle; then the consumer is rebuilt and rejoins the group (the ingester never stops on its own).',
     schema: int(0, 1000),
   },
   INGEST_RETRY_INITIAL_MS: { default: '250', doc: 'First retry delay.', schema: int(1, 600_000) },
@@ -381,6 +386,8 @@ export interface Config {
   /** Per-metric target overrides (validated against the catalog by metrics/). */
   targets: Record<string, number>;
   ingest: {
+    /** COLLECTOR_DEADLINE_MS */
+    collectorDeadlineMs: number;
     batchSize: number;
     flushMs: number;
     maxBytesPerPartition: number;
@@ -513,6 +520,7 @@ function toConfig(r: Raw): Config {
     },
     targets: r.METRIC_TARGETS,
     ingest: {
+      collectorDeadlineMs: r.COLLECTOR_DEADLINE_MS,
       batchSize: r.INGEST_BATCH_SIZE,
       flushMs: r.INGEST_FLUSH_MS,
       maxBytesPerPartition: r.INGEST_MAX_BYTES_PER_PARTITION,

@@ -13,6 +13,8 @@ export interface PipelineMetrics {
   sinkRetries: Counter<'operation'>;
   consumerLag: Gauge<'topic' | 'partition'>;
   ingesterUp: Gauge;
+  ingesterDegraded: Gauge;
+  ingesterRestarts: Counter;
   httpEventsAccepted: Counter;
   httpEventsRejected: Counter<'reason'>;
   rollupCompleteThrough: Gauge;
@@ -65,7 +67,17 @@ export function createPipelineMetrics(): PipelineMetrics {
     }),
     ingesterUp: new Gauge({
       name: 'cxpulse_ingester_up',
-      help: '1 while the ingester consumes, 0 when it stopped or failed.',
+      help: '1 while the ingester consumes, 0 while it is degraded or stopped.',
+      registers: reg,
+    }),
+    ingesterDegraded: new Gauge({
+      name: 'cxpulse_ingester_degraded',
+      help: '1 while the ingester retries a write or rebuilds its Kafka consumer (the reason is in /healthz).',
+      registers: reg,
+    }),
+    ingesterRestarts: new Counter({
+      name: 'cxpulse_ingester_restarts_total',
+      help: 'Kafka consumers the ingester rebuilt after a crash (a stall, a lost membership, retries run out).',
       registers: reg,
     }),
     httpEventsAccepted: new Counter({

@@ -1,5 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { timingSafeEqual } from 'node:crypto';
+import { withDeadline } from '../infra/deadline.ts';
 import { CxError } from '../infra/errors.ts';
 import { logger } from '../infra/logger.ts';
 import type { PipelineMetrics } from '../infra/metrics.ts';
@@ -15,7 +16,12 @@ export interface CollectorDeps {
   topics: Topics;
   tokens: readonly string[];
   metrics: PipelineMetrics;
+  /** Longest wait for Kafka's acknowledgement before the answer is 503 (COLLECTOR_DEADLINE_MS). */
+  deadlineMs: number;
 }
+
+/** Requests waiting for Kafka at once; past this the collector answers 503 at once instead of queueing. */
+const MAX_IN_FLIGHT = 512;
 
 export interface Rejection {
   /** Position in the posted array (0 for a single event). */
@@ -34,6 +40,11 @@ export function collectorRouter(deps: CollectorDeps): Router {
   const log = logger('collector');
   const router = express.Router();
   const tokens = deps.tokens.map((t) => Buffer.from(t));
+  let inFlight = 0;
+  const unavailable = (why: string) =>
+    new CxError('kafka_unavailable', `${why}: no event of this request was accepted; send it again later`, {
+      retriable: true,
+    });
 
   router.post(
     '/api/v1/events',
@@ -87,7 +98,20 @@ export function collectorRouter(deps: CollectorDeps): Router {
           { details: { accepted: 0, rejected } },
         );
       }
-      await Promise.all([...byTopic].map(([topic, msgs]) => deps.producer.send(topic, msgs)));
+      if (inFlight >= MAX_IN_FLIGHT) throw unavailable(`${inFlight} requests are already waiting for Kafka`);
+      inFlight++;
+      try {
+        await withDeadline(
+          Promise.all([...byTopic].map(([topic, msgs]) => deps.producer.send(topic, msgs))),
+          deps.deadlineMs,
+          () => unavailable(`Kafka did not acknowledge within ${deps.deadlineMs} ms`),
+        );
+      } catch (err) {
+        deps.metrics.httpEventsRejected.inc({ reason: 'kafka_unavailable' }, items.length - rejected.length);
+        throw err;
+      } finally {
+        inFlight--;
+      }
       const accepted = items.length - rejected.length;
       deps.metrics.httpEventsAccepted.inc(accepted);
       if (rejected.length > 0)

@@ -1,22 +1,28 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Config } from '../infra/config.ts';
-import { errorMessage, isCxError } from '../infra/errors.ts';
+import { errorMessage } from '../infra/errors.ts';
 import { logger } from '../infra/logger.ts';
 import type { PipelineMetrics } from '../infra/metrics.ts';
-import { withRetry, type RetryPolicy } from '../infra/retry.ts';
+import { backoffDelay, type RetryHooks, type RetryPolicy } from '../infra/retry.ts';
 import { topicKind, type EventTopicKind, type Topics } from '../infra/kafka/topics.ts';
-import { decodeEvent, summarize } from './events.ts';
+import { ChunkWriter } from './chunk-writer.ts';
 import type { EventProducer } from './producer.ts';
-import { dlqMessage, dlqRow, toRow, type DlqRecord } from './rows.ts';
-import { rowLine, type ClickHouseSink, type SinkBatch } from './sink.ts';
+import type { ClickHouseSink } from './sink.ts';
 
-export type IngesterState = 'idle' | 'starting' | 'running' | 'retrying' | 'stopping' | 'stopped' | 'failed';
+export type IngesterState = 'idle' | 'starting' | 'running' | 'degraded' | 'stopping' | 'stopped';
 
 export interface IngesterHealth {
   state: IngesterState;
   since: string;
+  /** Why the ingester is degraded; absent while it runs. */
+  reason: string | undefined;
+  /** Seconds it has been degraded without a break, for an operator deciding whether to act. */
+  degradedSeconds: number | undefined;
   lastError: string | undefined;
   lastCommitAt: string | undefined;
+  /** Consumers rebuilt after a crash since the process started. */
+  restarts: number;
 }
 
 export interface IngesterDeps {
@@ -30,27 +36,44 @@ export interface IngesterDeps {
   metrics: PipelineMetrics;
 }
 
+/** Kafka's own session timeout for the group; a fetch unanswered for longer is a stall. */
+const SESSION_TIMEOUT_MS = 30_000;
+/** A consumer that ran this long without a crash starts the next backoff from the beginning. */
+const HEALTHY_AFTER_MS = 60_000;
+/** Longest wait for a crashed consumer to leave the group before a new one is built anyway. */
+const DISCONNECT_TIMEOUT_MS = 10_000;
+
 /**
- * The ingester: a member of a Kafka consumer group that writes events into ClickHouse.
+ * The ingester: a member of a Kafka consumer group that writes events into ClickHouse, until stopped.
  *
- * Per partition batch, in chunks of at most `INGEST_BATCH_SIZE` messages: decode and validate every
- * message; write the valid rows and the DLQ rows to ClickHouse; produce the rejected messages to
- * cx.dlq; only then commit the offset after the chunk. A failure before the commit means the chunk is
- * delivered again, which the storage absorbs (it is keyed on event_id). A failing write is retried with
- * capped exponential backoff while the group membership is kept alive; nothing is committed past it.
- * When the retries run out the ingester stops consuming and reports `failed` (in `/healthz`, in the
- * `cxpulse_ingester_up` gauge, and through `done`).
+ * Per partition batch, in chunks of at most `INGEST_BATCH_SIZE` messages, a ChunkWriter stores the
+ * valid rows and dead-letters the rest; only then is the offset after the chunk committed. A failure
+ * before the commit means the chunk is delivered again, which the storage absorbs (it is keyed on
+ * event_id). A failing write is retried with capped exponential backoff while the group membership is
+ * kept alive (`INGEST_MAX_RETRIES` bounds one such cycle).
+ *
+ * It never gives up. Whatever stops its Kafka consumer (a cycle of retries run out, a broker stall that
+ * outlived the session, a coordinator that forgot the member, a rebalance gone wrong), the consumer is
+ * discarded and a new one joins the group after a capped backoff, from the last committed offsets.
+ * Meanwhile health() says `degraded`, why and for how long; `/healthz` and `/metrics` show it.
  */
 export class Ingester {
   private readonly log = logger('ingester');
-  private readonly consumer: Consumer;
   private readonly retry: RetryPolicy;
+  private readonly writer: ChunkWriter;
+  private consumer: Consumer | undefined;
   private state: IngesterState = 'idle';
   private since = new Date();
+  private reason: string | undefined;
+  private degradedSince: Date | undefined;
   private lastError: string | undefined;
   private lastCommitAt: Date | undefined;
-  private settle!: { resolve: () => void; reject: (e: Error) => void };
-  /** Settles when the ingester stops: resolved on a requested stop, rejected on failure. */
+  private lastProgressAt = Date.now();
+  private restarts = 0;
+  private readonly stopped = new AbortController();
+  private loop: Promise<void> = Promise.resolve();
+  private settle!: () => void;
+  /** Settles when the ingester has stopped (it only stops when asked to). */
   readonly done: Promise<void>;
 
   constructor(private readonly deps: IngesterDeps) {
@@ -59,94 +82,159 @@ export class Ingester {
       initialMs: deps.ingest.retryInitialMs,
       maxMs: deps.ingest.retryMaxMs,
     };
-    this.done = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
-    this.done.catch(() => undefined); // observed through health(); avoid an unhandled rejection
-    this.consumer = deps.kafka.consumer({
-      groupId: deps.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
-      maxBytesPerPartition: deps.ingest.maxBytesPerPartition,
-      maxBytes: deps.ingest.maxBytesPerPartition * 4,
-      // A fetch waits up to INGEST_FLUSH_MS for data: batches are cut by size or by time.
-      minBytes: 1,
-      maxWaitTimeInMs: deps.ingest.flushMs,
-      retry: {
-        retries: 8,
-        // Our own write retries have already run their course when an error reaches kafkajs.
-        restartOnFailure: async (err) => !isExhausted(err),
-      },
-    });
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      if (payload.restart) {
-        this.log.warn(
-          { event_name: 'consumer_restart', err: errorMessage(payload.error) },
-          'consumer restarting',
-        );
-        return;
-      }
-      this.fail(payload.error);
-    });
+    this.writer = new ChunkWriter({ ...deps, retry: this.retry });
+    this.done = new Promise<void>((resolve) => (this.settle = resolve));
   }
 
   health(): IngesterHealth {
+    const stalled = this.state === 'running' && Date.now() - this.lastProgressAt > SESSION_TIMEOUT_MS;
+    const state = stalled ? 'degraded' : this.state;
+    const reason = stalled
+      ? `no answer from Kafka for ${Math.round((Date.now() - this.lastProgressAt) / 1000)} s`
+      : this.reason;
+    const degradedSince = stalled ? new Date(this.lastProgressAt) : this.degradedSince;
     return {
-      state: this.state,
-      since: this.since.toISOString(),
+      state,
+      since: (stalled ? degradedSince : this.since)?.toISOString() ?? this.since.toISOString(),
+      reason: state === 'degraded' ? reason : undefined,
+      degradedSeconds:
+        state === 'degraded' && degradedSince ? (Date.now() - degradedSince.getTime()) / 1000 : undefined,
       lastError: this.lastError,
       lastCommitAt: this.lastCommitAt?.toISOString(),
+      restarts: this.restarts,
     };
   }
 
+  /** Join the group. Resolves once the first consumer runs, or is degraded and retrying on its own. */
   async start(): Promise<void> {
     this.setState('starting');
-    const { topics } = this.deps;
-    await this.consumer.connect();
-    await this.consumer.subscribe({
-      topics: [topics.interactions, topics.surveys, topics.customers],
-      fromBeginning: true,
-    });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 3,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
-    this.deps.metrics.ingesterUp.set(1);
-    this.setState('running');
-    this.log.info({ event_name: 'ingester_started', group: this.deps.groupId }, 'ingester consuming');
+    let first!: () => void;
+    const firstAttempt = new Promise<void>((r) => (first = r));
+    this.loop = this.supervise(first);
+    await firstAttempt;
   }
 
   /** Finish the chunk in hand, commit it and leave the group. */
   async stop(): Promise<void> {
-    if (this.state === 'stopped' || this.state === 'failed') return;
+    if (this.state === 'stopped' || this.stopped.signal.aborted) return this.done;
     this.setState('stopping');
-    await this.consumer.disconnect();
+    this.stopped.abort();
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.loop;
     this.deps.metrics.ingesterUp.set(0);
+    this.deps.metrics.ingesterDegraded.set(0);
     this.setState('stopped');
-    this.settle.resolve();
+    this.settle();
     this.log.info({ event_name: 'ingester_stopped' }, 'ingester stopped');
   }
 
-  private async onBatch({
-    batch,
-    heartbeat,
-    isRunning,
-    isStale,
-    resolveOffset,
-  }: EachBatchPayload): Promise<void> {
+  /** One consumer after another until stopped; each lives until it crashes. */
+  private async supervise(firstAttempt: () => void): Promise<void> {
+    let failures = 0;
+    while (!this.stopped.signal.aborted) {
+      const startedAt = Date.now();
+      const reason = await this.runConsumer(firstAttempt);
+      if (this.stopped.signal.aborted) return;
+      failures = Date.now() - startedAt > HEALTHY_AFTER_MS ? 1 : failures + 1;
+      const delayMs = backoffDelay(this.retry, failures);
+      this.restarts++;
+      this.deps.metrics.ingesterRestarts.inc();
+      this.degrade(
+        `consumer stopped (${errorMessage(reason)}); rejoining the group in ${Math.round(delayMs / 1000)} s`,
+      );
+      this.log.warn(
+        {
+          event_name: 'consumer_rebuild',
+          err: errorMessage(reason),
+          delay_ms: delayMs,
+          restarts: this.restarts,
+        },
+        'Kafka consumer stopped; a new one will join the group',
+      );
+      firstAttempt();
+      await sleep(delayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+    }
+  }
+
+  /** Run one consumer until it crashes (the error is returned) or the ingester is stopped. */
+  private async runConsumer(running: () => void): Promise<unknown> {
+    const consumer = this.newConsumer();
+    this.consumer = consumer;
+    const crashed = new Promise<unknown>((resolve) =>
+      consumer.on(consumer.events.CRASH, ({ payload }) => resolve(payload.error)),
+    );
+    const stopped = new Promise<void>((resolve) =>
+      this.stopped.signal.addEventListener('abort', () => resolve()),
+    );
+    let reason: unknown;
+    try {
+      const { topics } = this.deps;
+      await consumer.connect();
+      await consumer.subscribe({
+        topics: [topics.interactions, topics.surveys, topics.customers],
+        fromBeginning: true,
+      });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 3,
+        eachBatch: (payload) => this.onBatch(payload),
+      });
+      this.lastProgressAt = Date.now();
+      this.recovered();
+      this.log.info({ event_name: 'ingester_started', group: this.deps.groupId }, 'ingester consuming');
+      running();
+      reason = await Promise.race([crashed, stopped]);
+    } catch (err) {
+      reason = err;
+    }
+    if (!this.stopped.signal.aborted) {
+      this.lastError = errorMessage(reason);
+      await Promise.race([consumer.disconnect().catch(() => undefined), sleep(DISCONNECT_TIMEOUT_MS)]);
+    }
+    return reason;
+  }
+
+  private newConsumer(): Consumer {
+    const { kafka, groupId, ingest } = this.deps;
+    const consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: SESSION_TIMEOUT_MS,
+      heartbeatInterval: 3_000,
+      maxBytesPerPartition: ingest.maxBytesPerPartition,
+      maxBytes: ingest.maxBytesPerPartition * 4,
+      // A fetch waits up to INGEST_FLUSH_MS for data: batches are cut by size or by time.
+      minBytes: 1,
+      maxWaitTimeInMs: ingest.flushMs,
+      // kafkajs restarts nothing itself: every crash comes to supervise(), which rebuilds the consumer.
+      retry: { retries: 8, restartOnFailure: async () => false },
+    });
+    consumer.on(consumer.events.FETCH, () => (this.lastProgressAt = Date.now()));
+    return consumer;
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
     const kind = topicKind(this.deps.topics, batch.topic);
     if (!kind || kind === 'dlq') return;
     const size = this.deps.ingest.batchSize;
+    const hooks = this.retryHooks(batch.topic, batch.partition, payload);
     for (let i = 0; i < batch.messages.length; i += size) {
       if (!isRunning() || isStale()) return;
       const chunk = batch.messages.slice(i, i + size);
       const last = chunk[chunk.length - 1] as KafkaMessage;
-      await this.writeChunk(batch.topic, batch.partition, kind, chunk, { heartbeat, isRunning, isStale });
+      await this.writer.write(
+        { topic: batch.topic, partition: batch.partition, kind: kind as EventTopicKind, hooks },
+        chunk,
+      );
       resolveOffset(last.offset);
-      await this.consumer.commitOffsets([
+      const consumer = this.consumer as Consumer;
+      await consumer.commitOffsets([
         { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
       ]);
       this.lastCommitAt = new Date();
+      this.lastProgressAt = Date.now();
+      if (this.state === 'degraded') this.recovered();
       this.deps.metrics.batches.inc({ topic: batch.topic });
       this.deps.metrics.consumerLag.set(
         { topic: batch.topic, partition: String(batch.partition) },
@@ -156,47 +244,14 @@ export class Ingester {
     }
   }
 
-  private async writeChunk(
-    topic: string,
-    partition: number,
-    kind: EventTopicKind,
-    messages: KafkaMessage[],
-    ctl: Pick<EachBatchPayload, 'heartbeat' | 'isRunning' | 'isStale'>,
-  ): Promise<void> {
-    const rows: string[] = [];
-    const rejected: DlqRecord[] = [];
-    const now = new Date();
-    for (const m of messages) {
-      const source = { topic, partition, offset: m.offset };
-      const res = decodeEvent(m.value);
-      if (res.ok) {
-        const { table, row } = toRow(res.event, source);
-        if (table === kind) rows.push(rowLine(row));
-        else
-          rejected.push({
-            reason: `event of type ${res.event.type} does not belong on ${topic}`,
-            errors: [{ field: 'type', message: `belongs on the ${table} topic` }],
-            source,
-            raw: res.raw,
-            rejectedAt: now,
-          });
-      } else {
-        rejected.push({
-          reason: `invalid event: ${summarize(res.errors)}`,
-          errors: res.errors,
-          source,
-          raw: res.raw,
-          rejectedAt: now,
-        });
-      }
-    }
-    const batch: SinkBatch = { rows: { [kind]: rows }, dlq: rejected.map((d) => rowLine(dlqRow(d))) };
-    const hooks = {
+  private retryHooks(topic: string, partition: number, ctl: EachBatchPayload): RetryHooks {
+    return {
       tickMs: 2_000,
       onTick: () => ctl.heartbeat(),
-      shouldAbort: () => !ctl.isRunning() || ctl.isStale(),
-      onRetry: ({ attempt, delayMs, error }: { attempt: number; delayMs: number; error: unknown }) => {
-        this.setState('retrying', errorMessage(error));
+      shouldAbort: () => !ctl.isRunning() || ctl.isStale() || this.stopped.signal.aborted,
+      onRetry: ({ attempt, delayMs, error }) => {
+        this.degrade(`writing failed, retry ${attempt} of ${this.retry.maxRetries}: ${errorMessage(error)}`);
+        this.lastError = errorMessage(error);
         this.deps.metrics.sinkRetries.inc({ operation: 'write' });
         this.log.warn(
           {
@@ -212,55 +267,32 @@ export class Ingester {
         return ctl.heartbeat();
       },
     };
-    await withRetry('ClickHouse insert', () => this.deps.sink.write(batch), this.retry, hooks);
-    if (rejected.length > 0) {
-      const out = rejected.map((d) => ({
-        key: `${topic}/${partition}/${d.source.offset}`,
-        value: dlqMessage(d),
-      }));
-      await withRetry(
-        'DLQ produce',
-        () => this.deps.producer.send(this.deps.topics.dlq, out),
-        this.retry,
-        hooks,
-      );
-      this.deps.metrics.eventsRejected.inc({ topic }, rejected.length);
-      this.log.warn(
-        {
-          event_name: 'events_rejected',
-          topic,
-          partition,
-          count: rejected.length,
-          first: rejected[0]?.reason,
-        },
-        'events sent to the DLQ',
-      );
-    }
-    this.deps.metrics.eventsIngested.inc({ topic }, rows.length);
-    if (this.state === 'retrying') this.setState('running');
   }
 
-  private fail(err: unknown): void {
-    if (this.state === 'failed' || this.state === 'stopped') return;
-    this.setState('failed', errorMessage(err));
+  private degrade(reason: string): void {
+    if (this.stopped.signal.aborted) return;
+    if (this.state !== 'degraded') this.degradedSince = new Date();
+    this.setState('degraded');
+    this.reason = reason;
     this.deps.metrics.ingesterUp.set(0);
-    this.log.error(
-      { event_name: 'ingester_failed', err: errorMessage(err) },
-      'ingester stopped after a failure',
-    );
-    this.settle.reject(err instanceof Error ? err : new Error(String(err)));
+    this.deps.metrics.ingesterDegraded.set(1);
   }
 
-  private setState(state: IngesterState, error?: string): void {
+  private recovered(): void {
+    if (this.state === 'degraded')
+      this.log.info(
+        { event_name: 'ingester_recovered', degraded_seconds: this.health().degradedSeconds },
+        'ingester recovered',
+      );
+    this.setState('running');
+    this.reason = undefined;
+    this.degradedSince = undefined;
+    this.deps.metrics.ingesterUp.set(1);
+    this.deps.metrics.ingesterDegraded.set(0);
+  }
+
+  private setState(state: IngesterState): void {
     if (state !== this.state) this.since = new Date();
     this.state = state;
-    if (error !== undefined) this.lastError = error;
   }
-}
-
-function isExhausted(err: unknown): boolean {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    if (isCxError(e, 'sink_retries_exhausted')) return true;
-  }
-  return false;
 }

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
 import type { EventTopicKind } from '../infra/kafka/topics.ts';
+import { attributesError, MAX_INSTANT_MS, MIN_INSTANT_MS, wireErrors } from './wire-safety.ts';
 
 /**
  * The event wire format of CONTRACT.md §1, as zod schemas. One parse reports every bad field at once;
@@ -46,7 +47,14 @@ const timestamp = z
     error: 'must be an ISO-8601 timestamp with an offset, e.g. 2026-03-02T09:15:00+08:00 or …Z',
     abort: true,
   })
-  .refine((s) => isRealInstant(s), { error: 'is not a real date and time' });
+  .refine((s) => isRealInstant(s), { error: 'is not a real date and time', abort: true })
+  .refine(
+    (s) => {
+      const ms = Date.parse(s);
+      return ms >= MIN_INSTANT_MS && ms <= MAX_INSTANT_MS;
+    },
+    { error: 'must be between 1900-01-01 and 2299-12-31 (the range the store keeps)' },
+  );
 
 function isRealInstant(s: string): boolean {
   const ms = Date.parse(s);
@@ -225,10 +233,25 @@ export function parseEvent(input: unknown): ParseResult {
     if (!env.success) errors.push(...toFieldErrors(env.error));
     return { ok: false, errors };
   }
+  const wire = wireErrors(input as Record<string, unknown>);
+  // nothing else is looked at in a structure too deep or too large to walk safely
+  if (wire.some((e) => e.field === '(event)' || / deeper than /.test(e.message)))
+    return { ok: false, errors: wire };
   const res = schema.safeParse(input);
-  return res.success
-    ? { ok: true, event: res.data as CxEvent }
-    : { ok: false, errors: toFieldErrors(res.error) };
+  if (!res.success) return { ok: false, errors: [...wire, ...toFieldErrors(res.error)] };
+  const size = extrasError(res.data as Record<string, unknown>, schema);
+  if (wire.length > 0 || size) return { ok: false, errors: size ? [...wire, size] : wire };
+  return { ok: true, event: res.data as CxEvent };
+}
+
+/** `attributes` with the unknown fields it absorbs (rows.ts) must stay within MAX_ATTRIBUTES_BYTES. */
+function extrasError(event: Record<string, unknown>, schema: z.ZodType): FieldError | undefined {
+  const shape = (schema as unknown as { shape: Record<string, unknown> }).shape;
+  let extras: Record<string, unknown> | undefined;
+  for (const k in event) if (!(k in shape)) (extras ??= {})[k] = event[k];
+  const attrs = event['attributes'];
+  if (extras === undefined && attrs === undefined) return undefined;
+  return attributesError(JSON.stringify({ ...(attrs as object | undefined), ...extras }));
 }
 
 function toFieldErrors(err: z.ZodError): FieldError[] {

@@ -32,16 +32,17 @@ export class EventProducer {
     this.connected = true;
   }
 
-  /** Send to one topic and wait until every in-sync replica has the messages. */
+  /**
+   * Send to one topic and wait until every in-sync replica has the messages. Kafka refuses a record
+   * batch over its `message.max.bytes` (1 MB by default), and the messages of one send to one partition
+   * travel as one batch: larger sends go in slices of at most SEND_SLICE_BYTES, in order.
+   */
   async send(topic: string, messages: readonly OutMessage[]): Promise<void> {
     if (messages.length === 0) return;
     try {
-      await this.producer.send({
-        topic,
-        acks: -1,
-        compression: this.compression,
-        messages: messages as OutMessage[],
-      });
+      for (const slice of slices(messages)) {
+        await this.producer.send({ topic, acks: -1, compression: this.compression, messages: slice });
+      }
     } catch (err) {
       throw new CxError(
         'kafka_unavailable',
@@ -59,4 +60,26 @@ export class EventProducer {
     this.connected = false;
     await this.producer.disconnect();
   }
+}
+
+/** Bytes of keys and values per send; well under Kafka's default 1 MB batch limit with its overhead. */
+const SEND_SLICE_BYTES = 512 * 1024;
+
+function slices(messages: readonly OutMessage[]): OutMessage[][] {
+  const out: OutMessage[][] = [];
+  let current: OutMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size =
+      Buffer.byteLength(m.key) + (typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length);
+    if (current.length > 0 && bytes + size > SEND_SLICE_BYTES) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }

@@ -98,13 +98,22 @@ export interface DlqRecord {
   rejectedAt: Date;
 }
 
-/** The `cx.dlq` message of CONTRACT.md: `{ reason, errors[], source, raw (base64), rejected_at }`. */
+/** Most original bytes a cx.dlq message carries (base64 makes them 4/3 as many): Kafka caps a message at 1 MB. */
+export const DLQ_MESSAGE_RAW_BYTES = 256 * 1024;
+
+/**
+ * The `cx.dlq` message of CONTRACT.md: `{ reason, errors[], source, raw (base64), rejected_at }`. A
+ * message too large for Kafka keeps its first DLQ_MESSAGE_RAW_BYTES bytes there, says so
+ * (`raw_truncated`, `raw_bytes`), and stays whole in the DLQ table.
+ */
 export function dlqMessage(d: DlqRecord): string {
+  const truncated = d.raw.length > DLQ_MESSAGE_RAW_BYTES;
   return JSON.stringify({
-    reason: d.reason,
-    errors: d.errors,
+    reason: d.reason.toWellFormed(),
+    errors: wellFormed(d.errors),
     source: { topic: d.source.topic, partition: d.source.partition, offset: d.source.offset },
-    raw: d.raw.toString('base64'),
+    raw: (truncated ? d.raw.subarray(0, DLQ_MESSAGE_RAW_BYTES) : d.raw).toString('base64'),
+    ...(truncated ? { raw_truncated: true, raw_bytes: d.raw.length } : {}),
     rejected_at: d.rejectedAt.toISOString(),
   });
 }
@@ -114,10 +123,18 @@ export function dlqRow(d: DlqRecord): Row {
     source_topic: d.source.topic,
     source_partition: d.source.partition,
     source_offset: d.source.offset,
-    reason: d.reason,
-    errors: d.errors.map((e) => ({ field: e.field, message: e.message })),
+    reason: d.reason.toWellFormed(),
+    errors: wellFormed(d.errors),
     // base64, as on the cx.dlq topic: the original bytes may not be text at all
     raw_base64: d.raw.toString('base64'),
     rejected_at: d.rejectedAt.toISOString().slice(0, 23).replace('T', ' '),
   };
+}
+
+/**
+ * Field errors as storable text. A message may quote a slice of what the producer sent, and a slice can
+ * cut a surrogate pair in half: a DLQ row must never be refused by the store it reports to.
+ */
+function wellFormed(errors: readonly FieldError[]): FieldError[] {
+  return errors.map((e) => ({ field: e.field.toWellFormed(), message: e.message.toWellFormed() }));
 }

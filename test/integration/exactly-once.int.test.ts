@@ -180,13 +180,14 @@ describe('exactly once in effect', () => {
         const before = await committed();
         const ingester = await rt.startIngester();
         await waitFor(
-          'retrying',
+          'degraded',
           async () => ingester.health().state,
-          (s) => s === 'retrying',
+          (s) => s === 'degraded',
           { timeoutMs: 60_000, intervalMs: 50 },
         );
         await sleep(1_500);
-        expect(ingester.health().state).toBe('retrying');
+        expect(ingester.health().state).toBe('degraded');
+        expect(ingester.health().reason).toMatch(/writing failed, retry \d+ of \d+: .*interaction_events/);
         expect(await committed(), 'nothing committed past a failed write').toBe(before);
         await ch.command({ query: `ATTACH TABLE ${db}.interaction_events` });
 

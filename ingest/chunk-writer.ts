@@ -1,0 +1,114 @@
+import type { KafkaMessage } from 'kafkajs';
+import { logger } from '../infra/logger.ts';
+import type { PipelineMetrics } from '../infra/metrics.ts';
+import { withRetry, type RetryHooks, type RetryPolicy } from '../infra/retry.ts';
+import type { EventTopicKind, Topics } from '../infra/kafka/topics.ts';
+import { decodeEvent, summarize } from './events.ts';
+import type { EventProducer } from './producer.ts';
+import { dlqMessage, dlqRow, toRow, type DlqRecord, type Source } from './rows.ts';
+import { rowLine, type ClickHouseSink } from './sink.ts';
+
+export interface ChunkWriterDeps {
+  sink: ClickHouseSink;
+  /** Producer for cx.dlq. */
+  producer: EventProducer;
+  topics: Topics;
+  metrics: PipelineMetrics;
+  retry: RetryPolicy;
+}
+
+/** Where a chunk came from, and what keeps its consumer alive while a write is retried. */
+export interface ChunkContext {
+  topic: string;
+  partition: number;
+  kind: EventTopicKind;
+  hooks: RetryHooks;
+}
+
+/**
+ * One chunk of a partition, from messages to storage: decode and validate every message; store the
+ * valid rows (the store's own refusals isolated row by row, see ClickHouseSink.writeRows); write every
+ * rejected message to the DLQ table and to cx.dlq with its reason. When this returns, every message of
+ * the chunk is either stored or in the DLQ, and the caller may commit past it. Failing writes are
+ * retried under `retry`; when that runs out the error is thrown and nothing may be committed.
+ */
+export class ChunkWriter {
+  private readonly log = logger('ingester');
+
+  constructor(private readonly deps: ChunkWriterDeps) {}
+
+  async write(ctx: ChunkContext, messages: readonly KafkaMessage[]): Promise<void> {
+    const { rows, sources, rejected } = this.decode(ctx, messages);
+    const { sink, retry, metrics } = this.deps;
+    const refusals = await withRetry(
+      'ClickHouse insert',
+      () => sink.writeRows(ctx.kind, rows),
+      retry,
+      ctx.hooks,
+    );
+    for (const r of refusals) {
+      const src = sources[r.index] as { source: Source; raw: Buffer };
+      rejected.push({
+        reason: r.reason,
+        errors: [{ field: '(event)', message: r.reason }],
+        source: src.source,
+        raw: src.raw,
+        rejectedAt: new Date(),
+      });
+    }
+    if (rejected.length > 0) await this.deadLetter(ctx, rejected);
+    metrics.eventsIngested.inc({ topic: ctx.topic }, rows.length - refusals.length);
+  }
+
+  private decode(ctx: ChunkContext, messages: readonly KafkaMessage[]) {
+    const rows: string[] = [];
+    const sources: { source: Source; raw: Buffer }[] = [];
+    const rejected: DlqRecord[] = [];
+    const now = new Date();
+    for (const m of messages) {
+      const source = { topic: ctx.topic, partition: ctx.partition, offset: m.offset };
+      const res = decodeEvent(m.value);
+      if (!res.ok) {
+        const reason = `invalid event: ${summarize(res.errors)}`;
+        rejected.push({ reason, errors: res.errors, source, raw: res.raw, rejectedAt: now });
+        continue;
+      }
+      const { table, row } = toRow(res.event, source);
+      if (table !== ctx.kind) {
+        rejected.push({
+          reason: `event of type ${res.event.type} does not belong on ${ctx.topic}`,
+          errors: [{ field: 'type', message: `belongs on the ${table} topic` }],
+          source,
+          raw: res.raw,
+          rejectedAt: now,
+        });
+        continue;
+      }
+      rows.push(rowLine(row));
+      sources.push({ source, raw: res.raw });
+    }
+    return { rows, sources, rejected };
+  }
+
+  private async deadLetter(ctx: ChunkContext, rejected: DlqRecord[]): Promise<void> {
+    const { sink, producer, topics, retry, metrics } = this.deps;
+    const lines = rejected.map((d) => rowLine(dlqRow(d)));
+    await withRetry('DLQ insert', () => sink.writeDlq(lines), retry, ctx.hooks);
+    const out = rejected.map((d) => ({
+      key: `${ctx.topic}/${ctx.partition}/${d.source.offset}`,
+      value: dlqMessage(d),
+    }));
+    await withRetry('DLQ produce', () => producer.send(topics.dlq, out), retry, ctx.hooks);
+    metrics.eventsRejected.inc({ topic: ctx.topic }, rejected.length);
+    this.log.warn(
+      {
+        event_name: 'events_rejected',
+        topic: ctx.topic,
+        partition: ctx.partition,
+        count: rejected.length,
+        first: rejected[0]?.reason,
+      },
+      'events sent to the DLQ',
+    );
+  }
+}
