@@ -140,7 +140,11 @@ async function storedIds(): Promise<{ ids: Set<string>; rows: number }> {
   return { ids: new Set(r.map((x) => x.event_id)), rows: r.reduce((s, x) => s + Number(x.n), 0) };
 }
 
+/** What each phase measured, printed at the end for the record. */
+const figures: Record<string, number> = {};
+
 async function recovered(stream: Stream, what: string): Promise<void> {
+  const t0 = Date.now();
   const before = stream.acked.size;
   await waitFor(
     `${what}: events acknowledged again`,
@@ -160,6 +164,7 @@ async function recovered(stream: Stream, what: string): Promise<void> {
       intervalMs: 500,
     },
   );
+  figures[`${what}: recovered after (s)`] = (Date.now() - t0) / 1000;
 }
 
 beforeAll(async () => {
@@ -213,6 +218,7 @@ describe('chaos: the pipeline recovers by itself and ends exact', () => {
       process.kill(-brokerPid, 'SIGSTOP');
       await sleep(90_000);
       process.kill(-brokerPid, 'SIGCONT');
+      figures['pause: slowest answer (ms)'] = stream.slowest;
       expect(stream.takeSlowest(), 'the collector answered within its deadline').toBeLessThan(
         DEADLINE_MS + SLACK_MS,
       );
@@ -226,6 +232,7 @@ describe('chaos: the pipeline recovers by itself and ends exact', () => {
       await sleep(20_000);
       brokerPid = (await startLocalBroker(brokerOpts)).pid;
       await recovered(stream, 'after the restart');
+      figures['kill: slowest answer (ms)'] = stream.slowest;
       expect(stream.takeSlowest(), 'within the deadline while the broker was down').toBeLessThan(
         DEADLINE_MS + SLACK_MS,
       );
@@ -238,6 +245,7 @@ describe('chaos: the pipeline recovers by itself and ends exact', () => {
       await rt.clickhouse!.command({ query: `ATTACH TABLE ${db}.interaction_events` });
       expect(healthLog.seen(t0), 'degraded during the store outage').toContain('degraded');
       await recovered(stream, 'after the store outage');
+      figures['store outage: slowest answer (ms)'] = stream.slowest;
       expect(stream.takeSlowest(), 'the collector is not slowed by the store').toBeLessThan(
         DEADLINE_MS + SLACK_MS,
       );
@@ -265,5 +273,8 @@ describe('chaos: the pipeline recovers by itself and ends exact', () => {
       stream.other.filter((o) => !/^5\d\d$/.test(o)),
       'no hang, no client error',
     ).toEqual([]);
+    Object.assign(figures, { sent: sent.size, acknowledged: stream.acked.size, stored: final.ids.size });
+    figures['503s'] = stream.unavailable;
+    console.info(`chaos figures: ${JSON.stringify(figures)}`);
   }, 900_000);
 });
