@@ -233,10 +233,8 @@ export function parseEvent(input: unknown): ParseResult {
     if (!env.success) errors.push(...toFieldErrors(env.error));
     return { ok: false, errors };
   }
-  const wire = wireErrors(input as Record<string, unknown>);
-  // nothing else is looked at in a structure too deep or too large to walk safely
-  if (wire.some((e) => e.field === '(event)' || / deeper than /.test(e.message)))
-    return { ok: false, errors: wire };
+  const { errors: wire, walkable } = wireErrors(input as Record<string, unknown>);
+  if (!walkable) return { ok: false, errors: wire };
   const res = schema.safeParse(input);
   if (!res.success) return { ok: false, errors: [...wire, ...toFieldErrors(res.error)] };
   const size = extrasError(res.data as Record<string, unknown>, schema);

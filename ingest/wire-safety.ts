@@ -4,7 +4,8 @@ import type { FieldError } from './events.ts';
  * What the store would refuse, refused at the door. `JSON.parse` accepts text that ClickHouse's JSON
  * input does not (a lone surrogate escape such as `"\ud800"` fails the whole insert it is in with
  * CANNOT_PARSE_ESCAPE_SEQUENCE), and a producer can send a structure nested or sized without bound.
- * These checks run on every event before its schema, over every field, known or not.
+ * These checks run on every event before its schema, over every field, known or not. An event that is
+ * not `walkable` (too deep, too many values) is refused without looking further.
  */
 
 /** Deepest nesting of objects and arrays an event may hold (the event itself is level 1). */
@@ -25,8 +26,9 @@ const NUL = '\u0000';
  * included), NUL in a field that becomes a column, nesting deeper than MAX_DEPTH, too many values.
  * `columns` are the top-level fields stored in a column of their own (the rest go to `attributes`).
  */
-export function wireErrors(event: Record<string, unknown>): FieldError[] {
+export function wireErrors(event: Record<string, unknown>): { errors: FieldError[]; walkable: boolean } {
   const errors: FieldError[] = [];
+  let walkable = true;
   const budget = { nodes: 0 };
   for (const key of Object.keys(event)) {
     const value = event[key];
@@ -46,13 +48,16 @@ export function wireErrors(event: Record<string, unknown>): FieldError[] {
     }
     if (typeof value === 'object' && value !== null) {
       const problem = nestedProblem(value, 2, budget);
+      if (problem?.deep) walkable = false;
       if (problem)
         errors.push({ field: problem.path ? `${key}.${problem.path}` : key, message: problem.message });
     }
   }
-  if (budget.nodes > MAX_NODES)
+  if (budget.nodes > MAX_NODES) {
     errors.push({ field: '(event)', message: `holds more than ${MAX_NODES} values` });
-  return errors;
+    walkable = false;
+  }
+  return { errors, walkable };
 }
 
 interface Problem {
