@@ -23,8 +23,8 @@ const NUL = '\u0000';
 
 /**
  * Every problem of one decoded event that its schema cannot see: malformed Unicode anywhere (keys
- * included), NUL in a field that becomes a column, nesting deeper than MAX_DEPTH, too many values.
- * `columns` are the top-level fields stored in a column of their own (the rest go to `attributes`).
+ * included), NUL in a top-level text field (ids, names and texts that become columns or keys),
+ * nesting deeper than MAX_DEPTH, too many values.
  */
 export function wireErrors(event: Record<string, unknown>): { errors: FieldError[]; walkable: boolean } {
   const errors: FieldError[] = [];
