@@ -78,6 +78,11 @@ export class SqlService {
     this.queue = new FairQueue(slots, Math.max(1, slots - 1), limits.queueWaitSeconds * 1000);
   }
 
+  /** Analyst queries running and waiting for a slot now. */
+  get load(): { running: number; waiting: number } {
+    return this.queue.load;
+  }
+
   private async knownTableFunctions(): Promise<Set<string>> {
     this.tableFunctions ??= this.sandbox.text('SELECT name FROM system.table_functions').then(lines);
     return this.tableFunctions;
