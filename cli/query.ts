@@ -52,10 +52,9 @@ export async function runQuery(cfg: Config, cmd: QueryCommand): Promise<string> 
     return '';
   }
   const ch = createClickHouse(cfg.clickhouse);
-  const { maxRows, maxBytes, timeoutSeconds } = cfg.sql;
-  const sandbox = createSandbox(cfg.clickhouse, { maxRows, maxBytes, timeoutSeconds });
+  const sandbox = createSandbox(cfg.clickhouse, cfg.sql);
   try {
-    const svc = new SqlService(sandbox, ch, cfg.clickhouse.database);
+    const svc = new SqlService(sandbox, ch, cfg.clickhouse.database, cfg.sql);
     const { chunks } = await svc.run({
       caller: 'cli',
       role: 'analyst',

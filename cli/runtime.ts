@@ -81,10 +81,9 @@ export class Runtime {
   async sqlService(): Promise<SqlService> {
     if (this.sql) return this.sql;
     const ch = await this.clickhouseUp();
-    const { maxRows, maxBytes, timeoutSeconds } = this.cfg.sql;
-    const sandbox = createSandbox(this.cfg.clickhouse, { maxRows, maxBytes, timeoutSeconds });
+    const sandbox = createSandbox(this.cfg.clickhouse, this.cfg.sql);
     this.closers.push(() => sandbox.close());
-    this.sql = new SqlService(sandbox, ch, this.cfg.clickhouse.database);
+    this.sql = new SqlService(sandbox, ch, this.cfg.clickhouse.database, this.cfg.sql);
     return this.sql;
   }
 

@@ -13,6 +13,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   sql_invalid: 400,
   sql_limit: 422,
   sql_failed: 400,
+  sql_busy: 503,
   report_invalid: 400,
   delivery_refused: 400,
   delivery_failed: 502,

@@ -1,7 +1,7 @@
 import express, { type RequestHandler, type Response, type Router } from 'express';
 import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import type { Role } from '../infra/config.ts';
-import { CxError, badParameter } from '../infra/errors.ts';
+import { CxError, badParameter, isCxError } from '../infra/errors.ts';
 import type { Caller } from './auth.ts';
 import { ANALYST_TABLES, SQL_FORMATS, type SqlFormat, type SqlService } from './sql.ts';
 
@@ -10,7 +10,8 @@ import { ANALYST_TABLES, SQL_FORMATS, type SqlFormat, type SqlService } from './
  * `{ columns: [{name, type}], rows: [[…]], row_count, elapsed_ms }` and is capped at `maxJsonRows`
  * (a larger result fails and says to use csv or arrow); CSV and Arrow stream. An error before the first
  * byte is a JSON error with its status; an error after it (a limit reached mid-stream) aborts the
- * response, so a result is never silently cut short. A client that goes away cancels its query.
+ * response, so a result is never silently cut short. A client that goes away cancels its query. A query
+ * that waited too long for a slot is `503 sql_busy` with `Retry-After`.
  * `GET /api/v1/sql/schema`: the tables analysts may read, with descriptions and columns.
  */
 export function sqlRouter(deps: {
@@ -60,13 +61,16 @@ export function sqlRouter(deps: {
         if (!res.writableFinished) ac.abort();
       });
       const t0 = Date.now();
-      const { chunks } = await deps.sql.run({
-        caller: caller.id,
-        role: caller.role,
-        sql: body['sql'],
-        format,
-        signal: ac.signal,
-      });
+      const { chunks } = await deps.sql
+        .run({ caller: caller.id, role: caller.role, sql: body['sql'], format, signal: ac.signal })
+        .catch((err: unknown) => {
+          // every slot this caller may use stayed busy: say when to come back
+          const wait = isCxError(err, 'sql_busy')
+            ? (err.details as { retry_after_seconds?: number }).retry_after_seconds
+            : undefined;
+          if (wait !== undefined) res.set('Retry-After', String(wait));
+          throw err;
+        });
       if (format === 'json') await sendJson(res, chunks, deps.maxJsonRows, ac, t0);
       else await sendStream(res, chunks, format);
     },

@@ -1,69 +1,36 @@
 import { performance } from 'node:perf_hooks';
 import type { ClickHouseClient, Sandbox } from '../infra/clickhouse.ts';
+import type { Config } from '../infra/config.ts';
 import { CxError, errorMessage } from '../infra/errors.ts';
 import { logger } from '../infra/logger.ts';
+import { checkAst, checkQueryTree } from './sql-ast.ts';
+import { FairQueue } from './sql-queue.ts';
+import { MAX_SQL_CHARS, cteNames, singleStatement } from './sql-text.ts';
+
+export { ANALYST_TABLES } from './sql-ast.ts';
+export { MAX_SQL_CHARS, singleStatement } from './sql-text.ts';
 
 /**
  * The analysts' SQL: read-only SELECTs over an allowlist of cxpulse tables and documented views, run in a
- * sandbox session (infra/clickhouse.ts `createSandbox`: its own connection, limits, `readonly = 1`).
+ * sandbox (infra/clickhouse.ts `createSandbox`: connections of its own, limits, `readonly = 1`).
  *
  * A statement passes four gates before it runs, each refusing with a `sql_refused` error that names
  * what was refused:
- * 1. text: one statement (a `;` may only end it), at most MAX_SQL_CHARS;
- * 2. syntax (`EXPLAIN AST`, which parses without running anything): a SELECT, with no SETTINGS, FORMAT
- *    or INTO OUTFILE, and no function that reaches outside (every table function but a few generators,
- *    `file`, `url`, `remote`, `s3`, `executable`, `input`, `mysql`, `postgresql`, … and file-system ones);
- * 3. meaning (`EXPLAIN QUERY TREE`, which resolves CTEs, sub-queries and `IN table`): every table it
- *    reads is on the allowlist, every table function is a generator;
- * 4. the engine: the sandbox session is readonly, so even a gap in the gates above cannot write, DDL or
- *    lift a limit.
+ * 1. text (sql-text.ts): one statement, at most MAX_SQL_CHARS, quoted names that `EXPLAIN AST` prints
+ *    on one line;
+ * 2. syntax and tables (sql-ast.ts, over `EXPLAIN AST`, which parses without running anything): a SELECT
+ *    without SETTINGS, FORMAT or INTO OUTFILE; no function that reads the server, files, dictionaries or
+ *    tables by name; no table function but generators; every table it names, in every sub-query, CTE,
+ *    JOIN and `IN`, on the allowlist. Nothing of the query has run yet;
+ * 3. meaning (`EXPLAIN QUERY TREE`, which runs the analyzer and so scalar sub-queries — over allowed
+ *    tables only, as gate 2 has passed): the same rules over what the analyzer resolved;
+ * 4. the engine: the sandbox session is readonly with limits on memory, threads, rows read, result size
+ *    and time; even a gap in the gates above cannot write, DDL or lift a limit.
+ * Queries take turns in a FairQueue (SQL_CONCURRENCY at once, one caller never all of them). Engine
+ * errors are shown with their name and a summary without quoted values, the query's echo or the
+ * pipeline step (`publicMessage`); syntax errors, which quote only the analyst's own text, in full.
  * Every query, refused or not, is audited in `sql_audit` (who, SQL, format, duration, rows, outcome).
  */
-
-export const MAX_SQL_CHARS = 100_000;
-
-/** Tables and views analysts may read, in the cxpulse database; described for the schema browser. */
-export const ANALYST_TABLES: Record<string, string> = {
-  v_interactions:
-    'One row per interaction with every fact the KPIs use (as of the last rollup refresh): dimensions, response, resolution, SLA, FCR.',
-  v_surveys:
-    'One row per survey answer (CSAT 1–5, NPS 0–10, CES 1–7) with its channel and the customer’s segment and region.',
-  v_customers: 'One row per customer: latest segment and region, since when a customer, first churn.',
-  v_kpi_daily:
-    'Every rate, count, mean and NPS KPI per local day and grouping set: value, numerator, n — the numbers the dashboards show.',
-  interaction_events:
-    'Raw interaction events as ingested (duplicates collapse on merge: read with FINAL or by event_id).',
-  survey_events: 'Raw survey answers as ingested.',
-  customer_events: 'Raw customer events (upserts, purchases, renewals, churn).',
-  process_changes: 'Process-change annotations (versioned: read with FINAL).',
-  dlq: 'Rejected messages: reason, field errors, source topic/partition/offset, original bytes.',
-};
-const SYSTEM_TABLES = new Set(['system.one', 'system.numbers', 'system.numbers_mt']);
-/** Table functions that only generate data. */
-const GENERATORS = new Set([
-  'numbers',
-  'numbers_mt',
-  'zeros',
-  'zeros_mt',
-  'generate_series',
-  'generateseries',
-  'values',
-  'null',
-]);
-/** Scalar functions that reach the file system or the host, refused wherever they appear. */
-const SCALAR_DENY = new Set([
-  'file',
-  'filesystemavailable',
-  'filesystemfree',
-  'filesystemcapacity',
-  'filesystemunreserved',
-  'joinget',
-  'joingetornull',
-  'getserversetting',
-  'getsetting',
-  'sleep',
-  'sleepeachrow',
-]);
 
 export type SqlFormat = 'json' | 'csv' | 'arrow';
 export const SQL_FORMATS: readonly SqlFormat[] = ['json', 'csv', 'arrow'];
@@ -72,178 +39,6 @@ const CH_FORMAT: Record<SqlFormat, string> = {
   csv: 'CSVWithNames',
   arrow: 'ArrowStream',
 };
-
-function refused(message: string, what: string): CxError {
-  return new CxError('sql_refused', message, { details: { refused: what } });
-}
-
-// ------------------------------------------------------------------------------------------ gate 1
-
-/** The statement without a trailing `;`; refuses several statements. Quotes and comments are skipped. */
-export function singleStatement(sql: string): string {
-  if (sql.length > MAX_SQL_CHARS)
-    throw refused(`the query is longer than ${MAX_SQL_CHARS} characters`, 'length');
-  let end = -1;
-  for (let i = 0; i < sql.length; i++) {
-    const c = sql[i] as string;
-    if (c === "'" || c === '"' || c === '`') {
-      for (i++; i < sql.length && sql[i] !== c; i++) if (sql[i] === '\\') i++;
-      continue;
-    }
-    if (c === '-' && sql[i + 1] === '-') {
-      while (i < sql.length && sql[i] !== '\n') i++;
-      continue;
-    }
-    if (c === '#' && (sql[i + 1] === ' ' || sql[i + 1] === '!')) {
-      while (i < sql.length && sql[i] !== '\n') i++;
-      continue;
-    }
-    if (c === '/' && sql[i + 1] === '*') {
-      const close = sql.indexOf('*/', i + 2);
-      i = close < 0 ? sql.length : close + 1;
-      continue;
-    }
-    if (c === ';') {
-      end = i;
-      const rest = sql
-        .slice(i + 1)
-        .replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, '')
-        .trim();
-      if (rest.length > 0)
-        throw refused('one statement at a time: remove everything after the first ";"', 'several statements');
-      break;
-    }
-  }
-  const stmt = (end < 0 ? sql : sql.slice(0, end)).trim();
-  if (stmt.length === 0) throw refused('the query is empty', 'empty');
-  if (/\bSETTINGS\b/i.test(unquoted(stmt)))
-    throw refused('SETTINGS are not allowed: limits are fixed for analysts', 'SETTINGS');
-  return stmt;
-}
-
-/** The statement with string literals, quoted identifiers and comments blanked out. */
-function unquoted(sql: string): string {
-  return sql
-    .replace(/'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`/g, ' ')
-    .replace(/--[^\n]*|#[ !][^\n]*|\/\*[\s\S]*?\*\//g, ' ');
-}
-
-// ------------------------------------------------------------------------------------------ gate 2
-
-interface AstNode {
-  type: string;
-  rest: string;
-  depth: number;
-  children: AstNode[];
-}
-
-function parseAst(text: string): AstNode[] {
-  const roots: AstNode[] = [];
-  const stack: AstNode[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/^"|"$/g, '');
-    if (line.trim() === '') continue;
-    const depth = line.length - line.trimStart().length;
-    const [type = '', ...rest] = line.trim().split(' ');
-    const node: AstNode = { type, rest: rest.join(' '), depth, children: [] };
-    while (stack.length > 0 && (stack.at(-1) as AstNode).depth >= depth) stack.pop();
-    if (stack.length === 0) roots.push(node);
-    else (stack.at(-1) as AstNode).children.push(node);
-    stack.push(node);
-  }
-  return roots;
-}
-
-const STATEMENT_WORDS: Record<string, string> = {
-  InsertQuery: 'INSERT',
-  AlterQuery: 'ALTER',
-  DropQuery: 'DROP or TRUNCATE',
-  CreateQuery: 'CREATE',
-  OptimizeQuery: 'OPTIMIZE',
-  SystemQuery: 'SYSTEM',
-  KillQueryQuery: 'KILL',
-  SetQuery: 'SET',
-  GrantQuery: 'GRANT or REVOKE',
-  RenameQuery: 'RENAME',
-  UseQuery: 'USE',
-  ExplainQuery: 'EXPLAIN',
-  ShowTablesQuery: 'SHOW',
-  DeleteQuery: 'DELETE',
-  UndropQuery: 'UNDROP',
-  CheckQuery: 'CHECK',
-  WatchQuery: 'WATCH',
-  ExistsQuery: 'EXISTS',
-  DescribeQuery: 'DESCRIBE',
-  BackupQuery: 'BACKUP or RESTORE',
-};
-
-/** Gate 2 over the text of `EXPLAIN AST`; `tableFunctions` are every table function the engine knows. */
-export function checkAst(text: string, tableFunctions: ReadonlySet<string>): void {
-  const [root, ...others] = parseAst(text);
-  if (!root || others.length > 0) throw refused('one statement at a time', 'several statements');
-  if (root.type !== 'SelectWithUnionQuery' && root.type !== 'SelectIntersectExceptQuery') {
-    const word = STATEMENT_WORDS[root.type] ?? root.type.replace(/Query$/, '').toUpperCase();
-    throw refused(`only SELECT queries are allowed here, not ${word}`, word);
-  }
-  const [list, ...tail] = root.children;
-  if (!list || list.type !== 'ExpressionList')
-    throw refused('only SELECT queries are allowed here', 'statement');
-  for (const extra of tail) {
-    if (extra.type === 'Set')
-      throw refused('SETTINGS are not allowed: limits are fixed for analysts', 'SETTINGS');
-    if (extra.type === 'Literal')
-      throw refused('INTO OUTFILE is not allowed: download the result instead', 'INTO OUTFILE');
-    if (extra.type === 'Identifier')
-      throw refused('FORMAT is not allowed in the query: choose json, csv or arrow', 'FORMAT');
-    throw refused(`${extra.type} is not allowed here`, extra.type);
-  }
-  const walk = (n: AstNode, inTable: boolean) => {
-    if (n.type === 'Set')
-      throw refused('SETTINGS are not allowed: limits are fixed for analysts', 'SETTINGS');
-    if (n.type === 'Function' || n.type === 'TableFunction') {
-      const name = n.rest.split(' ')[0] ?? '';
-      const lower = name.toLowerCase();
-      if (SCALAR_DENY.has(lower))
-        throw refused(`the function ${name}() is not allowed: it reaches outside the data`, name);
-      // a function in FROM / JOIN is a table function: only the generators
-      if (inTable && !GENERATORS.has(lower) && (tableFunctions.has(lower) || n.type === 'TableFunction'))
-        throw refused(`the table function ${name}() is not allowed: analysts read cxpulse tables only`, name);
-    }
-    n.children.forEach((c) => walk(c, n.type === 'TableExpression'));
-  };
-  walk(root, false);
-}
-
-// ------------------------------------------------------------------------------------------ gate 3
-
-/** Gate 3 over the text of `EXPLAIN QUERY TREE`: the tables and table functions actually read. */
-export function checkQueryTree(text: string, database: string, tableFunctions: ReadonlySet<string>): void {
-  for (const m of text.matchAll(/table_function_name: ([A-Za-z0-9_]+)/g)) {
-    const name = (m[1] as string).toLowerCase();
-    if (!GENERATORS.has(name))
-      throw refused(
-        `the table function ${m[1]}() is not allowed: analysts read cxpulse tables only`,
-        m[1] as string,
-      );
-  }
-  for (const m of text.matchAll(/function_name: ([A-Za-z0-9_]+)/g)) {
-    const name = (m[1] as string).toLowerCase();
-    if (SCALAR_DENY.has(name) || (tableFunctions.has(name) && !GENERATORS.has(name)))
-      throw refused(`the function ${m[1]}() is not allowed: it reaches outside the data`, m[1] as string);
-  }
-  for (const m of text.matchAll(/table_name: ([^,\s"]+)/g)) {
-    const full = m[1] as string;
-    if (SYSTEM_TABLES.has(full)) continue;
-    const [db, table] = full.includes('.') ? (full.split('.', 2) as [string, string]) : [database, full];
-    if (db === database && Object.hasOwn(ANALYST_TABLES, table)) continue;
-    throw refused(
-      `the table ${full} is not open to analysts; use ${Object.keys(ANALYST_TABLES).join(', ')}`,
-      full,
-    );
-  }
-}
-
-// ------------------------------------------------------------------------------------------ running
 
 export interface SqlRun {
   caller: string;
@@ -265,37 +60,56 @@ export interface AuditRow {
   error: string;
 }
 
-/** ClickHouse error codes that mean "the query was too big or too slow" rather than "it is wrong". */
-const LIMIT_CODES = new Set(['396', '159', '160', '307', '241']);
+/** The limits in force (configuration `sql`), for the messages that name them. */
+export type SqlLimits = Config['sql'];
 
 export class SqlService {
   private tableFunctions: Promise<Set<string>> | undefined;
   private readonly log = logger('sql');
+  private readonly queue: FairQueue;
 
   constructor(
     private readonly sandbox: Sandbox,
     private readonly audit: ClickHouseClient,
     private readonly database: string,
-  ) {}
+    private readonly limits: SqlLimits,
+  ) {
+    const slots = limits.concurrency;
+    this.queue = new FairQueue(slots, Math.max(1, slots - 1), limits.queueWaitSeconds * 1000);
+  }
+
+  /** Analyst queries running and waiting for a slot now. */
+  get load(): { running: number; waiting: number } {
+    return this.queue.load;
+  }
 
   private async knownTableFunctions(): Promise<Set<string>> {
-    this.tableFunctions ??= this.sandbox.text('SELECT name FROM system.table_functions').then(
-      (t) =>
-        new Set(
-          t
-            .split('\n')
-            .map((s) => s.trim().toLowerCase())
-            .filter(Boolean),
-        ),
-    );
+    this.tableFunctions ??= this.sandbox.text('SELECT name FROM system.table_functions').then(lines);
     return this.tableFunctions;
   }
 
-  /** Gates 1–3; returns the statement to run. Throws `sql_refused`. */
+  /** Tables, views and dictionaries of the analyst database (asked each time: cheap, never stale). */
+  private async databaseTables(): Promise<Set<string>> {
+    const text = await this.sandbox.text(
+      `SELECT name FROM system.tables WHERE database = currentDatabase()
+       UNION DISTINCT SELECT name FROM system.dictionaries WHERE database = currentDatabase()`,
+    );
+    return new Set(text.split('\n').filter(Boolean));
+  }
+
+  /** Gates 1–3; returns the statement to run. Throws `sql_refused` or `sql_invalid`. */
   async check(sql: string): Promise<string> {
     const stmt = singleStatement(sql);
-    checkAst(await this.explain('AST', stmt), await this.knownTableFunctions());
-    checkQueryTree(await this.explain('QUERY TREE', stmt), this.database, await this.knownTableFunctions());
+    const ast = await this.explain('AST', stmt);
+    const tableFunctions = await this.knownTableFunctions();
+    checkAst(ast, {
+      database: this.database,
+      tableFunctions,
+      ctes: cteNames(stmt),
+      existing: await this.databaseTables(),
+    });
+    // Only now may the analyzer run (it executes scalar sub-queries): every table is allowed.
+    checkQueryTree(await this.explain('QUERY TREE', stmt), this.database, tableFunctions);
     return stmt;
   }
 
@@ -303,9 +117,9 @@ export class SqlService {
     try {
       return await this.sandbox.text(`EXPLAIN ${kind} ${stmt}`);
     } catch (err) {
-      throw new CxError('sql_invalid', cleanError(err), {
-        details: { stage: kind === 'AST' ? 'syntax' : 'analysis' },
-      });
+      // a parse error quotes only the analyst's own text; anything later is summarised
+      if (kind === 'AST') throw new CxError('sql_invalid', cleanError(err), { details: { stage: 'syntax' } });
+      throw toSqlError(err, this.limits, 'analysis');
     }
   }
 
@@ -317,25 +131,27 @@ export class SqlService {
   async run(q: SqlRun): Promise<{ chunks: AsyncGenerator<Uint8Array>; columnsFirst: boolean }> {
     const t0 = performance.now();
     let stmt: string;
+    let release: (() => void) | undefined;
     try {
+      release = await this.queue.acquire(q.caller, q.signal);
       stmt = await this.check(q.sql);
     } catch (err) {
-      await this.record(
-        q,
-        t0,
-        err instanceof CxError && err.code === 'sql_refused' ? 'refused' : 'failed',
-        0,
-        0,
-        err,
-      );
+      release?.();
+      const outcome = err instanceof CxError && err.code === 'sql_refused' ? 'refused' : 'failed';
+      await this.record(q, t0, outcome, 0, 0, err);
       throw err;
     }
-    const chunks = this.results(q, stmt, t0);
+    const chunks = this.results(q, stmt, t0, release);
     return { chunks, columnsFirst: q.format !== 'arrow' };
   }
 
   /** The result of a checked statement, chunk by chunk; audited when it ends, however it ends. */
-  private async *results(q: SqlRun, stmt: string, t0: number): AsyncGenerator<Uint8Array> {
+  private async *results(
+    q: SqlRun,
+    stmt: string,
+    t0: number,
+    release: () => void,
+  ): AsyncGenerator<Uint8Array> {
     let bytes = 0;
     let rows = 0;
     let lines = 0;
@@ -352,8 +168,9 @@ export class SqlService {
     } catch (err) {
       outcome = q.signal.aborted ? 'cancelled' : 'failed';
       error = err;
-      if (!q.signal.aborted) throw toSqlError(err);
+      if (!q.signal.aborted) throw toSqlError(err, this.limits, 'run');
     } finally {
+      release();
       if (q.signal.aborted) outcome = 'cancelled';
       // the header lines of JSON (names, types) and CSV (names) are not rows
       const header = q.format === 'json' ? 2 : q.format === 'csv' ? 1 : 0;
@@ -399,6 +216,16 @@ function countLines(b: Uint8Array): number {
   return n;
 }
 
+function lines(text: string): Set<string> {
+  return new Set(
+    text
+      .split('\n')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+/** The engine's message for logs and the audit: no version, no stack trace. */
 function cleanError(err: unknown): string {
   return errorMessage(err)
     .replace(/\s*\(version [^)]*\)/g, '')
@@ -407,15 +234,74 @@ function cleanError(err: unknown): string {
     .slice(0, 2000);
 }
 
-function toSqlError(err: unknown): CxError {
-  const code = String(
-    (err as { code?: unknown }).code ?? (err as { clickhouseCode?: unknown }).clickhouseCode ?? '',
-  );
-  const msg = cleanError(err);
-  if (
-    LIMIT_CODES.has(code) ||
-    /Limit for result exceeded|Timeout exceeded|TOO_MANY_ROWS|TIMEOUT_EXCEEDED/.test(msg)
-  )
-    return new CxError('sql_limit', `the query passed a limit: ${msg}`);
-  return new CxError('sql_failed', msg);
+/**
+ * The engine's message as analysts see it: the error's name and code, then its first sentence(s) with
+ * every quoted value (`'…'`) blanked, and without the query's echo (`In scope …`), the pipeline step
+ * (`while executing …`) or anything after them — the parts where a value read by the query can appear.
+ */
+export function publicMessage(err: unknown): string {
+  const raw = cleanError(err);
+  const name = /\(([A-Z][A-Z0-9_]+)\)\s*$/.exec(raw)?.[1];
+  const code = /Code: (\d+)/.exec(raw)?.[1];
+  const text = raw
+    .replace(/^.*?DB::Exception:\s*/s, '')
+    .replace(/\s*\([A-Z][A-Z0-9_]+\)\s*$/, '')
+    .replace(/(?:[.:]?\s*(?:In scope|in scope|[Ww]hile executing|[Ww]hile processing)\b)[\s\S]*$/, '')
+    .replace(/'(?:[^'\\]|\\.)*'|'[\s\S]*$/g, "'…'")
+    .slice(0, 500)
+    .trim();
+  return `${name ?? 'ERROR'}${code ? ` (code ${code})` : ''}: ${text}`;
+}
+
+/** Each limit: the engine's error names, the setting and the configuration key that raises it. */
+const LIMITS: {
+  names: RegExp;
+  what: string;
+  setting: string;
+  key: string;
+  value: (l: SqlLimits) => string;
+}[] = [
+  {
+    names: /MEMORY_LIMIT_EXCEEDED/,
+    what: 'memory',
+    setting: 'max_memory_usage',
+    key: 'SQL_MAX_MEMORY_MB',
+    value: (l) => `${l.maxMemoryMb} MiB`,
+  },
+  {
+    names: /TOO_MANY_ROWS\b.*max_rows_to_read|max_rows_to_read[\s\S]*TOO_MANY_ROWS\b/,
+    what: 'rows read',
+    setting: 'max_rows_to_read',
+    key: 'SQL_MAX_ROWS_READ',
+    value: (l) => `${l.maxRowsRead} rows`,
+  },
+  {
+    names: /TIMEOUT_EXCEEDED|TOO_SLOW/,
+    what: 'time',
+    setting: 'max_execution_time',
+    key: 'SQL_TIMEOUT_SECONDS',
+    value: (l) => `${l.timeoutSeconds} s`,
+  },
+  {
+    names: /TOO_MANY_ROWS_OR_BYTES|Limit for result exceeded/,
+    what: 'result size',
+    setting: 'max_result_rows / max_result_bytes',
+    key: 'SQL_MAX_ROWS / SQL_MAX_BYTES',
+    value: (l) => `${l.maxRows} rows, ${l.maxBytes} bytes`,
+  },
+];
+
+/** An engine error as `sql_limit` (naming the limit and what raises it) or `sql_failed`/`sql_invalid`. */
+function toSqlError(err: unknown, limits: SqlLimits, stage: 'analysis' | 'run'): CxError {
+  if (err instanceof CxError) return err;
+  const raw = cleanError(err);
+  const shown = publicMessage(err);
+  const limit = LIMITS.find((l) => l.names.test(raw));
+  if (limit)
+    return new CxError(
+      'sql_limit',
+      `the query passed the ${limit.what} limit (${limit.setting}: ${limit.value(limits)}; ${limit.key} raises it): ${shown}`,
+      { details: { limit: limit.what, setting: limit.setting, config_key: limit.key } },
+    );
+  return new CxError(stage === 'analysis' ? 'sql_invalid' : 'sql_failed', shown, { details: { stage } });
 }

@@ -69,20 +69,31 @@ export function isEmbedded(cfg: Config['clickhouse']): boolean {
 
 /** Limits of a read-only sandbox: ClickHouse enforces them and fails the query when one is passed. */
 export interface SandboxLimits {
+  /** Result rows and bytes (`max_result_rows`, `max_result_bytes`). */
   maxRows: number;
   maxBytes: number;
+  /** `max_execution_time`. */
   timeoutSeconds: number;
+  /** `max_memory_usage`, in MiB. */
+  maxMemoryMb: number;
+  /** `max_threads`. */
+  maxThreads: number;
+  /** `max_rows_to_read` (with `read_overflow_mode = 'throw'`). */
+  maxRowsRead: number;
+  /** Sessions in the embedded engine: queries that can run at once. */
+  concurrency: number;
 }
 
 /**
- * A read-only ClickHouse session for untrusted SELECTs (the analysts' SQL). It has its own connection,
- * so nothing it sets can leak into the one that ingests. Limits are set first and `readonly = 1` last:
- * from then on the session refuses writes, DDL and any change of a setting, including the limits. In
- * the embedded engine results stream chunk by chunk (`Session.queryStream`) and an abort cancels
- * between chunks; on a server each request carries the settings and a closed request cancels the query.
+ * A read-only ClickHouse sandbox for untrusted SELECTs (the analysts' SQL). It has connections of its
+ * own, so nothing it sets can leak into the one that ingests. Limits are set first and `readonly = 1`
+ * last: from then on a session refuses writes, DDL and any change of a setting, including the limits.
+ * In the embedded engine it is a pool of `concurrency` sessions (a session runs one stream at a time;
+ * sessions run side by side); results stream chunk by chunk (`Session.queryStream`) and an abort cancels
+ * between chunks. On a server each request carries the settings and a closed request cancels the query.
  */
 export interface Sandbox {
-  /** Run a statement whose whole (small) text output is wanted, e.g. `EXPLAIN AST …`. */
+  /** Run a statement whose whole (small) text output is wanted, e.g. `EXPLAIN AST …` (TabSeparated). */
   text(sql: string): Promise<string>;
   /** Stream the result of a SELECT in a ClickHouse output format; `rows` when the engine says. */
   stream(
@@ -93,13 +104,18 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-export function createSandbox(cfg: Config['clickhouse'], limits: SandboxLimits): Sandbox {
-  const settings: Record<string, string> = {
+/** The settings of every sandbox query, `readonly` last. */
+export function sandboxSettings(limits: SandboxLimits): Record<string, string> {
+  return {
     max_result_rows: String(limits.maxRows),
     max_result_bytes: String(limits.maxBytes),
     result_overflow_mode: 'throw',
     max_execution_time: String(limits.timeoutSeconds),
     timeout_overflow_mode: 'throw',
+    max_memory_usage: String(limits.maxMemoryMb * 1024 * 1024),
+    max_threads: String(limits.maxThreads),
+    max_rows_to_read: String(limits.maxRowsRead),
+    read_overflow_mode: 'throw',
     cancel_http_readonly_queries_on_client_close: '1',
     // Arrow any reader can open (apache-arrow in JavaScript has no LZ4), strings as Utf8
     output_format_arrow_compression_method: 'none',
@@ -107,6 +123,10 @@ export function createSandbox(cfg: Config['clickhouse'], limits: SandboxLimits):
     // last: nothing after this can change a setting
     readonly: '1',
   };
+}
+
+export function createSandbox(cfg: Config['clickhouse'], limits: SandboxLimits): Sandbox {
+  const settings = sandboxSettings(limits);
   if (cfg.url) {
     const client = createClient({
       url: cfg.url,
@@ -114,6 +134,7 @@ export function createSandbox(cfg: Config['clickhouse'], limits: SandboxLimits):
       password: cfg.password,
       database: cfg.database,
       request_timeout: (limits.timeoutSeconds + 10) * 1000,
+      max_open_connections: limits.concurrency + 1,
       clickhouse_settings: settings,
     });
     return {
@@ -130,7 +151,18 @@ export function createSandbox(cfg: Config['clickhouse'], limits: SandboxLimits):
       close: () => client.close(),
     };
   }
+  return embeddedSandbox(cfg, settings, limits.concurrency);
+}
+
+/** One chDB session of the pool; `dirty` once a stream ended early and may have left output behind. */
+interface PoolSession {
+  conn: Promise<ChdbConnection> | null;
+  dirty: boolean;
+}
+
+function embeddedSandbox(cfg: Config['clickhouse'], settings: Record<string, string>, size: number): Sandbox {
   mkdirSync(cfg.chdbPath, { recursive: true });
+  // The database, then one SET per setting, in order: the session keeps them (the leak, used on purpose).
   const init = [
     `USE ${cfg.database}`,
     ...Object.entries(settings)
@@ -138,58 +170,53 @@ export function createSandbox(cfg: Config['clickhouse'], limits: SandboxLimits):
       .map(([k, v]) => `SET ${k} = ${/^\d+$/.test(v) ? v : `'${v}'`}`),
     'SELECT 1',
   ].join('; ');
-  // One SET per setting, in order, then the database: the session keeps them (the leak, used on purpose).
   const open = async (): Promise<ChdbConnection> => {
     const c = createChdbConnection({ path: cfg.chdbPath });
     await c.chdb.queryAsync(init);
     return c;
   };
-  let session: Promise<ChdbConnection> = open();
+  const free: PoolSession[] = Array.from({ length: size }, () => ({ conn: null, dirty: false }));
+  const waiting: ((s: PoolSession) => void)[] = [];
+  const take = (): Promise<PoolSession> => {
+    const s = free.pop();
+    return s ? Promise.resolve(s) : new Promise((resolve) => waiting.push(resolve));
+  };
+  const give = (s: PoolSession): void => {
+    const next = waiting.shift();
+    if (next) next(s);
+    else free.push(s);
+  };
   // A stream that ended early (an error, a limit, a cancel) can leave output behind in its session that
-  // the next query would return: such a session is closed and a fresh one opened before the next query.
-  let dirty = false;
-  const current = async (): Promise<ChdbConnection> => {
-    if (dirty) {
-      dirty = false;
-      const old = await session.catch(() => null);
-      session = open();
+  // the next query would return: such a session is closed and a fresh one opened before its next query.
+  const connection = async (s: PoolSession): Promise<ChdbConnection> => {
+    if (s.dirty || !s.conn) {
+      const old = s.dirty ? await s.conn?.catch(() => null) : null;
+      s.dirty = false;
+      s.conn = open();
       await old?.close().catch(() => undefined);
     }
-    return session;
-  };
-  // The engine allows one active stream per session: queries take turns.
-  let turn: Promise<unknown> = session;
-  const exclusive = <T>(f: () => Promise<T>): Promise<T> => {
-    const run = turn.catch(() => undefined).then(f);
-    turn = run.catch(() => undefined);
-    return run;
+    return s.conn;
   };
   return {
-    text: (sql) =>
-      exclusive(async () => {
-        try {
-          return (await (await current()).chdb.queryAsync(sql, { format: 'TabSeparatedRaw' })).text();
-        } catch (err) {
-          dirty = true;
-          throw err;
-        }
-      }),
+    async text(sql) {
+      const s = await take();
+      try {
+        return (await (await connection(s)).chdb.queryAsync(sql, { format: 'TabSeparated' })).text();
+      } catch (err) {
+        s.dirty = true;
+        throw err;
+      } finally {
+        give(s);
+      }
+    },
     async *stream(sql, format, signal) {
-      let release!: () => void;
-      const done = new Promise<void>((r) => (release = r));
-      let started!: () => void;
-      const go = new Promise<void>((r) => (started = r));
-      void exclusive(async () => {
-        started();
-        await done;
-      });
-      await go;
+      const s = await take();
       let complete = false;
       try {
-        const s = (await current()).chdb.queryStream(sql, { format, signal });
+        const st = (await connection(s)).chdb.queryStream(sql, { format, signal });
         const joiner = new ChunkJoiner(format);
         try {
-          for await (const chunk of s) {
+          for await (const chunk of st) {
             if (signal.aborted) break;
             yield { data: joiner.next(chunk.raw()), rows: chunk.numRows };
           }
@@ -197,16 +224,17 @@ export function createSandbox(cfg: Config['clickhouse'], limits: SandboxLimits):
           if (tail.byteLength > 0 && !signal.aborted) yield { data: tail, rows: 0 };
           complete = !signal.aborted;
         } finally {
-          if (!s.closed) s.cancel();
+          if (!st.closed) st.cancel();
         }
       } finally {
-        if (!complete) dirty = true;
-        release();
+        if (!complete) s.dirty = true;
+        give(s);
       }
     },
     close: async () => {
-      await turn;
-      await (await session.catch(() => null))?.close();
+      // every session back in the pool, then closed
+      const all = await Promise.all(Array.from({ length: size }, () => take()));
+      for (const s of all) await (await s.conn?.catch(() => null))?.close();
     },
   };
 }

@@ -261,6 +261,31 @@ export const CONFIG_KEYS = {
     doc: 'Longest an analyst query may run.',
     schema: int(1, 3600),
   },
+  SQL_MAX_MEMORY_MB: {
+    default: '1024',
+    doc: 'Most memory one analyst query may use, in MiB (the engine’s `max_memory_usage`).',
+    schema: int(16, 1_048_576),
+  },
+  SQL_MAX_THREADS: {
+    default: '1',
+    doc: 'Most threads one analyst query may use (`max_threads`), so that it cannot take every core from ingestion and the API.',
+    schema: int(1, 256),
+  },
+  SQL_MAX_ROWS_READ: {
+    default: '1000000000',
+    doc: 'Most rows one analyst query may read from tables and generators (`max_rows_to_read`); more fails the query.',
+    schema: int(1, Number.MAX_SAFE_INTEGER),
+  },
+  SQL_CONCURRENCY: {
+    default: '2',
+    doc: 'Analyst queries that run at once (each in its own sandbox session); one caller gets at most all but one of them.',
+    schema: int(1, 64),
+  },
+  SQL_QUEUE_WAIT_SECONDS: {
+    default: '10',
+    doc: 'Longest an analyst query waits for a free slot before it is answered 503 `sql_busy` with `Retry-After`.',
+    schema: int(1, 600),
+  },
   ROLLUP_REFRESH_SCHEDULE: {
     default: '*/15 * * * * *',
     doc: 'When the KPI facts and daily rollups are brought up to date (node-cron expression, seconds first), or `off` (then run `cxpulse refresh` yourself). Run it in one process: `cxpulse start` or `serve`.',
@@ -408,7 +433,17 @@ export interface Config {
   /** node-cron schedule of the rollup refresh; null = off. */
   rollups: { schedule: string | null };
   /** Limits of the analysts' SQL. */
-  sql: { maxRows: number; maxJsonRows: number; maxBytes: number; timeoutSeconds: number };
+  sql: {
+    maxRows: number;
+    maxJsonRows: number;
+    maxBytes: number;
+    timeoutSeconds: number;
+    maxMemoryMb: number;
+    maxThreads: number;
+    maxRowsRead: number;
+    concurrency: number;
+    queueWaitSeconds: number;
+  };
   /** Where people open cxpulse (links in reports). */
   publicUrl: string;
   reports: {
@@ -546,6 +581,11 @@ function toConfig(r: Raw): Config {
       maxJsonRows: r.SQL_MAX_JSON_ROWS,
       maxBytes: r.SQL_MAX_BYTES,
       timeoutSeconds: r.SQL_TIMEOUT_SECONDS,
+      maxMemoryMb: r.SQL_MAX_MEMORY_MB,
+      maxThreads: r.SQL_MAX_THREADS,
+      maxRowsRead: r.SQL_MAX_ROWS_READ,
+      concurrency: r.SQL_CONCURRENCY,
+      queueWaitSeconds: r.SQL_QUEUE_WAIT_SECONDS,
     },
     publicUrl: r.CXPULSE_PUBLIC_URL.replace(/\/+$/, ''),
     reports: {

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'sql_invalid'
   | 'sql_limit'
   | 'sql_failed'
+  | 'sql_busy'
   | 'report_invalid'
   | 'delivery_refused'
   | 'delivery_failed'
