@@ -72,7 +72,8 @@ export function createApp(deps: AppDeps): Express {
         },
       },
       // `same-origin`, not `no-referrer`: other sites still get no Referer, but the browser keeps sending
-      // this site's own Origin on its POSTs (under `no-referrer` it sends `Origin: null`), which the
+      // this site's own Origin on its form POSTs (under `no-referrer` Chromium sent `Origin: null` for the
+      // sign-out form, while its fetch() POSTs kept the real Origin), which the
       // cross-site guard of cookie-authenticated writes needs (origin.ts).
       referrerPolicy: { policy: 'same-origin' },
       // served over plain HTTP on a laptop too: leave HSTS to the TLS-terminating proxy

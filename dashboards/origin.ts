@@ -6,7 +6,7 @@ import type { Request } from 'express';
  * says whose page it was. A state-changing request authenticated by the session cookie must come from
  * this site itself (the origin the request was sent to, as the proxy saw it when `trust proxy` is on)
  * or from one of the allowed origins. Browsers send `Origin` on every POST, PUT, PATCH and DELETE,
- * same-origin ones included, unless the referrer policy is `no-referrer` (then they send
+ * same-origin ones included, unless the referrer policy is `no-referrer` (then a form POST sends
  * `Origin: null`) — which is why the app's policy is `same-origin`.
  */
 

@@ -134,7 +134,7 @@ describe('security headers and sign-in', () => {
     expect(csp).not.toMatch(/unsafe-eval/);
     expect(csp).toMatch(/frame-ancestors 'none'/);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    // same-origin, not no-referrer: under no-referrer browsers send `Origin: null` on the app's own POSTs
+    // same-origin, not no-referrer: under no-referrer the sign-out form POSTs `Origin: null`
     expect(res.headers.get('referrer-policy')).toBe('same-origin');
     // no inline script in the page: every <script> has a src
     expect(html.match(/<script(?![^>]*\bsrc=)[^>]*>/g)).toBeNull();
