@@ -166,7 +166,9 @@ export const CONFIG_KEYS = {
       z.array(
         z.string().refine((o) => {
           try {
-            return new URL(o).origin === o.replace(/\/+$/, '');
+            const u = new URL(o);
+            const bare = u.pathname === '/' && !u.search && !u.hash && !u.username && !u.password;
+            return bare && /^https?:$/.test(u.protocol) && !/[/?#]./.test(o.replace(/^[a-z]+:\/\//i, ''));
           } catch {
             return false;
           }
