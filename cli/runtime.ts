@@ -7,6 +7,7 @@ import { metricsRouter } from '../dashboards/api.ts';
 import { createApp, type HealthReport } from '../dashboards/app.ts';
 import { createAuth } from '../dashboards/auth.ts';
 import { pagesRouter } from '../dashboards/pages.ts';
+import { StoredRevocations } from '../dashboards/sessions.ts';
 import { createClickHouse, createSandbox, type ClickHouseClient } from '../infra/clickhouse.ts';
 import { SqlService } from '../dashboards/sql.ts';
 import { sqlRouter } from '../dashboards/sql-api.ts';
@@ -87,6 +88,22 @@ export class Runtime {
     return this.sql;
   }
 
+  private revocations?: StoredRevocations;
+  /** The signed-out sessions, read now (before any cookie is checked) and then kept fresh. */
+  async revocationsUp(): Promise<StoredRevocations> {
+    if (this.revocations) return this.revocations;
+    const r = new StoredRevocations(
+      await this.clickhouseUp(),
+      this.cfg.clickhouse.database,
+      this.cfg.http.sessionRevocationRefreshMs,
+    );
+    await r.load();
+    r.start();
+    this.closers.push(() => Promise.resolve(r.stop()));
+    this.revocations = r;
+    return r;
+  }
+
   private reports?: { runner: ReportRunner; definitions: ReportDefinition[] };
   /** The report definitions (REPORTS_FILE, validated now) and the runner that runs them. */
   async reportsUp(): Promise<{ runner: ReportRunner; definitions: ReportDefinition[] }> {
@@ -151,7 +168,11 @@ export class Runtime {
   }): Promise<Server> {
     const routers = [];
     if (opts.api) {
-      const auth = createAuth(opts.api.tokens);
+      const auth = createAuth(opts.api.tokens, {
+        revocations: await this.revocationsUp(),
+        allowedOrigins: this.cfg.http.allowedOrigins,
+        failedTokenLimit: this.cfg.http.failedTokenLimit,
+      });
       routers.push(
         metricsRouter({
           clickhouse: await this.clickhouseUp(),
@@ -184,7 +205,12 @@ export class Runtime {
         }),
       );
     }
-    const app = createApp({ routers, registry: this.metrics.registry, health: () => this.health() });
+    const app = createApp({
+      routers,
+      registry: this.metrics.registry,
+      health: () => this.health(),
+      trustProxy: this.cfg.http.trustProxy,
+    });
     const server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(this.cfg.http.port, this.cfg.http.host, () => resolve(s));
       s.once('error', reject);

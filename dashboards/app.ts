@@ -20,6 +20,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   config_invalid: 500,
   unauthorized: 401,
   forbidden: 403,
+  rate_limited: 429,
   not_found: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -41,6 +42,12 @@ export interface AppDeps {
   routers?: Router[];
   health: () => HealthReport | Promise<HealthReport>;
   registry: Registry;
+  /**
+   * Express `trust proxy` (HTTP_TRUST_PROXY): which proxies' X-Forwarded-* headers are believed, so
+   * `req.secure`, `req.ip` and `req.host` describe the client's request rather than the proxy's.
+   * @default false
+   */
+  trustProxy?: boolean | number | string[];
 }
 
 /** The Express application: health, Prometheus metrics, the mounted routers, one error handler. */
@@ -48,6 +55,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', deps.trustProxy ?? false);
   // Security headers. The CSP allows scripts from this origin only (no inline script, no eval: charts
   // use Vega's CSP-safe expression interpreter); styles may be inline for Vega's SVG attributes.
   app.use(
@@ -67,7 +75,11 @@ export function createApp(deps: AppDeps): Express {
           frameAncestors: ["'none'"],
         },
       },
-      referrerPolicy: { policy: 'no-referrer' },
+      // `same-origin`, not `no-referrer`: other sites still get no Referer, but the browser keeps sending
+      // this site's own Origin on its form POSTs (under `no-referrer` Chromium sent `Origin: null` for the
+      // sign-out form, while its fetch() POSTs kept the real Origin), which the
+      // cross-site guard of cookie-authenticated writes needs (origin.ts).
+      referrerPolicy: { policy: 'same-origin' },
       // served over plain HTTP on a laptop too: leave HSTS to the TLS-terminating proxy
       strictTransportSecurity: false,
     }),

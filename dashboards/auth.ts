@@ -1,7 +1,11 @@
-import type { Request, RequestHandler } from 'express';
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ROLES, type Role } from '../infra/config.ts';
 import { CxError } from '../infra/errors.ts';
+import { logger } from '../infra/logger.ts';
+import { changesState, foreignOrigin } from './origin.ts';
+import { memoryRevocations, type Revocations } from './sessions.ts';
+import { bearerToken, tokenLimiter } from './token-limit.ts';
 
 /** The caller, set by `auth` on `res.locals`. */
 export interface Caller {
@@ -10,9 +14,27 @@ export interface Caller {
   id: string;
 }
 
+/** A valid, unrevoked session cookie: its caller, its id and when it expires (Unix seconds). */
+export interface Session {
+  caller: Caller;
+  sid: string;
+  expires: number;
+}
+
 export const SESSION_COOKIE = 'cxpulse_session';
 /** How long a sign-in lasts. */
 export const SESSION_SECONDS = 12 * 3600;
+/** Longer cookie values are not ours: refused before any decoding. */
+const MAX_COOKIE_CHARS = 1024;
+
+export interface AuthOptions {
+  /** Signed-out sessions; default: this process only. */
+  revocations?: Revocations;
+  /** Origins besides the request's own allowed to send cookie-authenticated writes. */
+  allowedOrigins?: readonly string[];
+  /** Failed bearer tokens per 15 minutes per address and token prefix (default 20). */
+  failedTokenLimit?: number;
+}
 
 export interface Auth {
   /** Middleware letting a request through when its caller has `minimum` or above. */
@@ -21,24 +43,36 @@ export interface Auth {
   callerOf: (req: Request) => Caller | null;
   /** The caller a token signs in as, or null for an unknown token. */
   signIn: (token: string) => Caller | null;
-  /** A session cookie value for a caller, valid for SESSION_SECONDS from `now`. */
+  /** A new session cookie value for a caller, valid for SESSION_SECONDS from `now`. */
   session: (caller: Caller, now?: number) => string;
+  /** The request's valid, unrevoked session cookie, or null. */
+  sessionOf: (req: Request) => Session | null;
+  /** Why a cookie-authenticated write from this request is refused, or null. */
+  originProblem: (req: Request) => string | null;
+  /** Sign a session out: its cookie is refused from now on, here and (via the store) elsewhere. */
+  revoke: (session: Session) => Promise<void>;
 }
 
 /**
  * Tokens with roles (viewer < analyst < editor < admin), from `Authorization: Bearer <token>` (API
  * clients) or a session cookie set by the sign-in page (browsers). The cookie holds the role, a token
- * fingerprint and an expiry, signed with HMAC-SHA-256 under a key derived from the configured tokens:
- * any process with the same tokens accepts it, and changing the tokens signs everyone out.
- * 401 without a valid token or session, 403 below the route's role.
+ * fingerprint, a random session id and an expiry, signed with HMAC-SHA-256 under a key derived from
+ * the configured tokens: any process with the same tokens accepts it, and changing the tokens signs
+ * everyone out. Signing out revokes the session id (see sessions.ts). A cookie-authenticated write
+ * must come from this site (origin.ts). Failed bearer tokens are rate-limited (token-limit.ts).
+ * 401 without a valid token or session, 403 below the route's role or from a foreign origin.
  */
-export function createAuth(tokens: readonly { token: string; role: Role }[]): Auth {
+export function createAuth(tokens: readonly { token: string; role: Role }[], opts: AuthOptions = {}): Auth {
   const known = tokens.map((t) => ({ buf: Buffer.from(t.token), role: t.role, id: fingerprint(t.token) }));
   const key = createHash('sha256')
-    .update('cxpulse-session-v1')
+    .update('cxpulse-session-v2')
     .update(JSON.stringify(tokens.map((t) => [t.token, t.role])))
     .digest();
   const sign = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
+  const revocations = opts.revocations ?? memoryRevocations();
+  const allowed = new Set(opts.allowedOrigins ?? []);
+  const limiter = tokenLimiter(opts.failedTokenLimit ?? 20);
+  const log = logger('auth');
 
   const signIn = (token: string): Caller | null => {
     const given = Buffer.from(token);
@@ -47,50 +81,71 @@ export function createAuth(tokens: readonly { token: string; role: Role }[]): Au
   };
   const session = (caller: Caller, now = Date.now()) => {
     const payload = Buffer.from(
-      JSON.stringify({ r: caller.role, i: caller.id, e: Math.floor(now / 1000) + SESSION_SECONDS }),
+      JSON.stringify({
+        r: caller.role,
+        i: caller.id,
+        s: randomBytes(16).toString('base64url'),
+        e: Math.floor(now / 1000) + SESSION_SECONDS,
+      }),
     ).toString('base64url');
     return `${payload}.${sign(payload)}`;
   };
-  const fromCookie = (req: Request): Caller | null => {
+  const sessionOf = (req: Request): Session | null => {
     const raw = cookie(req, SESSION_COOKIE);
-    if (!raw) return null;
-    const [payload, mac] = raw.split('.');
-    if (!payload || !mac) return null;
+    const parts = raw?.split('.');
+    if (!parts || parts.length !== 2 || !parts[0] || !parts[1]) return null;
+    const [payload, mac] = parts as [string, string];
     const want = Buffer.from(sign(payload));
     const got = Buffer.from(mac);
     if (want.length !== got.length || !timingSafeEqual(want, got)) return null;
-    try {
-      const p = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
-        r: Role;
-        i: string;
-        e: number;
-      };
-      if (!ROLES.includes(p.r) || typeof p.e !== 'number' || p.e * 1000 < Date.now()) return null;
-      // a session outlives neither its token nor a change of the token's role
-      if (!known.some((k) => k.id === p.i && k.role === p.r)) return null;
-      return { role: p.r, id: p.i };
-    } catch {
-      return null;
-    }
+    const p = parsePayload(payload);
+    if (!p || p.e * 1000 < Date.now() || revocations.isRevoked(p.s)) return null;
+    // a session outlives neither its token nor a change of the token's role
+    if (!known.some((k) => k.id === p.i && k.role === p.r)) return null;
+    return { caller: { role: p.r, id: p.i }, sid: p.s, expires: p.e };
   };
   const callerOf = (req: Request): Caller | null => {
-    const m = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '');
-    if (m) return signIn(m[1] as string);
-    return fromCookie(req);
+    const token = bearerToken(req);
+    if (token !== null) return signIn(token);
+    return sessionOf(req)?.caller ?? null;
+  };
+  const originProblem = (req: Request) => foreignOrigin(req, allowed);
+
+  /** Who is calling, by token (rate-limited when wrong) or cookie (origin-checked when writing). */
+  const authenticate = async (req: Request, res: Response, next: NextFunction): Promise<Caller | null> => {
+    const token = bearerToken(req);
+    if (token !== null) {
+      const caller = signIn(token);
+      let pass = false;
+      await (caller ? limiter.passed : limiter.failed)(req, res, (err?: unknown) => {
+        if (err) next(err);
+        else pass = true;
+      });
+      if (!pass) return null;
+      if (!caller) next(unauthorized());
+      return caller;
+    }
+    const s = sessionOf(req);
+    if (!s) {
+      next(unauthorized());
+      return null;
+    }
+    const problem = changesState(req) ? originProblem(req) : null;
+    if (problem) {
+      log.warn(
+        { event_name: 'origin_refused', origin: req.get('origin'), path: req.path, caller: s.caller.id },
+        'cross-site write with a session cookie refused',
+      );
+      next(new CxError('forbidden', problem));
+      return null;
+    }
+    return s.caller;
   };
   const require =
     (minimum: Role): RequestHandler =>
-    (req, res, next) => {
-      const caller = callerOf(req);
-      if (!caller) {
-        next(
-          new CxError(
-            'unauthorized',
-            'a valid API token is required: Authorization: Bearer <token>, or sign in',
-          ),
-        );
-        return;
-      }
+    async (req, res, next) => {
+      const caller = await authenticate(req, res, next);
+      if (!caller) return;
       if (!hasRole(caller.role, minimum)) {
         next(new CxError('forbidden', `this needs the ${minimum} role; the token has ${caller.role}`));
         return;
@@ -98,7 +153,30 @@ export function createAuth(tokens: readonly { token: string; role: Role }[]): Au
       res.locals['caller'] = caller satisfies Caller;
       next();
     };
-  return { require, callerOf, signIn, session };
+  const revoke = async (s: Session) => {
+    await revocations.revoke(s.sid, s.expires);
+    log.info({ event_name: 'signout', caller: s.caller.id }, 'session revoked');
+  };
+  return { require, callerOf, signIn, session, sessionOf, originProblem, revoke };
+}
+
+const unauthorized = () =>
+  new CxError('unauthorized', 'a valid API token is required: Authorization: Bearer <token>, or sign in');
+
+/** The signed payload, or null when it is not the JSON object a session holds. */
+function parsePayload(payload: string): { r: Role; i: string; s: string; e: number } | null {
+  let p: unknown;
+  try {
+    p = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof p !== 'object' || p === null) return null;
+  const { r, i, s, e } = p as Record<string, unknown>;
+  if (!ROLES.includes(r as Role) || typeof i !== 'string' || typeof s !== 'string' || s.length < 16)
+    return null;
+  if (typeof e !== 'number' || !Number.isFinite(e)) return null;
+  return { r: r as Role, i, s, e };
 }
 
 /** The bearer-token middleware factory of `createAuth` (the API's historical entry point). */
@@ -113,10 +191,18 @@ function fingerprint(token: string): string {
   return createHash('sha256').update(token).digest('hex').slice(0, 8);
 }
 
-function cookie(req: Request, name: string): string | null {
+/** A cookie's value, or null when absent, oversized or not valid percent-encoding. */
+export function cookie(req: Request, name: string): string | null {
   for (const part of (req.get('cookie') ?? '').split(';')) {
     const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+    if (i <= 0 || part.slice(0, i).trim() !== name) continue;
+    const raw = part.slice(i + 1).trim();
+    if (raw.length > MAX_COOKIE_CHARS) return null;
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return null; // URIError: a malformed %-escape is no session, not a server error
+    }
   }
   return null;
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import express, { type Request, type Response, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
+import { CxError } from '../infra/errors.ts';
 import { logger } from '../infra/logger.ts';
 import { SESSION_COOKIE, SESSION_SECONDS, hasRole, type Auth, type Caller } from './auth.ts';
 
@@ -172,6 +173,9 @@ ${message ? `<p class="error" role="alert">${esc(message)}</p>` : ''}
 `;
 }
 
+const cookieOptions = (req: Request) =>
+  ({ httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' }) as const;
+
 /** Only same-site relative paths are followed after sign-in. */
 const safeNext = (v: unknown): string =>
   typeof v === 'string' && /^\/(?!\/)[A-Za-z0-9/_\-?=&.%,]*$/.test(v) ? v : '/overview';
@@ -222,18 +226,25 @@ export function pagesRouter(deps: { auth: Auth; timeZone: string; failedSignInsP
       res.status(401).type('html').send(signInPage(next, 'That token is not valid.'));
       return;
     }
+    // `Secure` whenever the request came over https (through a trusted proxy: HTTP_TRUST_PROXY)
     res.cookie(SESSION_COOKIE, deps.auth.session(caller), {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: req.secure,
-      path: '/',
+      ...cookieOptions(req),
       maxAge: SESSION_SECONDS * 1000,
     });
     log.info({ event_name: 'signin', caller: caller.id, role: caller.role }, 'signed in');
     res.redirect(303, next);
   });
-  router.post('/signout', (_req, res) => {
-    res.clearCookie(SESSION_COOKIE, { path: '/' });
+  // Sign-out revokes the session for good (a copy of the cookie is refused too), not only in this
+  // browser; like every cookie-authenticated write it must come from this site.
+  router.post('/signout', async (req, res, next) => {
+    const session = deps.auth.sessionOf(req);
+    const problem = session ? deps.auth.originProblem(req) : null;
+    if (problem) {
+      next(new CxError('forbidden', problem));
+      return;
+    }
+    res.clearCookie(SESSION_COOKIE, cookieOptions(req));
+    if (session) await deps.auth.revoke(session);
     res.redirect(303, '/signin');
   });
 

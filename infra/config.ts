@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 import { CxError } from './errors.ts';
@@ -137,6 +138,54 @@ export const CONFIG_KEYS = {
   KAFKA_LOCAL_HEAP_MB: { default: '768', doc: 'Java heap of the local broker.', schema: int(128, 65536) },
   HTTP_HOST: { default: '127.0.0.1', doc: 'Address the HTTP server listens on.', schema: z.string().min(1) },
   HTTP_PORT: { default: '8080', doc: 'Port of the HTTP server (0 = any free port).', schema: int(0, 65535) },
+  HTTP_TRUST_PROXY: {
+    default: 'false',
+    doc: 'Proxies in front of the HTTP server whose `X-Forwarded-For`/`-Proto`/`-Host` are believed (Express `trust proxy`): `false`, `true` (any), a hop count such as `1`, or comma-separated addresses, CIDR ranges or `loopback`, `linklocal`, `uniquelocal`. Behind a TLS-terminating proxy this makes the session cookie `Secure`. Leave `false` when clients connect directly: they could forge those headers.',
+    schema: z.string().transform((v, ctx): TrustProxy => {
+      if (v === 'false' || v === 'true') return v === 'true';
+      if (/^\d+$/.test(v)) return Number(v);
+      const entries = v
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x.length > 0);
+      const bad = entries.find((x) => !isProxyAddress(x));
+      if (bad !== undefined || entries.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be false, true, a hop count, or addresses / CIDR ranges / loopback, linklocal, uniquelocal${bad === undefined ? '' : ` (not one: ${bad})`}`,
+        });
+        return z.NEVER;
+      }
+      return entries;
+    }),
+  },
+  HTTP_ALLOWED_ORIGINS: {
+    default: '',
+    doc: 'Comma-separated origins (`https://cx.example.com`) besides the request’s own and `CXPULSE_PUBLIC_URL`’s from which a signed-in browser may send state-changing requests; any other `Origin` is refused with 403.',
+    schema: csv.pipe(
+      z.array(
+        z.string().refine((o) => {
+          try {
+            const u = new URL(o);
+            const bare = u.pathname === '/' && !u.search && !u.hash && !u.username && !u.password;
+            return bare && /^https?:$/.test(u.protocol) && !/[/?#]./.test(o.replace(/^[a-z]+:\/\//i, ''));
+          } catch {
+            return false;
+          }
+        }, 'each entry must be an origin such as https://cx.example.com (scheme, host, optional port; no path)'),
+      ),
+    ),
+  },
+  AUTH_FAILED_TOKEN_LIMIT: {
+    default: '20',
+    doc: 'Failed bearer tokens accepted per 15 minutes from one client address and token prefix; after that, tokens with that prefix from that address get 429 (other tokens from the same address are not affected).',
+    schema: int(1, 1_000_000),
+  },
+  SESSION_REVOCATION_REFRESH_SECONDS: {
+    default: '10',
+    doc: 'How often each server re-reads the signed-out (revoked) sessions from ClickHouse; a sign-out in another process takes effect here within this time (at once in the process that signed out).',
+    schema: int(1, 3600),
+  },
   CXPULSE_INGEST_TOKENS: {
     default: '',
     doc: 'Comma-separated bearer tokens accepted by `POST /api/v1/events`. `cxpulse start` makes one in the data dir when unset.',
@@ -371,6 +420,23 @@ export const CONFIG_KEYS = {
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
+/** Express `trust proxy`: believe none/all proxies, a hop count, or these addresses and ranges. */
+export type TrustProxy = boolean | number | string[];
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+function isProxyAddress(v: string): boolean {
+  if (PROXY_NAMES.has(v)) return true;
+  if (v.includes('/')) {
+    try {
+      ipaddr.parseCIDR(v);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  return ipaddr.isValid(v);
+}
+
 /** API roles; each includes the rights of the ones before it. */
 export const ROLES = ['viewer', 'analyst', 'editor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -407,7 +473,18 @@ export interface Config {
     dlqRetentionHours: number;
     local: { version: string; port: number; controllerPort: number; heapMb: number; dir: string };
   };
-  http: { host: string; port: number; ingestTokens: string[]; apiTokens: { token: string; role: Role }[] };
+  http: {
+    host: string;
+    port: number;
+    ingestTokens: string[];
+    apiTokens: { token: string; role: Role }[];
+    trustProxy: TrustProxy;
+    /** Origins (besides the request's own and the public URL's) allowed for cookie-authenticated writes. */
+    allowedOrigins: string[];
+    /** Failed bearer tokens per 15 minutes per client address and token prefix. */
+    failedTokenLimit: number;
+    sessionRevocationRefreshMs: number;
+  };
   /** Per-metric target overrides (validated against the catalog by metrics/). */
   targets: Record<string, number>;
   ingest: {
@@ -552,6 +629,15 @@ function toConfig(r: Raw): Config {
       port: r.HTTP_PORT,
       ingestTokens: r.CXPULSE_INGEST_TOKENS,
       apiTokens: r.CXPULSE_API_TOKENS,
+      trustProxy: r.HTTP_TRUST_PROXY,
+      allowedOrigins: [
+        ...new Set([
+          new URL(r.CXPULSE_PUBLIC_URL).origin,
+          ...r.HTTP_ALLOWED_ORIGINS.map((o) => new URL(o).origin),
+        ]),
+      ],
+      failedTokenLimit: r.AUTH_FAILED_TOKEN_LIMIT,
+      sessionRevocationRefreshMs: r.SESSION_REVOCATION_REFRESH_SECONDS * 1000,
     },
     targets: r.METRIC_TARGETS,
     ingest: {

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'unauthorized'
   | 'forbidden'
+  | 'rate_limited'
   | 'not_found'
   | 'bad_parameter'
   | 'sql_refused'

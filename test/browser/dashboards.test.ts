@@ -342,3 +342,21 @@ describe('numbers, filters, drill-down and downloads', () => {
     await page.close();
   });
 });
+
+// Last: it ends the browser's session.
+describe('sign-out', () => {
+  it('the Sign out button (a same-origin form POST) revokes the session: a copy of the cookie is refused', async () => {
+    const session = (await context.cookies()).find((c) => c.name === 'cxpulse_session');
+    expect(session).toBeDefined();
+    const cookie = `cxpulse_session=${session!.value}`;
+    expect((await fetch(`${base}/api/v1/metrics`, { headers: { cookie } })).status).toBe(200);
+    const page = await open('/overview');
+    await settled(page);
+    await page.click('form.signout button[type=submit]');
+    await page.waitForURL(/\/signin$/);
+    expect((await context.cookies()).find((c) => c.name === 'cxpulse_session')).toBeUndefined();
+    expect((await fetch(`${base}/api/v1/metrics`, { headers: { cookie } })).status).toBe(401);
+    expect(problems.get(page), JSON.stringify(problems.get(page))).toEqual([]);
+    await page.close();
+  });
+});

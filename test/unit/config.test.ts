@@ -44,7 +44,31 @@ describe('configuration', () => {
     expect(loadConfig({ ROLLUP_REFRESH_SCHEDULE: 'off' }).rollups.schedule).toBeNull();
   });
 
+  it('reads the proxy trust, the allowed origins and the session settings', () => {
+    const d = loadConfig({}).http;
+    expect(d.trustProxy).toBe(false);
+    expect(d.allowedOrigins).toEqual(['http://localhost:8080']); // the public URL's
+    expect(d.failedTokenLimit).toBe(20);
+    expect(d.sessionRevocationRefreshMs).toBe(10_000);
+    const trust = (v: string) => loadConfig({ HTTP_TRUST_PROXY: v }).http.trustProxy;
+    expect(trust('true')).toBe(true);
+    expect(trust('1')).toBe(1);
+    expect(trust('loopback, 10.0.0.0/8,2001:db8::1')).toEqual(['loopback', '10.0.0.0/8', '2001:db8::1']);
+    const o = loadConfig({
+      CXPULSE_PUBLIC_URL: 'https://cx.example.com/app/',
+      HTTP_ALLOWED_ORIGINS: 'https://admin.example.com, HTTPS://CX.example.com:443',
+    }).http.allowedOrigins;
+    expect(o).toEqual(['https://cx.example.com', 'https://admin.example.com']);
+  });
+
   it.each([
+    ['HTTP_TRUST_PROXY', 'yes please'],
+    ['HTTP_TRUST_PROXY', '10.0.0.0/99'],
+    ['HTTP_TRUST_PROXY', '-1'],
+    ['HTTP_ALLOWED_ORIGINS', 'https://cx.example.com/path'],
+    ['HTTP_ALLOWED_ORIGINS', 'cx.example.com'],
+    ['AUTH_FAILED_TOKEN_LIMIT', '0'],
+    ['SESSION_REVOCATION_REFRESH_SECONDS', 'often'],
     ['HTTP_PORT', '70000'],
     ['CXPULSE_TIMEZONE', 'Mars/Olympus'],
     ['CLICKHOUSE_DATABASE', 'drop table;'],
