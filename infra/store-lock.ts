@@ -42,7 +42,11 @@ export function parseProcLocks(text: string, dev: number, ino: number): number[]
 
 /** The one line that says the directory is taken, by whom, and what to do. */
 export function dataDirLockedMessage(dir: string, holder: StoreHolder): string {
-  const who = holder.command ? `process ${holder.pid} (${holder.command})` : `process ${holder.pid}`;
+  const who = holder.command
+    ? `process ${holder.pid} (${holder.command})`
+    : holder.pid > 0
+      ? `process ${holder.pid}`
+      : 'another process';
   return `data directory ${dir} is in use by ${who}: stop it, or set CXPULSE_DATA_DIR to another directory`;
 }
 
@@ -91,12 +95,13 @@ export function findStoreHolder(dir: string, openFailed = false): StoreHolder | 
   let pid: number | undefined;
   if (holders) {
     if (holders.length === 0 || holders.includes(process.pid)) return undefined;
-    pid = recorded !== undefined && holders.includes(recorded) ? recorded : holders[0];
+    // a holder in another PID namespace shows as 0 there: the PID it recorded is the better name
+    pid = recorded !== undefined && (holders.includes(recorded) || holders[0] === 0) ? recorded : holders[0];
   } else if (openFailed && recorded !== undefined && recorded !== process.pid && isAlive(recorded)) {
     pid = recorded;
   }
   if (pid === undefined) return undefined;
-  const command = commandOf(pid);
+  const command = pid > 0 ? commandOf(pid) : undefined;
   return command ? { pid, command } : { pid };
 }
 

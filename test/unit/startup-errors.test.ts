@@ -85,6 +85,9 @@ describe('embedded store lock', () => {
       'data directory /srv/cx/chdb is in use by process 1234 (node bin/cxpulse.mjs start): ' +
         'stop it, or set CXPULSE_DATA_DIR to another directory',
     );
+    expect(dataDirLockedMessage('/d', { pid: 0 })).toMatch(
+      /^data directory \/d is in use by another process: /,
+    );
     expect(dataDirLockedMessage('/d', { pid: 9 })).toMatch(
       /^data directory \/d is in use by process 9: stop it/,
     );
