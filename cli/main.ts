@@ -102,11 +102,16 @@ program
         'config_invalid',
         'CXPULSE_API_TOKENS must name at least one token=role for `cxpulse serve`',
       );
-    await rt.clickhouseUp();
-    await rt.kafkaUp();
-    await rt.startServer({ collector: true, tokens, api: { tokens: apiTokens } });
-    await rt.startRollupRefresh();
-    if (rt.cfg.reports.scheduler) await rt.startReportScheduler();
+    try {
+      await rt.clickhouseUp();
+      await rt.kafkaUp();
+      await rt.startServer({ collector: true, tokens, api: { tokens: apiTokens } });
+      await rt.startRollupRefresh();
+      if (rt.cfg.reports.scheduler) await rt.startReportScheduler();
+    } catch (err) {
+      await rt.close();
+      throw err;
+    }
     await runUntilSignal(rt);
   });
 
@@ -162,8 +167,14 @@ program
   )
   .action(async () => {
     const rt = new Runtime(config());
-    await rt.startIngester();
-    await rt.startServer({ collector: false, tokens: [] });
+    try {
+      await rt.startIngester();
+      await rt.startServer({ collector: false, tokens: [] });
+    } catch (err) {
+      // leave the consumer group and close the store before exiting
+      await rt.close();
+      throw err;
+    }
     await runUntilSignal(rt);
   });
 

@@ -22,6 +22,7 @@ import { collectorRouter } from '../ingest/collector.ts';
 import { Ingester } from '../ingest/consumer.ts';
 import { EventProducer } from '../ingest/producer.ts';
 import { streamSample } from '../ingest/sample.ts';
+import { listen } from './listen.ts';
 import { ClickHouseSink } from '../ingest/sink.ts';
 import { migrate } from '../transforms/migrate.ts';
 import { refreshRollups } from '../metrics/rollups.ts';
@@ -211,10 +212,8 @@ export class Runtime {
       health: () => this.health(),
       trustProxy: this.cfg.http.trustProxy,
     });
-    const server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(this.cfg.http.port, this.cfg.http.host, () => resolve(s));
-      s.once('error', reject);
-    });
+    // A port that cannot be bound stops the command (port_in_use, port_denied), never "listening".
+    const server = await listen(app, this.cfg.http.port, this.cfg.http.host);
     this.closers.push(() => new Promise<void>((r) => server.close(() => r())));
     this.server = server;
     const addr = server.address();

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
 import type { Config } from './config.ts';
+import { assertStoreFree } from './store-lock.ts';
 
 export type { ClickHouseClient };
 
@@ -13,6 +14,8 @@ export type { ClickHouseClient };
  * chDB keeps per-query settings on its connection (a `readonly` query makes later inserts fail), so code
  * that runs untrusted or settings-changing queries must ask for its own client: each call here opens a
  * separate connection.
+ *
+ * An embedded data directory held by another process fails with `data_dir_locked` naming that process.
  */
 export function createClickHouse(cfg: Config['clickhouse']): ClickHouseClient {
   if (cfg.url) {
@@ -26,7 +29,15 @@ export function createClickHouse(cfg: Config['clickhouse']): ClickHouseClient {
     });
   }
   mkdirSync(cfg.chdbPath, { recursive: true });
-  const chdb = createChdbConnection({ path: cfg.chdbPath });
+  // Another process's directory: say whose, before the engine refuses it with a line of its own.
+  assertStoreFree(cfg.chdbPath);
+  let chdb: ChdbConnection;
+  try {
+    chdb = createChdbConnection({ path: cfg.chdbPath });
+  } catch (err) {
+    assertStoreFree(cfg.chdbPath, true, err); // taken meanwhile
+    throw err;
+  }
   // chdb types its connection against its own copy of @clickhouse/client-common; the shapes are the same.
   const connection = chdb as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
   const client = createClient({ connection });

@@ -29,6 +29,9 @@ export type ErrorCode =
   | 'sink_retries_exhausted'
   | 'dependency_missing'
   | 'broker_start_failed'
+  | 'port_in_use'
+  | 'port_denied'
+  | 'data_dir_locked'
   | 'internal';
 
 export class CxError extends Error {

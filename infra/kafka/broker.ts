@@ -632,7 +632,7 @@ async function assertPortsFree(opts: LocalBrokerOptions): Promise<void> {
   for (const [port, key] of ports) {
     if (!(await portFree(port))) {
       throw new CxError(
-        'broker_start_failed',
+        'port_in_use',
         `cannot start the local Kafka broker: port ${port} on ${HOST} (${key}) is already in use by another process. ` +
           `Stop that process or set ${key} to a free port` +
           (key === 'KAFKA_LOCAL_PORT'

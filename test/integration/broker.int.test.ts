@@ -135,7 +135,7 @@ describe('local Kafka broker', { timeout: 120_000 }, () => {
           controllerPort: controllerPort!,
           dir: path.join(tmp, 'taken'),
         }),
-        'broker_start_failed',
+        'port_in_use',
         new RegExp(`port ${port}\\b`),
         /KAFKA_LOCAL_PORT/,
       );
@@ -146,7 +146,7 @@ describe('local Kafka broker', { timeout: 120_000 }, () => {
           controllerPort: port!,
           dir: path.join(tmp, 'taken'),
         }),
-        'broker_start_failed',
+        'port_in_use',
         new RegExp(`port ${port}\\b`),
         /KAFKA_LOCAL_CONTROLLER_PORT/,
       );
