@@ -113,8 +113,8 @@ const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
     error: { code: e.code, message: status >= 500 && e.code === 'internal' ? 'internal error' : e.message },
   };
   if (e.details !== undefined) body.error.details = e.details;
-  // a dependency that is down for now: say when trying again makes sense
-  if (status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+  // a dependency that is down for now: say when trying again makes sense (unless the route knew better)
+  if (status === 503 && !res.get('Retry-After')) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
   res.status(status).json(body);
 };
 
