@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { ClickHouseClient, Sandbox } from '../infra/clickhouse.ts';
 import type { Config } from '../infra/config.ts';
 import { CxError, errorMessage } from '../infra/errors.ts';
+import { parseEngineError } from '../infra/clickhouse-errors.ts';
 import { logger } from '../infra/logger.ts';
 import { checkAst, checkQueryTree } from './sql-ast.ts';
 import { FairQueue } from './sql-queue.ts';
@@ -240,17 +241,13 @@ function cleanError(err: unknown): string {
  * (`while executing …`) or anything after them — the parts where a value read by the query can appear.
  */
 export function publicMessage(err: unknown): string {
-  const raw = cleanError(err);
-  const name = /\(([A-Z][A-Z0-9_]+)\)\s*$/.exec(raw)?.[1];
-  const code = /Code: (\d+)/.exec(raw)?.[1];
-  const text = raw
-    .replace(/^.*?DB::Exception:\s*/s, '')
-    .replace(/\s*\([A-Z][A-Z0-9_]+\)\s*$/, '')
+  const { code, name, sentence } = parseEngineError(err);
+  const text = sentence
     .replace(/(?:[.:]?\s*(?:In scope|in scope|[Ww]hile executing|[Ww]hile processing)\b)[\s\S]*$/, '')
     .replace(/'(?:[^'\\]|\\.)*'|'[\s\S]*$/g, "'…'")
     .slice(0, 500)
     .trim();
-  return `${name ?? 'ERROR'}${code ? ` (code ${code})` : ''}: ${text}`;
+  return `${name ?? 'ERROR'}${code !== undefined ? ` (code ${code})` : ''}: ${text}`;
 }
 
 /** Each limit: the engine's error names, the setting and the configuration key that raises it. */

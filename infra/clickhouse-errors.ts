@@ -66,23 +66,35 @@ export function faultOf(err: unknown): ClickHouseFault {
 
 const NAMES = new Map(Object.entries(DATA_ERROR_CODES).map(([name, code]) => [code, name]));
 
-/**
- * The engine's own sentence with its code, without the pipeline trace or the version: what a DLQ
- * reason shows, e.g. `CANNOT_PARSE_NUMBER (72): Unsigned type must not contain '-' symbol …`.
- */
-export function engineMessage(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  // the innermost exception (the embedded engine nests them), without the trace, version or code name
+/** An engine error taken apart: its code, the code's name, and the innermost sentence. */
+export interface EngineError {
+  code: number | undefined;
+  name: string | undefined;
+  /** The innermost exception's text (the embedded engine nests them), one line, without the pipeline
+   * step (`While executing …`), the version, a stack trace or the trailing `(NAME)`. */
+  sentence: string;
+}
+
+export function parseEngineError(err: unknown): EngineError {
+  const text = (err instanceof Error ? err.message : String(err)).replace(/Stack trace:[\s\S]*/, '');
   const m = /^[\s\S]*DB::Exception: ([\s\S]*?)(?:\s*: While executing [\s\S]*|\s*\(version [\s\S]*)?$/.exec(
     text,
   );
   const sentence = (m?.[1] ?? text)
-    .replace(/\s*\([A-Z_]+\)\s*$/, '')
+    .replace(/\s*\([A-Z][A-Z0-9_]+\)\s*$/, '')
     .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 1000);
+    .trim();
   const code = engineCode(err);
-  const name = code === undefined ? undefined : (NAMES.get(code) ?? /\(([A-Z_]+)\)\s*$/.exec(text)?.[1]);
+  const trailing = /\(([A-Z][A-Z0-9_]+)\)\s*$/.exec(text.trim())?.[1];
+  return { code, name: trailing ?? (code === undefined ? undefined : NAMES.get(code)), sentence };
+}
+
+/**
+ * The engine's own sentence with its code: what a DLQ reason shows, e.g.
+ * `CANNOT_PARSE_NUMBER (72): Unsigned type must not contain '-' symbol …`.
+ */
+export function engineMessage(err: unknown): string {
+  const { code, name, sentence } = parseEngineError(err);
   const label = code === undefined ? '' : `${name ?? 'code'} (${code}): `;
-  return `${label}${sentence}`.toWellFormed();
+  return `${label}${sentence.slice(0, 1000)}`.toWellFormed();
 }
