@@ -123,6 +123,16 @@ export const CONFIG_KEYS = {
     doc: 'Retention of `cx.dlq` when cxpulse creates it.',
     schema: int(1, 1_000_000),
   },
+  KAFKA_REPLICATION_FACTOR: {
+    default: undefined,
+    doc: 'Replicas of each partition of the topics cxpulse creates. Unset: 3, or the number of brokers when fewer. More than the cluster has brokers is refused.',
+    schema: int(1, 32_767),
+  },
+  KAFKA_MIN_INSYNC_REPLICAS: {
+    default: undefined,
+    doc: '`min.insync.replicas` of the topics cxpulse creates: copies a write needs before it is acknowledged. Unset: 2 when the replication factor is 3 or more, else 1. More than the replication factor is refused.',
+    schema: int(1, 32_767),
+  },
   KAFKA_VERSION: {
     default: '4.4.0',
     doc: 'Apache Kafka version of the local broker (fetched from Maven Central).',
@@ -375,6 +385,9 @@ export interface Config {
     partitions: number;
     retentionHours: number;
     dlqRetentionHours: number;
+    /** undefined = chosen from the cluster size (infra/kafka/replication.ts) */
+    replicationFactor: number | undefined;
+    minInsyncReplicas: number | undefined;
     local: { version: string; port: number; controllerPort: number; heapMb: number; dir: string };
   };
   http: { host: string; port: number; ingestTokens: string[]; apiTokens: { token: string; role: Role }[] };
@@ -472,6 +485,13 @@ function toConfig(r: Raw): Config {
   if (mech !== 'none' && !r.KAFKA_SASL_USERNAME) {
     throw new CxError('config_invalid', `KAFKA_SASL_USERNAME is required when KAFKA_SASL_MECHANISM=${mech}`);
   }
+  const [rf, minIsr] = [r.KAFKA_REPLICATION_FACTOR, r.KAFKA_MIN_INSYNC_REPLICAS];
+  if (rf !== undefined && minIsr !== undefined && minIsr > rf) {
+    throw new CxError(
+      'config_invalid',
+      `KAFKA_MIN_INSYNC_REPLICAS=${minIsr} exceeds KAFKA_REPLICATION_FACTOR=${rf}`,
+    );
+  }
   return {
     dataDir,
     timeZone: r.CXPULSE_TIMEZONE,
@@ -497,6 +517,8 @@ function toConfig(r: Raw): Config {
       partitions: r.KAFKA_PARTITIONS,
       retentionHours: r.KAFKA_RETENTION_HOURS,
       dlqRetentionHours: r.KAFKA_DLQ_RETENTION_HOURS,
+      replicationFactor: r.KAFKA_REPLICATION_FACTOR,
+      minInsyncReplicas: r.KAFKA_MIN_INSYNC_REPLICAS,
       local: {
         version: r.KAFKA_VERSION,
         port: r.KAFKA_LOCAL_PORT,
