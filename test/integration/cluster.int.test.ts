@@ -316,6 +316,28 @@ describe('durability under broker failure (3-node KRaft cluster)', { timeout: 30
     );
   });
 
+  it('pauses a node with SIGSTOP and resumes it with SIGCONT', async () => {
+    const node = cluster!.nodes[0]!;
+    const state = () => {
+      const stat = readFileSync(`/proc/${node.pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    };
+    cluster!.pause(node.id);
+    await waitFor(
+      'stopped',
+      async () => state(),
+      (s) => s === 'T',
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    cluster!.resume(node.id);
+    await waitFor(
+      'running again',
+      async () => state(),
+      (s) => s !== 'T',
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+  });
+
   it('stop leaves no JVM of the cluster behind', async () => {
     await admin!.disconnect();
     admin = undefined;
