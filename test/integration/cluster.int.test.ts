@@ -177,6 +177,27 @@ async function whereAre(ids: string[]): Promise<unknown> {
   };
 }
 
+/** What the posting clients saw around the kill: outcomes and how long the collector took. */
+function failoverFigures(attempts: Attempt[], killAt: number, killed: number): Record<string, unknown> {
+  const failed = attempts.filter((a) => a.outcome !== 202);
+  const outcomes = [...new Set(failed.map((a) => String(a.outcome)))];
+  const acked = attempts.filter((a) => a.outcome === 202);
+  return {
+    killed_node: killed,
+    requests: attempts.length,
+    accepted_requests: acked.length,
+    accepted_events: acked.length * BATCH,
+    non_202_requests: failed.length,
+    non_202_outcomes: Object.fromEntries(
+      outcomes.map((o) => [o, failed.filter((a) => String(a.outcome) === o).length]),
+    ),
+    slowest_request_ms: Math.max(...attempts.map((a) => a.end - a.start)),
+    requests_over_1s: attempts.filter((a) => a.end - a.start > 1000).length,
+    first_202_after_kill_ms: Math.min(...acked.filter((a) => a.end > killAt).map((a) => a.end)) - killAt,
+    accepted_requests_started_after_kill: acked.filter((a) => a.start > killAt).length,
+  };
+}
+
 /** Command lines of the processes whose command line holds `text`. */
 function processesNaming(text: string): string[] {
   return readdirSync('/proc')
@@ -235,34 +256,8 @@ describe('durability under broker failure (3-node KRaft cluster)', { timeout: 30
 
     const { attempts } = poster;
     const accepted = attempts.filter((a) => a.outcome === 202).flatMap((a) => a.ids);
-    const failed = attempts.filter((a) => a.outcome !== 202);
     const acceptedAfter = attempts.filter((a) => a.outcome === 202 && a.start > killAt);
-    const firstAckAfterKill = Math.min(
-      ...attempts.filter((a) => a.outcome === 202 && a.end > killAt).map((a) => a.end),
-    );
-    const slowest = Math.max(...attempts.map((a) => a.end - a.start));
-    const stalled = attempts.filter((a) => a.end - a.start > 1000);
-    console.log(
-      JSON.stringify({
-        failover: {
-          killed_node: leader,
-          requests: attempts.length,
-          accepted_requests: attempts.length - failed.length,
-          accepted_events: accepted.length,
-          non_202_requests: failed.length,
-          non_202_outcomes: Object.fromEntries(
-            [...new Set(failed.map((a) => String(a.outcome)))].map((o) => [
-              o,
-              failed.filter((a) => String(a.outcome) === o).length,
-            ]),
-          ),
-          slowest_request_ms: slowest,
-          requests_over_1s: stalled.length,
-          first_202_after_kill_ms: firstAckAfterKill - killAt,
-          accepted_requests_started_after_kill: acceptedAfter.length,
-        },
-      }),
-    );
+    console.log(JSON.stringify({ failover: failoverFigures(attempts, killAt, leader) }));
     // The cluster kept taking events after losing a node (min.insync.replicas 2 of 3).
     expect(acceptedAfter.length, 'requests started after the kill and answered 202').toBeGreaterThan(0);
 
