@@ -124,6 +124,16 @@ export const CONFIG_KEYS = {
     doc: 'Retention of `cx.dlq` when cxpulse creates it.',
     schema: int(1, 1_000_000),
   },
+  KAFKA_REPLICATION_FACTOR: {
+    default: undefined,
+    doc: 'Replicas of each partition of the topics cxpulse creates. Unset: 3, or the number of brokers when fewer. More than the cluster has brokers is refused.',
+    schema: int(1, 32_767),
+  },
+  KAFKA_MIN_INSYNC_REPLICAS: {
+    default: undefined,
+    doc: '`min.insync.replicas` of the topics cxpulse creates: copies a write needs before it is acknowledged. Unset: 2 when the replication factor is 3 or more, else 1. More than the replication factor is refused.',
+    schema: int(1, 32_767),
+  },
   KAFKA_VERSION: {
     default: '4.4.0',
     doc: 'Apache Kafka version of the local broker (fetched from Maven Central).',
@@ -215,7 +225,7 @@ export const CONFIG_KEYS = {
     schema: json.pipe(z.record(z.string(), z.number({ error: 'targets must be numbers' }))),
   },
   COLLECTOR_DEADLINE_MS: {
-    default: '8000',
+    default: '10000',
     doc: 'Longest wait of `POST /api/v1/events` for Kafka to acknowledge; then `503 kafka_unavailable` with `Retry-After`.',
     schema: int(100, 60_000),
   },
@@ -471,6 +481,9 @@ export interface Config {
     partitions: number;
     retentionHours: number;
     dlqRetentionHours: number;
+    /** undefined = chosen from the cluster size (infra/kafka/replication.ts) */
+    replicationFactor: number | undefined;
+    minInsyncReplicas: number | undefined;
     local: { version: string; port: number; controllerPort: number; heapMb: number; dir: string };
   };
   http: {
@@ -591,6 +604,13 @@ function toConfig(r: Raw): Config {
   if (mech !== 'none' && !r.KAFKA_SASL_USERNAME) {
     throw new CxError('config_invalid', `KAFKA_SASL_USERNAME is required when KAFKA_SASL_MECHANISM=${mech}`);
   }
+  const [rf, minIsr] = [r.KAFKA_REPLICATION_FACTOR, r.KAFKA_MIN_INSYNC_REPLICAS];
+  if (rf !== undefined && minIsr !== undefined && minIsr > rf) {
+    throw new CxError(
+      'config_invalid',
+      `KAFKA_MIN_INSYNC_REPLICAS=${minIsr} exceeds KAFKA_REPLICATION_FACTOR=${rf}`,
+    );
+  }
   return {
     dataDir,
     timeZone: r.CXPULSE_TIMEZONE,
@@ -616,6 +636,8 @@ function toConfig(r: Raw): Config {
       partitions: r.KAFKA_PARTITIONS,
       retentionHours: r.KAFKA_RETENTION_HOURS,
       dlqRetentionHours: r.KAFKA_DLQ_RETENTION_HOURS,
+      replicationFactor: r.KAFKA_REPLICATION_FACTOR,
+      minInsyncReplicas: r.KAFKA_MIN_INSYNC_REPLICAS,
       local: {
         version: r.KAFKA_VERSION,
         port: r.KAFKA_LOCAL_PORT,

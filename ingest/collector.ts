@@ -102,7 +102,8 @@ export function collectorRouter(deps: CollectorDeps): Router {
       inFlight++;
       try {
         await withDeadline(
-          Promise.all([...byTopic].map(([topic, msgs]) => deps.producer.send(topic, msgs))),
+          (signal) =>
+            Promise.all([...byTopic].map(([topic, msgs]) => deps.producer.send(topic, msgs, signal))),
           deps.deadlineMs,
           () => unavailable(`Kafka did not acknowledge within ${deps.deadlineMs} ms`),
         );

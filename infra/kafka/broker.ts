@@ -14,7 +14,7 @@
  *
  * Production uses an existing cluster (`KAFKA_BROKERS`) and never reaches this file.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -22,8 +22,19 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel as KafkaLogLevel } from 'kafkajs';
-import { CxError, errorMessage } from '../errors.ts';
+import { CxError } from '../errors.ts';
 import { logger } from '../logger.ts';
+import {
+  commandLine,
+  isAlive,
+  killAndWait,
+  release,
+  run,
+  sleep,
+  tail,
+  tieToThisProcess,
+  writeAtomic,
+} from './process.ts';
 
 export interface LocalBrokerOptions {
   version: string;
@@ -60,11 +71,11 @@ const HOST = '127.0.0.1';
 // ---------------------------------------------------------------------------------------------------------
 // paths
 
-function defaultProjectRoot(): string {
+export function defaultProjectRoot(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 }
 
-interface StatePaths {
+export interface StatePaths {
   dir: string;
   data: string;
   serverProperties: string;
@@ -75,7 +86,7 @@ interface StatePaths {
   startLock: string;
 }
 
-function statePaths(dir: string): StatePaths {
+export function statePaths(dir: string): StatePaths {
   const d = path.resolve(dir);
   return {
     dir: d,
@@ -94,57 +105,7 @@ function brokersOf(opts: Pick<LocalBrokerOptions, 'port'>): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// small process helpers
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** spawn error such as ENOENT */
-  error?: NodeJS.ErrnoException;
-}
-
-function run(bin: string, args: string[], timeoutMs: number, cwd?: string): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(
-      bin,
-      args,
-      { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, ...(cwd ? { cwd } : {}) },
-      (err, stdout, stderr) => {
-        const e = err as (NodeJS.ErrnoException & { code?: unknown }) | null;
-        if (e && typeof e.code === 'string') resolve({ code: null, stdout, stderr, error: e });
-        else resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
-
-/** Whether a process exists (a zombie counts as gone). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (macOS): trust kill(0)
-  }
-}
-
-/** The command line of a process, or undefined when it cannot be read. */
-async function commandLine(pid: number): Promise<string | undefined> {
-  try {
-    return (await fsp.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ');
-  } catch {
-    const r = await run('ps', ['-o', 'command=', '-p', String(pid)], 5000);
-    return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
-  }
-}
+// pid file and start lock
 
 /** Whether `pid` is the broker of this state dir (guards against a reused pid). */
 async function isOurBroker(pid: number, p: StatePaths): Promise<boolean> {
@@ -160,12 +121,6 @@ async function readPid(p: StatePaths): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-}
-
-async function writeAtomic(file: string, content: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fsp.writeFile(tmp, content);
-  await fsp.rename(tmp, file);
 }
 
 /**
@@ -217,14 +172,10 @@ async function withLock<T>(
   }
 }
 
-function tail(text: string, lines: number): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // dependencies
 
-function defaultJavaBin(): string {
+export function defaultJavaBin(): string {
   const home = process.env['JAVA_HOME'];
   if (home) {
     const bin = path.join(home, 'bin', 'java');
@@ -294,7 +245,7 @@ interface JarsMarker {
   fetchedAt: string;
 }
 
-interface KafkaJars {
+export interface KafkaJars {
   libsDir: string;
   /** exactly the jars of the last successful fetch (stale extras in libsDir are not on it) */
   classpath: string;
@@ -344,7 +295,7 @@ export async function fetchKafkaJars(
   return (await ensureJars(version, projectRoot, opts.mvnBin ?? 'mvn')).libsDir;
 }
 
-async function ensureJars(version: string, projectRoot: string, mvnBin: string): Promise<KafkaJars> {
+export async function ensureJars(version: string, projectRoot: string, mvnBin: string): Promise<KafkaJars> {
   if (!/^\d+\.\d+\.\d+$/.test(version)) {
     throw new CxError(
       'config_invalid',
@@ -518,7 +469,7 @@ group.initial.rebalance.delay.ms=0
 `;
 }
 
-function log4jProperties(p: StatePaths): string {
+export function log4jProperties(p: StatePaths): string {
   return `# Written by cxpulse: the local broker logs to ${p.log} (INFO), never to the console.
 status = warn
 name = cxpulse-local-kafka
@@ -551,7 +502,7 @@ logger.zstd.level = WARN
 `;
 }
 
-function jvmArgs(p: StatePaths, heapMb: number): string[] {
+export function jvmArgs(p: StatePaths, heapMb: number): string[] {
   return [
     `-Xms${heapMb}m`,
     `-Xmx${heapMb}m`,
@@ -571,7 +522,7 @@ function jvmArgs(p: StatePaths, heapMb: number): string[] {
 // probing
 
 /** Whether a Kafka broker answers a real request (DescribeCluster) on `brokers`. */
-async function answersKafka(brokers: string[], timeoutMs = 3000): Promise<boolean> {
+export async function answersKafka(brokers: string[], timeoutMs = 3000): Promise<boolean> {
   const kafka = new Kafka({
     clientId: 'cxpulse-broker-probe',
     brokers,
@@ -641,94 +592,6 @@ async function assertPortsFree(opts: LocalBrokerOptions): Promise<void> {
       );
     }
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// tying a non-detached broker to this process
-
-interface Owned {
-  child: ChildProcess;
-  watchdog: ChildProcess | undefined;
-  onExit: () => void;
-}
-
-/** Brokers started by this process without `detached`, by state dir. */
-const owned = new Map<string, Owned>();
-
-/**
- * The watchdog: a tiny Node process holding the read end of a pipe from this process. When this process
- * is gone — exit, signal, crash, SIGKILL — the pipe closes and the watchdog stops the broker (SIGTERM, then
- * SIGKILL after the grace period). It exits by itself as soon as the broker is gone, and checks the
- * broker's command line first so a reused pid is never killed.
- */
-const WATCHDOG = `
-const fs = require('fs');
-const { execFileSync } = require('child_process');
-const pid = Number(process.argv[1]), marker = process.argv[2], grace = Number(process.argv[3]);
-for (const s of ['SIGINT', 'SIGHUP', 'SIGQUIT']) process.on(s, () => {});
-function alive() { try { process.kill(pid, 0); } catch (e) { return e.code === 'EPERM'; }
-  try { const st = fs.readFileSync('/proc/' + pid + '/stat', 'utf8'); return st[st.lastIndexOf(')') + 2] !== 'Z'; } catch { return true; } }
-function ours() { let cmd;
-  try { cmd = fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8'); }
-  catch { try { cmd = execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' }); } catch { return false; } }
-  return cmd.includes('kafka.Kafka') && cmd.includes(marker); }
-function kill(sig) { try { process.kill(-pid, sig); } catch { try { process.kill(pid, sig); } catch {} } }
-let stopping = false;
-function stop() { if (stopping) return; stopping = true;
-  if (!alive() || !ours()) process.exit(0);
-  kill('SIGTERM'); const until = Date.now() + grace;
-  setInterval(() => { if (!alive()) process.exit(0); if (Date.now() > until) { kill('SIGKILL'); process.exit(0); } }, 200); }
-process.stdin.on('end', stop); process.stdin.on('close', stop); process.stdin.on('error', stop); process.stdin.resume();
-setInterval(() => { if (!stopping && !alive()) process.exit(0); }, 2000);
-`;
-
-function tieToThisProcess(child: ChildProcess, p: StatePaths): void {
-  const pid = child.pid!;
-  let watchdog: ChildProcess | undefined;
-  try {
-    watchdog = spawn(
-      process.execPath,
-      ['-e', WATCHDOG, String(pid), p.serverProperties, String(STOP_GRACE_MS)],
-      {
-        stdio: ['pipe', 'ignore', 'ignore'],
-        detached: true,
-        env: { PATH: process.env['PATH'] ?? '' },
-      },
-    );
-    watchdog.on('error', (err) =>
-      log.warn({ event_name: 'kafka_watchdog_failed', err: errorMessage(err) }, 'broker watchdog failed'),
-    );
-    watchdog.unref();
-    (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  } catch (err) {
-    log.warn(
-      { event_name: 'kafka_watchdog_failed', err: errorMessage(err) },
-      'cannot start the broker watchdog',
-    );
-  }
-  // The fast path on a normal exit (the watchdog covers signals and crashes too). Only synchronous work
-  // is possible here; the broker shuts down on SIGTERM by itself.
-  const onExit = () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(-pid, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-    }
-  };
-  process.on('exit', onExit);
-  child.once('exit', () => release(p.dir));
-  owned.set(p.dir, { child, watchdog, onExit });
-}
-
-function release(dir: string): void {
-  const o = owned.get(dir);
-  if (!o) return;
-  owned.delete(dir);
-  process.off('exit', o.onExit);
-  // The watchdog leaves by itself once the broker is gone; closing its pipe makes that immediate.
-  o.watchdog?.stdin?.destroy();
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -828,7 +691,7 @@ async function startLocked(
     throw new CxError('broker_start_failed', `cannot start ${javaBin}: ${exited ?? 'no pid'}`);
   }
   await writeAtomic(p.pid, `${pid}\n`);
-  if (!opts.detached) tieToThisProcess(child, p);
+  if (!opts.detached) tieToThisProcess(child, p.dir, p.serverProperties, STOP_GRACE_MS);
   log.info(
     {
       event_name: 'kafka_broker_start',
@@ -890,7 +753,7 @@ async function waitUntilAnswering(
   }
 }
 
-async function logTail(p: StatePaths, lines = 40): Promise<string> {
+export async function logTail(p: StatePaths, lines = 40): Promise<string> {
   try {
     const fh = await fsp.open(p.log, 'r');
     try {
@@ -910,7 +773,7 @@ async function logTail(p: StatePaths, lines = 40): Promise<string> {
   }
 }
 
-async function formatStorage(p: StatePaths, javaBin: string, classpath: string): Promise<void> {
+export async function formatStorage(p: StatePaths, javaBin: string, classpath: string): Promise<void> {
   if (fs.existsSync(path.join(p.data, 'meta.properties'))) return;
   let clusterId: string;
   try {
@@ -952,31 +815,6 @@ async function formatStorage(p: StatePaths, javaBin: string, classpath: string):
     { event_name: 'kafka_format', cluster_id: clusterId, data_dir: p.data, ms: Date.now() - started },
     'formatted local Kafka storage',
   );
-}
-
-function signalGroup(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig); // the broker leads its own process group
-  } catch {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      /* gone */
-    }
-  }
-}
-
-/** SIGTERM, wait up to graceMs, then SIGKILL. Resolves when the process is gone. */
-async function killAndWait(pid: number, graceMs: number): Promise<void> {
-  signalGroup(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(100);
-  if (isAlive(pid)) {
-    log.warn({ event_name: 'kafka_broker_kill', pid }, 'local Kafka broker ignored SIGTERM; killing it');
-    signalGroup(pid, 'SIGKILL');
-    const hard = Date.now() + 5000;
-    while (isAlive(pid) && Date.now() < hard) await sleep(50);
-  }
 }
 
 /** Stop the broker of `opts.dir` (SIGTERM, SIGKILL after ~20 s). Returns whether it was running. */

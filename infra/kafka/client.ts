@@ -1,8 +1,9 @@
 import { Kafka, logLevel as KafkaLogLevel, type Admin, type SASLOptions, type LogEntry } from 'kafkajs';
 import type { Config } from '../config.ts';
-import { CxError } from '../errors.ts';
+import { CxError, isCxError } from '../errors.ts';
 import { logger } from '../logger.ts';
 import { withRetry } from '../retry.ts';
+import { chooseReplication, underReplicated, type Replication } from './replication.ts';
 import { topicNames, type Topics } from './topics.ts';
 
 export type { Kafka };
@@ -53,15 +54,27 @@ export function createKafka(cfg: Config['kafka'], clientSuffix = ''): Kafka {
 }
 
 /**
- * Create cxpulse's topics when missing (partitions and retention from configuration). Existing topics
- * are left as they are: on a real cluster they belong to the operators.
+ * Create cxpulse's topics when missing (partitions, retention and replication from configuration; the
+ * replication defaults to the cluster's size, see {@link chooseReplication}). Existing topics are left as
+ * they are: on a real cluster they belong to the operators; one with fewer replicas than configured is
+ * logged (`topic_under_replicated`). An impossible replication fails with `config_invalid`.
  */
 export async function ensureTopics(kafka: Kafka, cfg: Config['kafka']): Promise<Topics> {
   const topics = topicNames(cfg.topicPrefix);
   const admin: Admin = kafka.admin();
   try {
     await admin.connect();
+    const replication = chooseReplication({
+      brokers: (await admin.describeCluster()).brokers.length,
+      replicationFactor: cfg.replicationFactor,
+      minInsyncReplicas: cfg.minInsyncReplicas,
+    });
     const existing = new Set(await admin.listTopics());
+    await warnUnderReplicated(
+      admin,
+      [...existing].filter((t) => Object.values(topics).includes(t)),
+      replication,
+    );
     const hours = (h: number) => String(h * 3_600_000);
     const wanted = [
       { topic: topics.interactions, numPartitions: cfg.partitions, retention: hours(cfg.retentionHours) },
@@ -81,42 +94,22 @@ export async function ensureTopics(kafka: Kafka, cfg: Config['kafka']): Promise<
         topics: wanted.map((t) => ({
           topic: t.topic,
           numPartitions: t.numPartitions,
+          replicationFactor: replication.replicationFactor,
           configEntries: [
             { name: 'retention.ms', value: t.retention },
-            { name: 'min.insync.replicas', value: '1' },
+            { name: 'min.insync.replicas', value: String(replication.minInsyncReplicas) },
           ],
         })),
       });
       logger('kafka').info(
-        { event_name: 'topics_created', topics: wanted.map((t) => t.topic) },
+        { event_name: 'topics_created', topics: wanted.map((t) => t.topic), ...replication },
         'created topics',
       );
     }
-    await withRetry(
-      'waiting for topic leaders',
-      async () => {
-        const meta = await admin
-          .fetchTopicMetadata({ topics: Object.values(topics) })
-          .catch((err: unknown) => {
-            throw new CxError('kafka_unavailable', String(err), { retriable: true, cause: err });
-          });
-        const leaderless = meta.topics.filter(
-          (t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0),
-        );
-        if (leaderless.length > 0) {
-          throw new CxError(
-            'kafka_unavailable',
-            `no leader yet for ${leaderless.map((t) => t.name).join(', ')}`,
-            {
-              retriable: true,
-            },
-          );
-        }
-      },
-      { maxRetries: 40, initialMs: 100, maxMs: 1000 },
-    );
+    await waitForLeaders(admin, Object.values(topics));
     return topics;
   } catch (err) {
+    if (isCxError(err, 'config_invalid')) throw err;
     throw new CxError(
       'kafka_unavailable',
       `cannot create Kafka topics on ${brokerList(cfg).join(',')}: ${String(err)}`,
@@ -128,4 +121,48 @@ export async function ensureTopics(kafka: Kafka, cfg: Config['kafka']): Promise<
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Log (never alter) existing topics of ours with fewer replicas than the configured replication. */
+async function warnUnderReplicated(admin: Admin, names: string[], replication: Replication): Promise<void> {
+  if (names.length === 0) return;
+  // A topic another process is creating right now may not have metadata yet: nothing to warn about.
+  const meta = await admin.fetchTopicMetadata({ topics: names }).catch(() => ({ topics: [] }));
+  for (const t of underReplicated(meta.topics, replication.replicationFactor)) {
+    logger('kafka').warn(
+      {
+        event_name: 'topic_under_replicated',
+        topic: t.topic,
+        replicas: t.replicas,
+        configured_replication_factor: replication.replicationFactor,
+      },
+      `topic ${t.topic} has ${t.replicas} replica(s), fewer than the ${replication.replicationFactor} configured; ` +
+        'it is left as it is (raise it with kafka-reassign-partitions)',
+    );
+  }
+}
+
+/** Wait until every partition of `names` has a leader (bounded). */
+async function waitForLeaders(admin: Admin, names: string[]): Promise<void> {
+  await withRetry(
+    'waiting for topic leaders',
+    async () => {
+      const meta = await admin.fetchTopicMetadata({ topics: names }).catch((err: unknown) => {
+        throw new CxError('kafka_unavailable', String(err), { retriable: true, cause: err });
+      });
+      const leaderless = meta.topics.filter(
+        (t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0),
+      );
+      if (leaderless.length > 0) {
+        throw new CxError(
+          'kafka_unavailable',
+          `no leader yet for ${leaderless.map((t) => t.name).join(', ')}`,
+          {
+            retriable: true,
+          },
+        );
+      }
+    },
+    { maxRetries: 40, initialMs: 100, maxMs: 1000 },
+  );
 }
