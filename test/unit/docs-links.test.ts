@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CATALOG } from '../../metrics/catalog.ts';
 
 /**
  * Every link a reader can follow resolves in a fresh clone (docs/README.md): relative Markdown links in
@@ -138,5 +139,17 @@ describe('links in the repository', () => {
       'https://e.org',
       'd/e.md',
     ]);
+  });
+});
+
+describe('docs/metrics.md', () => {
+  it('has a row for every KPI of the catalog with its formula, unit and kind', () => {
+    const md = readFileSync(path.join(ROOT, 'docs/metrics.md'), 'utf8');
+    const missing = CATALOG.filter((m) => {
+      const row = md.split('\n').find((l) => l.startsWith(`| \`${m.name}\` | [`));
+      const cells = row?.split(/(?<!\\)\|/).map((c) => c.trim().replaceAll('\\|', '|'));
+      return cells?.[3] !== m.formula || cells[4] !== m.unit || cells[5] !== m.kind;
+    });
+    expect(missing.map((m) => m.name)).toEqual([]);
   });
 });
