@@ -1,5 +1,5 @@
 // Lint: typescript-eslint's recommended rules at zero warnings, plus the import boundaries of
-// design/ARCHITECTURE.md: ingest and metrics → infra; dashboards → metrics, infra; transforms → infra;
+// docs/architecture.md: ingest and metrics → infra; dashboards → metrics, infra; transforms → infra;
 // nothing but the CLI (the composition root) imports several of them, and nothing imports the CLI.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';

@@ -27,7 +27,7 @@ export interface ApiDeps {
   requireRole: (minimum: Role) => RequestHandler;
 }
 
-/** `GET /api/v1/metrics` (the catalog) and `GET /api/v1/metrics/{name}` (CONTRACT.md §2). */
+/** `GET /api/v1/metrics` (the catalog) and `GET /api/v1/metrics/{name}` (docs/api.md). */
 export function metricsRouter(deps: ApiDeps): Router {
   const router = express.Router();
   const catalog = catalogWithTargets(deps.cfg.targets);
@@ -46,7 +46,7 @@ export function metricsRouter(deps: ApiDeps): Router {
         dimensions: m.dimensions,
         target: m.target ?? null,
       })),
-      // the service-level policy the SLA KPIs are judged by (an addition to CONTRACT.md §2)
+      // the service-level policy the SLA KPIs are judged by (an addition to the first specification, see docs/api.md)
       policy: {
         first_response_seconds: deps.cfg.policy.firstResponseSeconds,
         urgent_seconds: deps.cfg.policy.urgentSeconds,
@@ -73,7 +73,7 @@ export function metricsRouter(deps: ApiDeps): Router {
       to: request.to,
       grain: request.grain,
       rows: answer.rows,
-      // additions to CONTRACT.md §2 (clients that do not know them can ignore them)
+      // additions to the first specification, see docs/api.md (clients that do not know them can ignore them)
       complete_through: answer.completeThrough.toISOString(),
       time_zone: deps.cfg.timeZone,
     }));

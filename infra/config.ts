@@ -221,7 +221,7 @@ export const CONFIG_KEYS = {
   },
   METRIC_TARGETS: {
     default: '{}',
-    doc: 'Targets that replace the defaults of METRICS.md, as JSON `{"csat": 92, "answer_rate": 85}`.',
+    doc: 'Targets that replace the defaults of docs/metrics.md, as JSON `{"csat": 92, "answer_rate": 85}`.',
     schema: json.pipe(z.record(z.string(), z.number({ error: 'targets must be numbers' }))),
   },
   COLLECTOR_DEADLINE_MS: {
@@ -511,7 +511,7 @@ export interface Config {
     retryMaxMs: number;
   };
   sample: { enabled: boolean; days: number; customers: number; seed: number };
-  /** Service-level policy behind the KPIs (defaults from the service standards in METRICS.md). */
+  /** Service-level policy behind the KPIs (defaults from the service standards in docs/metrics.md). */
   policy: {
     /** First-response target per channel, seconds; `*` for the others. */
     firstResponseSeconds: Record<string, number>;

@@ -8,7 +8,7 @@ import type { Topics } from '../infra/kafka/topics.ts';
 import { messageKey, parseEvent, topicOf, type FieldError } from './events.ts';
 import type { EventProducer, OutMessage } from './producer.ts';
 
-/** Largest request body `POST /api/v1/events` accepts (CONTRACT.md §2). */
+/** Largest request body `POST /api/v1/events` accepts (docs/contract.md). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface CollectorDeps {

@@ -4,7 +4,7 @@ import type { EventTopicKind } from '../infra/kafka/topics.ts';
 import { attributesError, MAX_INSTANT_MS, MIN_INSTANT_MS, wireErrors } from './wire-safety.ts';
 
 /**
- * The event wire format of CONTRACT.md §1, as zod schemas. One parse reports every bad field at once;
+ * The event wire format of docs/contract.md, as zod schemas. One parse reports every bad field at once;
  * unknown extra fields are kept (they end up in the `attributes` JSON column), never rejected.
  */
 

@@ -3,7 +3,7 @@ import { CxError } from '../infra/errors.ts';
 import type { Category, Channel, CxEvent, Priority, Segment, Severity } from './events.ts';
 
 /**
- * Seeded, realistic sample data: a Chinese service centre over `days` days, as the events of CONTRACT.md §1.
+ * Seeded, realistic sample data: a Chinese service centre over `days` days, as the events of docs/contract.md.
  *
  * The simulation runs one hour at a time. Every interaction opened in that hour is simulated to its end at
  * once (first response, transfers, resolution, reopen, follow-up, surveys, the customer's churn), and each
@@ -344,7 +344,7 @@ function resolve(opts: SampleOptions): Resolved {
 /**
  * What the generator plants for the analytics to find, with the probabilities it uses. `fcrBefore`/`fcrAfter`
  * are the chances that an interaction of the team is resolved without transfer, escalation, reopen or a repeat
- * contact it causes. The `fcr` KPI of METRICS.md (any contact of the same customer in the same category within
+ * contact it causes. The `fcr` KPI of docs/metrics.md (any contact of the same customer in the same category within
  * 7 days counts against it) comes out lower, because customers also come back by coincidence: about 60 % → 76 %
  * for t2 and a flat ~60 % elsewhere at 4,000 customers × 120 days; the simple proxy "resolved, never reopened,
  * transferred or escalated" reads about 81 % → 90 % for t2.
@@ -1128,7 +1128,7 @@ function pickScore(u: number, weights: readonly number[], first: number): number
   return first + weights.length - 1;
 }
 
-/** The default SLA policy of METRICS.md: by channel, tightened to 1 h for complaints and high/urgent. */
+/** The default SLA policy of docs/metrics.md: by channel, tightened to 1 h for complaints and high/urgent. */
 function slaTargetSeconds(channel: Channel, category: Category, priority: Priority): number {
   const byChannel =
     channel === 'chat' ? 15 : channel === 'phone' ? 30 : channel === 'email' ? 4 * 3600 : 24 * 3600;

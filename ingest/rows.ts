@@ -102,7 +102,7 @@ export interface DlqRecord {
 export const DLQ_MESSAGE_RAW_BYTES = 256 * 1024;
 
 /**
- * The `cx.dlq` message of CONTRACT.md: `{ reason, errors[], source, raw (base64), rejected_at }`. A
+ * The `cx.dlq` message of docs/contract.md: `{ reason, errors[], source, raw (base64), rejected_at }`. A
  * message too large for Kafka keeps its first DLQ_MESSAGE_RAW_BYTES bytes there, says so
  * (`raw_truncated`, `raw_bytes`), and stays whole in the DLQ table.
  */

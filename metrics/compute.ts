@@ -18,7 +18,7 @@ import {
 } from './stats.ts';
 import type { Dimension, MetricDefinition } from './types.ts';
 
-/** One row of a metric response (CONTRACT.md §2): full precision, `null` (never NaN) when n is 0. */
+/** One row of a metric response (docs/api.md, "The metric response"): full precision, `null` (never NaN) when n is 0. */
 export interface MetricRow {
   period: string;
   value: number | null;

@@ -17,7 +17,7 @@ import {
 import { DIMENSIONS, type Dimension, type MetricDefinition, type Unit } from './types.ts';
 
 /**
- * Process-change impact (METRICS.md "Process-change impact"): the improvement teams annotate a change
+ * Process-change impact (docs/metrics.md "Process-change impact"): the improvement teams annotate a change
  * — when it started, which part of the service it touched — and ask whether a KPI moved.
  *
  * Annotations live in `process_changes` (migration 004), one row per saved version; the impact is the

@@ -4,7 +4,7 @@ import { badParameter } from '../infra/errors.ts';
 import { logisticOddsRatio, pearson, spearman, wilson } from './stats.ts';
 
 /**
- * Retention drivers (design/METRICS.md, "Retention drivers"): how a customer's service experience in an
+ * Retention drivers (docs/metrics.md, "Retention drivers"): how a customer's service experience in an
  * analysis window goes together with their churning soon after.
  *
  * One parameterised ClickHouse query builds one row per customer with at least one interaction opened

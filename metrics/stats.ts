@@ -1,5 +1,5 @@
 /**
- * Statistics for the KPIs of design/METRICS.md: confidence intervals, tests for process-change impact,
+ * Statistics for the KPIs of docs/metrics.md: confidence intervals, tests for process-change impact,
  * correlations and a one-feature logistic regression for retention drivers, and control-chart limits.
  *
  * Pure functions over numbers that ClickHouse has already aggregated: no I/O. Distribution functions
@@ -19,7 +19,7 @@ import tCdf from '@stdlib/stats-base-dists-t-cdf';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { CxError } from '../infra/errors.ts';
 
-/** Below this many observations a KPI is still shown, but marked as low-confidence (METRICS.md). */
+/** Below this many observations a KPI is still shown, but marked as low-confidence (docs/metrics.md). */
 export const LOW_CONFIDENCE_N = 30;
 
 /** "At risk" band for rates and scores: this many points on the wrong side of the target. */
@@ -294,7 +294,7 @@ function averageRanks(values: readonly number[]): number[] {
 // Intervals
 
 /**
- * Wilson score interval of a proportion (the CSAT interval of METRICS.md): the set of p whose score
+ * Wilson score interval of a proportion (the CSAT interval of docs/metrics.md): the set of p whose score
  * test |p̂ − p| / √(p(1 − p)/n) ≤ z does not reject. Unlike the Wald interval it stays inside [0, 1]
  * and has sensible width at p̂ = 0 or 1.
  *
@@ -321,7 +321,7 @@ export function wilson(successes: number, n: number, confidence = 0.95): Proport
 }
 
 /**
- * NPS with its margin of error, exactly as METRICS.md defines it:
+ * NPS with its margin of error, exactly as docs/metrics.md defines it:
  * moe = z·√((p⁺(1−p⁺) + p⁻(1−p⁻) + 2p⁺p⁻) / n)·100, which is z times the standard error of the mean
  * of per-respondent scores +1 (promoter), 0 (passive), −1 (detractor), in points.
  *
@@ -379,7 +379,7 @@ export function meanInterval(
 // Targets
 
 /**
- * Status of a KPI against its target (METRICS.md): "met" on the right side of the target (the target
+ * Status of a KPI against its target (docs/metrics.md): "met" on the right side of the target (the target
  * itself included); "at_risk" on the wrong side by at most 2 points for rates and scores, or 10 % of
  * the target for times; otherwise "missed". Boundaries are inclusive, with a 1e-9 relative slack so
  * that 89.99999999999999 % against a 90 % target is still met.
@@ -494,7 +494,7 @@ export function welchTTest(a: SampleSummary, b: SampleSummary, confidence = 0.95
   };
 }
 
-/** Population variance of the per-respondent NPS score (+1 / 0 / −1), the METRICS.md formula. */
+/** Population variance of the per-respondent NPS score (+1 / 0 / −1), the docs/metrics.md formula. */
 function npsScoreVariance(c: NpsCounts): { nps: number; variance: number } {
   const pp = c.promoters / c.n;
   const pd = c.detractors / c.n;

@@ -46,7 +46,7 @@ export interface MetricTarget {
   value: number;
   /** `absolute`: compare the value; `relative_to_baseline`: compare the change vs a baseline period, in % */
   basis: 'absolute' | 'relative_to_baseline';
-  /** Where the target comes from (the service standard, seed file numbers of design/METRICS.md). */
+  /** Where the target comes from (the service standard, seed file numbers of docs/metrics.md). */
   source: string;
 }
 
@@ -56,7 +56,7 @@ export interface MetricDefinition {
   title: string;
   /** What it means and how to read it, for a manager. */
   description: string;
-  /** The formula in words, as published in METRICS.md. */
+  /** The formula in words, as published in docs/metrics.md. */
   formula: string;
   unit: Unit;
   kind: MetricKind;

@@ -8,7 +8,7 @@ import { definitionNamed, nextSlot, type ReportRunner } from './scheduler.ts';
 
 /**
  * `/api/v1/reports`: the report definitions with their next slot, the run history, and "run now"
- * (additions to CONTRACT.md's API; nothing existing changes).
+ * (additions to the first specification's API, see docs/api.md; nothing existing changes).
  *
  * - `GET /api/v1/reports` (viewer): every report, its schedule, period, sections, filters, channels and
  *   next slot.

@@ -20,7 +20,7 @@ import { churnRate } from './churn_rate.ts';
 import { retentionRate } from './retention_rate.ts';
 import { interactions } from './interactions.ts';
 
-/** Every KPI of design/METRICS.md, in the order pages list them. */
+/** Every KPI of docs/metrics.md, in the order pages list them. */
 export const CATALOG: readonly MetricDefinition[] = [
   csat,
   csatMean,

@@ -17,7 +17,7 @@ import { testConfig, testEnv } from '../helpers/env.ts';
 
 /**
  * Every interaction and survey KPI against an independent computation: plain TypeScript over the same
- * events, written from METRICS.md, not from the SQL. The events go in with duplicates, shuffled, a
+ * events, written from docs/metrics.md, not from the SQL. The events go in with duplicates, shuffled, a
  * part of them late, and periods are cut in Asia/Shanghai (UTC+8), so events near midnight move days.
  */
 

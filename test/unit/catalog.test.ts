@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CATALOG, getMetric, validateCatalog } from '../../metrics/catalog.ts';
 import type { MetricDefinition } from '../../metrics/types.ts';
 
-/** Every KPI named in design/METRICS.md's definitions table. */
+/** Every KPI named in docs/metrics.md's catalog table. */
 const METRICS_MD = [
   'csat',
   'csat_mean',
@@ -31,7 +31,7 @@ describe('KPI catalog', () => {
     expect(validateCatalog()).toEqual([]);
   });
 
-  it('holds exactly the KPIs of METRICS.md', () => {
+  it('holds exactly the KPIs of docs/metrics.md', () => {
     expect(CATALOG.map((m) => m.name).sort()).toEqual([...METRICS_MD].sort());
   });
 

@@ -11,7 +11,7 @@ import { toClickHouseTime, toRow } from '../../ingest/rows.ts';
 
 const base = { event_id: 'e1', occurred_at: '2026-03-02T09:15:00+08:00' };
 
-/** One minimal valid event per type of CONTRACT.md §1. */
+/** One minimal valid event per type of docs/contract.md. */
 const VALID: Record<string, Record<string, unknown>> = {
   'interaction.opened': { interaction_id: 'i1', customer_id: 'c1', channel: 'phone', category: 'inquiry' },
   'interaction.first_response': { interaction_id: 'i1' },

@@ -137,7 +137,7 @@ describe('wilson', () => {
 });
 
 describe('npsInterval', () => {
-  // The METRICS.md margin of error is z times the standard error of the mean of the +1/0/−1 scores;
+  // The docs/metrics.md margin of error is z times the standard error of the mean of the +1/0/−1 scores;
   // the reference is computed from those scores with jStat.
   it.each([
     [50, 20, 100],
@@ -156,7 +156,7 @@ describe('npsInterval', () => {
     near(r.high, Math.min(100, nps + moe), 1e-9);
   });
 
-  it('follows the METRICS.md formula literally, worked by hand', () => {
+  it('follows the docs/metrics.md formula literally, worked by hand', () => {
     // p⁺ = .5, p⁻ = .2: .5·.5 + .2·.8 + 2·.5·.2 = .61; moe = z·√(.61/100)·100.
     const r = npsInterval(50, 20, 100);
     near(r.nps, 30, 1e-12);
