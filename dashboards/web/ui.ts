@@ -1,6 +1,7 @@
 import embed, { type VisualizationSpec } from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import type { TopLevelSpec } from 'vega-lite';
+import { CATEGORIES, CHANNELS, PRIORITIES } from '../../ingest/vocabulary.ts';
 import { formatValue } from '../specs.ts';
 
 /**
@@ -66,19 +67,11 @@ export async function send<T>(method: 'POST', path: string, body: unknown): Prom
 // ------------------------------------------------------------------------------------------ filters
 
 export const FILTER_DIMENSIONS = ['channel', 'category', 'priority', 'team_id', 'segment', 'region'] as const;
-export const VALUES: Record<(typeof FILTER_DIMENSIONS)[number], string[]> = {
-  channel: ['phone', 'email', 'chat', 'social', 'store', 'advisor', 'self_service'],
-  category: [
-    'inquiry',
-    'presales',
-    'order_support',
-    'fault_repair',
-    'tech_support',
-    'complaint',
-    'special_request',
-    'aftersales',
-  ],
-  priority: ['low', 'normal', 'high', 'urgent'],
+/** The values offered in each filter's list (the contract's vocabulary); free text where empty. */
+export const VALUES: Record<(typeof FILTER_DIMENSIONS)[number], readonly string[]> = {
+  channel: CHANNELS,
+  category: CATEGORIES,
+  priority: PRIORITIES,
   team_id: [],
   segment: [],
   region: [],
