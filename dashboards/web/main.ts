@@ -29,43 +29,35 @@ import {
   setFreshness,
   type Filters,
 } from './ui.ts';
+import type {
+  ChangeList,
+  Impact,
+  MetricCatalog,
+  MetricInfo,
+  Overview,
+  OverviewTile,
+  ProcessChange,
+  ReportInfo,
+  ReportList,
+  RetentionDriver,
+  RunInfo,
+  RunList,
+  RunStarted,
+  SlaPolicy,
+  SqlAnswer,
+  SqlSchema,
+} from '../wire.ts';
 
 /**
  * The pages. The server sends the same shell for each (`<body data-page=…>`); this script draws the
  * page from the API. Everything the page shows comes from `/api/v1` with the filters of the URL.
  */
 
-interface MetricInfo {
-  name: string;
-  title: string;
-  unit: string;
-  dimensions: string[];
-  target: { value: number; basis: string } | null;
-}
-
-interface Tile {
-  metric: string;
-  title: string;
-  unit: string;
-  direction: 'higher' | 'lower';
-  current: SeriesRow & { target: number | null; status: string | null; low_confidence: boolean };
-  previous: SeriesRow & { from: string; to: string };
-  change: { diff: number | null; p_value: number | null; significant: boolean | null; test: string | null };
-  series: SeriesRow[];
-  grain: string;
-}
-
-interface Policy {
-  first_response_seconds: Record<string, number>;
-  urgent_seconds: number;
-  resolution_target_hours: number;
-}
-
 let catalog: Map<string, MetricInfo> | undefined;
-let policy: Policy | undefined;
+let policy: SlaPolicy | undefined;
 async function metricInfo(name: string): Promise<MetricInfo> {
   if (!catalog) {
-    const r = await api<{ metrics: MetricInfo[]; policy: Policy }>('/api/v1/metrics');
+    const r = await api<MetricCatalog>('/api/v1/metrics');
     catalog = new Map(r.metrics.map((m) => [m.name, m]));
     policy = r.policy;
   }
@@ -79,7 +71,7 @@ const UNIT = UNIT_LABEL;
 let annotationsOnce: Promise<Annotation[]> | undefined;
 /** The process changes as chart annotations, fetched once per page view. */
 function changesAnnotations(): Promise<Annotation[]> {
-  annotationsOnce ??= api<{ changes: { title: string; starts_at: string }[] }>('/api/v1/changes')
+  annotationsOnce ??= api<ChangeList>('/api/v1/changes')
     .then((r) => r.changes.map((c) => ({ date: c.starts_at.slice(0, 10), title: c.title })))
     .catch(() => []);
   return annotationsOnce;
@@ -174,18 +166,13 @@ async function overview(main: HTMLElement, f: Filters): Promise<void> {
   main.append(tiles);
   const trends = h('div', { class: 'grid' });
   main.append(trends);
-  const o = await api<{
-    tiles: Tile[];
-    previous: { from: string; to: string };
-    complete_through: string;
-    time_zone: string;
-  }>('/api/v1/overview', filterParams(f));
+  const o = await api<Overview>('/api/v1/overview', filterParams(f));
   setFreshness(o.complete_through, o.time_zone);
   tiles.replaceChildren(...o.tiles.map((t) => tile(t, o.previous)));
   for (const name of ['csat', 'nps', 'fcr', 'sla_compliance']) trends.append(await trendPanel(f, name));
 }
 
-function tile(t: Tile, prev: { from: string; to: string }): HTMLElement {
+function tile(t: OverviewTile, prev: { from: string; to: string }): HTMLElement {
   const status = t.current.status ?? 'none';
   const colour = STATUS_COLOURS[status as keyof typeof STATUS_COLOURS] ?? STATUS_COLOURS.none;
   const better =
@@ -374,16 +361,6 @@ async function complaints(main: HTMLElement, f: Filters): Promise<void> {
   );
 }
 
-interface Driver {
-  feature: string;
-  title: string;
-  r: number | null;
-  ci_low: number | null;
-  ci_high: number | null;
-  p_value: number | null;
-  n: number;
-}
-
 async function customers(main: HTMLElement, f: Filters): Promise<void> {
   const grid = h('div', { class: 'grid' });
   main.append(grid);
@@ -396,7 +373,7 @@ async function customers(main: HTMLElement, f: Filters): Promise<void> {
   );
   const p = new URLSearchParams();
   grid.append(
-    panel<Driver & Record<string, unknown>>({
+    panel<RetentionDriver & Record<string, unknown>>({
       title: 'Retention drivers: correlation of experience with later churn',
       source: { path: '/api/v1/retention/drivers', params: p, rowsKey: 'drivers' },
       spec: (rows) =>
@@ -426,22 +403,8 @@ async function customers(main: HTMLElement, f: Filters): Promise<void> {
   grid.append(await barsPanel(f, 'churn_rate', 'region'));
 }
 
-interface ControlChart {
-  center: number | null;
-  points: { period: string; value: number | null; lcl: number | null; ucl: number | null; out: boolean }[];
-}
-
-interface Change {
-  id: string;
-  title: string;
-  starts_at: string;
-  description?: string;
-  scope: Record<string, string[]>;
-  metrics?: string[];
-}
-
 async function improvement(main: HTMLElement, f: Filters, role: string): Promise<void> {
-  const r = await api<{ changes: Change[] }>('/api/v1/changes');
+  const r = await api<ChangeList>('/api/v1/changes');
   const q = new URLSearchParams(location.search);
   const chosen = r.changes.find((c) => c.id === q.get('change')) ?? r.changes[0];
   const metric = q.get('metric') ?? 'fcr';
@@ -503,18 +466,10 @@ async function improvement(main: HTMLElement, f: Filters, role: string): Promise
     );
     main.append(box);
     try {
-      const imp = await api<{
-        before: { from: string; to: string; value: number | null; n: number };
-        after: { from: string; to: string; value: number | null; n: number };
-        diff: number | null;
-        ci_low: number | null;
-        ci_high: number | null;
-        p_value: number | null;
-        significant: boolean;
-        test: string | null;
-        note: string;
-        control_chart: ControlChart | null;
-      }>(`/api/v1/changes/${encodeURIComponent(chosen.id)}/impact`, new URLSearchParams({ metric }));
+      const imp = await api<Impact>(
+        `/api/v1/changes/${encodeURIComponent(chosen.id)}/impact`,
+        new URLSearchParams({ metric }),
+      );
       box.querySelector('.loading')?.remove();
       box.append(
         dataTable(
@@ -587,7 +542,7 @@ async function improvement(main: HTMLElement, f: Filters, role: string): Promise
   if (['editor', 'admin'].includes(role)) main.append(changeForm(chosen));
 }
 
-function changeForm(existing?: Change): HTMLElement {
+function changeForm(existing?: ProcessChange): HTMLElement {
   const msg = h('p', { role: 'status' });
   const form = h(
     'form',
@@ -614,7 +569,7 @@ function changeForm(existing?: Change): HTMLElement {
         description: d.get('description') || undefined,
       };
       if (d.get('id')) body['id'] = d.get('id');
-      const saved = await send<Change>('POST', '/api/v1/changes', body);
+      const saved = await send<ProcessChange>('POST', '/api/v1/changes', body);
       msg.textContent = `Saved ${saved.id}.`;
     } catch (err) {
       msg.textContent = `Not saved: ${(err as Error).message}`;
@@ -640,13 +595,6 @@ async function teams(main: HTMLElement, f: Filters): Promise<void> {
 }
 
 // ------------------------------------------------------------------------------------------ SQL
-
-interface SqlAnswer {
-  columns: { name: string; type: string }[];
-  rows: unknown[][];
-  row_count: number;
-  elapsed_ms: number;
-}
 
 const EXAMPLE = `SELECT channel, count() AS interactions, round(avg(first_contact_resolved) * 100, 1) AS fcr_percent
 FROM v_interactions
@@ -809,9 +757,7 @@ async function sqlPage(main: HTMLElement): Promise<void> {
     result,
   );
   renderSaved();
-  void api<{ tables: { name: string; description: string; columns: { name: string; type: string }[] }[] }>(
-    '/api/v1/sql/schema',
-  )
+  void api<SqlSchema>('/api/v1/sql/schema')
     .then((r) => {
       schema.replaceChildren(
         h('h2', {}, 'Tables'),
@@ -855,38 +801,12 @@ async function sqlPage(main: HTMLElement): Promise<void> {
 
 // ------------------------------------------------------------------------------------------ reports
 
-interface ReportInfo {
-  name: string;
-  title: string;
-  schedule: { cron: string; timezone: string };
-  period: string;
-  email: { to: string[]; cc: string[] } | null;
-  webhook: { host: string } | null;
-  directory: { path: string } | null;
-  next_slot: string;
-}
-
-interface RunInfo {
-  run_key: string;
-  report: string;
-  slot: string;
-  trigger: string;
-  period_from: string;
-  period_to: string;
-  status: string;
-  attempt: number;
-  duration_ms: number;
-  recipients: string[];
-  deliveries: Record<string, string>;
-  error: string;
-}
-
 const when = (iso: string) => iso.slice(0, 16).replace('T', ' ') + ' UTC';
 
 async function reportsPage(main: HTMLElement, role: string): Promise<void> {
   const [{ reports }, { runs }] = await Promise.all([
-    api<{ reports: ReportInfo[] }>('/api/v1/reports'),
-    api<{ runs: RunInfo[] }>('/api/v1/reports/runs', new URLSearchParams({ limit: '200' })),
+    api<ReportList>('/api/v1/reports'),
+    api<RunList>('/api/v1/reports/runs', new URLSearchParams({ limit: '200' })),
   ]);
   const canRun = role === 'editor' || role === 'admin';
   const status = h('p', { class: 'note', role: 'status', 'aria-live': 'polite' });
@@ -901,7 +821,7 @@ async function reportsPage(main: HTMLElement, role: string): Promise<void> {
     const button = h('button', { type: 'button' }, 'Run now');
     button.addEventListener('click', () => {
       button.setAttribute('disabled', 'disabled');
-      send<{ run_key: string }>(
+      send<RunStarted>(
         'POST',
         `/api/v1/reports/${encodeURIComponent(r.name)}/run?period=${encodeURIComponent(period.value)}`,
         {},
@@ -991,9 +911,7 @@ async function reportsPage(main: HTMLElement, role: string): Promise<void> {
   /** Redraw the history every 2 s until the run has finished (or 10 minutes have passed). */
   const follow = async (key: string) => {
     for (let i = 0; i < 300; i++) {
-      const list = (
-        await api<{ runs: RunInfo[] }>('/api/v1/reports/runs', new URLSearchParams({ limit: '200' }))
-      ).runs;
+      const list = (await api<RunList>('/api/v1/reports/runs', new URLSearchParams({ limit: '200' }))).runs;
       draw(list);
       const run = list.find((r) => r.run_key === key);
       if (run && (run.status === 'succeeded' || run.status === 'failed')) return;

@@ -3,6 +3,7 @@ import { expressionInterpreter } from 'vega-interpreter';
 import type { TopLevelSpec } from 'vega-lite';
 import { CATEGORIES, CHANNELS, PRIORITIES } from '../../ingest/vocabulary.ts';
 import { formatValue } from '../specs.ts';
+import type { InteractionsPage, MetricSql } from '../wire.ts';
 
 /**
  * The building blocks of every page: DOM helpers, the API client, filters kept in the URL, and the panel
@@ -239,10 +240,7 @@ export function panel<R extends Record<string, unknown>>(opts: PanelOptions<R>):
       btn.setAttribute('aria-expanded', String(open));
       btn.textContent = open ? 'Hide SQL' : 'Show SQL';
       if (open && !pre.textContent) {
-        const r = await api<{ sql: string; params: unknown; store: string }>(
-          `/api/v1/metrics/${sql.metric}/sql`,
-          sql.params,
-        );
+        const r = await api<MetricSql>(`/api/v1/metrics/${sql.metric}/sql`, sql.params);
         pre.textContent = `-- answered from: ${r.store}\n${r.sql.trim()}\n-- parameters: ${JSON.stringify(r.params)}`;
       }
     });
@@ -342,10 +340,7 @@ async function showDrill(root: HTMLElement, params: URLSearchParams, page = 1): 
   p.set('page', String(page));
   p.set('page_size', '25');
   try {
-    const r = await api<{ rows: Record<string, unknown>[]; total: number; page: number; page_size: number }>(
-      '/api/v1/interactions',
-      p,
-    );
+    const r = await api<InteractionsPage>('/api/v1/interactions', p);
     const pages = Math.max(1, Math.ceil(r.total / r.page_size));
     const nav = h(
       'div',
