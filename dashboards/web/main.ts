@@ -1,19 +1,15 @@
+import { STATUS_COLOURS, type SeriesRow } from '../charts/base.ts';
+import { UNIT_LABEL } from '../charts/format.ts';
 import {
   barsSpec,
-  controlChartSpec,
   correlationSpec,
   funnelSpec,
   heatmapSpec,
   quantileSpec,
-  quickChartSpec,
-  sparklineSpec,
   stackedCountSpec,
-  STATUS_COLOURS,
-  UNIT_LABEL,
-  trendSpec,
-  type Annotation,
-  type SeriesRow,
-} from '../specs.ts';
+} from '../charts/groups.ts';
+import { quickChartSpec } from '../charts/quick.ts';
+import { controlChartSpec, sparklineSpec, trendSpec, type Annotation } from '../charts/time.ts';
 import embed, { type VisualizationSpec } from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import {

@@ -2,7 +2,7 @@ import embed, { type VisualizationSpec } from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import type { TopLevelSpec } from 'vega-lite';
 import { CATEGORIES, CHANNELS, PRIORITIES } from '../../ingest/vocabulary.ts';
-import { formatValue } from '../specs.ts';
+import { formatValue } from '../charts/format.ts';
 import type { InteractionsPage, MetricSql } from '../wire.ts';
 
 /**
