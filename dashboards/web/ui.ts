@@ -199,7 +199,7 @@ export function panel<R extends Record<string, unknown>>(opts: PanelOptions<R>):
     { class: 'panel-body', 'aria-busy': 'true' },
     h('p', { class: 'loading' }, 'Loading…'),
   );
-  const tools = h('div', { class: 'panel-tools' });
+  const tools = panelTools(opts);
   const root = h(
     'section',
     {
@@ -213,6 +213,13 @@ export function panel<R extends Record<string, unknown>>(opts: PanelOptions<R>):
     body,
     tools,
   );
+  void fillPanel(root, body, opts);
+  return root;
+}
+
+/** Under a panel: its rows as CSV, JSON or Arrow, and "show SQL" for a KPI. */
+function panelTools<R extends Record<string, unknown>>(opts: PanelOptions<R>): HTMLElement {
+  const tools = h('div', { class: 'panel-tools' });
   const download = (format: string) => {
     const p = new URLSearchParams(opts.source.params);
     p.set('format', format);
@@ -246,54 +253,60 @@ export function panel<R extends Record<string, unknown>>(opts: PanelOptions<R>):
     });
     tools.append(' · ', btn, pre);
   }
-  void (async () => {
-    try {
-      const res = await api<Record<string, unknown>>(opts.source.path, opts.source.params);
-      opts.onBody?.(res);
-      const rows = (res[opts.source.rowsKey ?? 'rows'] ?? []) as R[];
-      body.replaceChildren();
-      body.setAttribute('aria-busy', 'false');
-      root.dataset['rows'] = String(rows.length);
-      if (rows.length === 0) {
-        body.append(h('p', { class: 'empty' }, 'No data for these filters and dates.'));
-        return;
-      }
-      const spec = opts.spec?.(rows) ?? null;
-      if (spec) {
-        const chart = h('div', {
-          class: 'chart',
-          role: 'img',
-          'aria-label': `${opts.title} chart; the data is in the table below`,
-        });
-        body.append(chart);
-        const result = await embed(chart, spec as VisualizationSpec, {
-          actions: false,
-          renderer: 'svg',
-          ast: true,
-          expr: expressionInterpreter,
-          tooltip: { theme: 'light' },
-        });
-        root.dataset['drawn'] = 'true';
-        if (opts.drill) {
-          const drill = opts.drill;
-          result.view.addEventListener('click', (_e, item) => {
-            const datum = (item as { datum?: Record<string, unknown> } | null)?.datum;
-            const p = datum ? drill(datum) : null;
-            if (p) void showDrill(root, p);
-          });
-          chart.classList.add('clickable');
-          chart.title = 'Click a mark to list the interactions behind it';
-        }
-      }
-      body.append(dataTable(rows, opts.columns));
-    } catch (err) {
-      body.replaceChildren(
-        h('p', { class: 'error', role: 'alert' }, `Could not load: ${(err as Error).message}`),
-      );
-      body.setAttribute('aria-busy', 'false');
+  return tools;
+}
+
+/** Fetch the panel's rows, then draw its chart (with drill-down) and its data table. */
+async function fillPanel<R extends Record<string, unknown>>(
+  root: HTMLElement,
+  body: HTMLElement,
+  opts: PanelOptions<R>,
+): Promise<void> {
+  try {
+    const res = await api<Record<string, unknown>>(opts.source.path, opts.source.params);
+    opts.onBody?.(res);
+    const rows = (res[opts.source.rowsKey ?? 'rows'] ?? []) as R[];
+    body.replaceChildren();
+    body.setAttribute('aria-busy', 'false');
+    root.dataset['rows'] = String(rows.length);
+    if (rows.length === 0) {
+      body.append(h('p', { class: 'empty' }, 'No data for these filters and dates.'));
+      return;
     }
-  })();
-  return root;
+    const spec = opts.spec?.(rows) ?? null;
+    if (spec) {
+      const chart = h('div', {
+        class: 'chart',
+        role: 'img',
+        'aria-label': `${opts.title} chart; the data is in the table below`,
+      });
+      body.append(chart);
+      const result = await embed(chart, spec as VisualizationSpec, {
+        actions: false,
+        renderer: 'svg',
+        ast: true,
+        expr: expressionInterpreter,
+        tooltip: { theme: 'light' },
+      });
+      root.dataset['drawn'] = 'true';
+      if (opts.drill) {
+        const drill = opts.drill;
+        result.view.addEventListener('click', (_e, item) => {
+          const datum = (item as { datum?: Record<string, unknown> } | null)?.datum;
+          const p = datum ? drill(datum) : null;
+          if (p) void showDrill(root, p);
+        });
+        chart.classList.add('clickable');
+        chart.title = 'Click a mark to list the interactions behind it';
+      }
+    }
+    body.append(dataTable(rows, opts.columns));
+  } catch (err) {
+    body.replaceChildren(
+      h('p', { class: 'error', role: 'alert' }, `Could not load: ${(err as Error).message}`),
+    );
+    body.setAttribute('aria-busy', 'false');
+  }
 }
 
 /** The panel's rows as an accessible table, folded under the chart. */

@@ -5,6 +5,62 @@ import { api, fmt, h, send } from '../ui.ts';
 
 const when = (iso: string) => iso.slice(0, 16).replace('T', ' ') + ' UTC';
 
+/** Where a report goes, in words. */
+const targets = (r: ReportInfo) =>
+  [
+    r.email ? `email ${[...r.email.to, ...r.email.cc].join(', ')}` : '',
+    r.webhook ? `webhook ${r.webhook.host}` : '',
+    r.directory ? `files ${r.directory.path}` : '',
+  ]
+    .filter((x) => x)
+    .join('; ');
+
+/** A titled table of rows, or a sentence when there are none. */
+const listing = (name: string, head: string[], rows: HTMLElement[], none: string) =>
+  rows.length === 0
+    ? h('p', { class: 'empty' }, none)
+    : h(
+        'div',
+        { class: 'scroll' },
+        h(
+          'table',
+          { 'data-table': name },
+          h('thead', {}, h('tr', {}, ...head.map((c) => h('th', { scope: 'col' }, c)))),
+          h('tbody', {}, ...rows),
+        ),
+      );
+
+/** One report: title, schedule, period, next slot, where it goes, and "Run now" for editors. */
+function reportRow(r: ReportInfo, runNow: ((r: ReportInfo) => HTMLElement) | null): HTMLElement {
+  return h(
+    'tr',
+    { 'data-report': r.name },
+    h('td', {}, h('b', {}, r.title), h('br'), r.name),
+    h('td', {}, `${r.schedule.cron} (${r.schedule.timezone})`),
+    h('td', {}, r.period.replace(/_/g, ' ')),
+    h('td', {}, when(r.next_slot)),
+    h('td', {}, targets(r)),
+    ...(runNow ? [h('td', {}, runNow(r))] : []),
+  );
+}
+
+/** One run of the history. */
+function runRow(r: RunInfo): HTMLElement {
+  return h(
+    'tr',
+    { 'data-run': r.run_key, class: `run-${r.status}` },
+    h('td', {}, when(r.slot)),
+    h('td', {}, r.report),
+    h('td', {}, r.trigger === 'late' ? 'late (missed slot)' : r.trigger),
+    h('td', {}, `${r.period_from} to ${r.period_to}`),
+    h('td', { 'data-col': 'status' }, h('b', {}, r.status)),
+    h('td', {}, String(r.attempt)),
+    h('td', {}, `${fmt(r.duration_ms / 1000)} s`),
+    h('td', { class: 'wrap' }, r.recipients.join(', ')),
+    h('td', { class: 'wrap' }, r.error),
+  );
+}
+
 export async function reportsPage(main: HTMLElement, role: string): Promise<void> {
   const [{ reports }, { runs }] = await Promise.all([
     api<ReportList>('/api/v1/reports'),
@@ -37,28 +93,6 @@ export async function reportsPage(main: HTMLElement, role: string): Promise<void
     });
     return h('span', { class: 'run-now' }, period, button);
   };
-  const targets = (r: ReportInfo) =>
-    [
-      r.email ? `email ${[...r.email.to, ...r.email.cc].join(', ')}` : '',
-      r.webhook ? `webhook ${r.webhook.host}` : '',
-      r.directory ? `files ${r.directory.path}` : '',
-    ]
-      .filter((x) => x)
-      .join('; ');
-  /** A titled table of rows, or a sentence when there are none. */
-  const listing = (name: string, head: string[], rows: HTMLElement[], none: string) =>
-    rows.length === 0
-      ? h('p', { class: 'empty' }, none)
-      : h(
-          'div',
-          { class: 'scroll' },
-          h(
-            'table',
-            { 'data-table': name },
-            h('thead', {}, h('tr', {}, ...head.map((c) => h('th', { scope: 'col' }, c)))),
-            h('tbody', {}, ...rows),
-          ),
-        );
   main.append(
     h(
       'section',
@@ -67,18 +101,7 @@ export async function reportsPage(main: HTMLElement, role: string): Promise<void
       listing(
         'reports',
         ['Report', 'Schedule', 'Period', 'Next', 'Delivers to', ...(canRun ? [''] : [])],
-        reports.map((r) =>
-          h(
-            'tr',
-            { 'data-report': r.name },
-            h('td', {}, h('b', {}, r.title), h('br'), r.name),
-            h('td', {}, `${r.schedule.cron} (${r.schedule.timezone})`),
-            h('td', {}, r.period.replace(/_/g, ' ')),
-            h('td', {}, when(r.next_slot)),
-            h('td', {}, targets(r)),
-            ...(canRun ? [h('td', {}, runNow(r))] : []),
-          ),
-        ),
+        reports.map((r) => reportRow(r, canRun ? runNow : null)),
         'No reports are defined (REPORTS_FILE).',
       ),
       status,
@@ -92,21 +115,7 @@ export async function reportsPage(main: HTMLElement, role: string): Promise<void
       listing(
         'runs',
         ['Slot', 'Report', 'Trigger', 'Period', 'Status', 'Attempts', 'Duration', 'Recipients', 'Error'],
-        list.map((r) =>
-          h(
-            'tr',
-            { 'data-run': r.run_key, class: `run-${r.status}` },
-            h('td', {}, when(r.slot)),
-            h('td', {}, r.report),
-            h('td', {}, r.trigger === 'late' ? 'late (missed slot)' : r.trigger),
-            h('td', {}, `${r.period_from} to ${r.period_to}`),
-            h('td', { 'data-col': 'status' }, h('b', {}, r.status)),
-            h('td', {}, String(r.attempt)),
-            h('td', {}, `${fmt(r.duration_ms / 1000)} s`),
-            h('td', { class: 'wrap' }, r.recipients.join(', ')),
-            h('td', { class: 'wrap' }, r.error),
-          ),
-        ),
+        list.map(runRow),
         'No report has run yet.',
       ),
     );

@@ -48,73 +48,111 @@ export async function sqlPage(main: HTMLElement): Promise<void> {
         h('li', {}, h('a', { href: `?${new URLSearchParams({ q: s.sql })}` }, s.name)),
       ),
     );
-  const download = async (format: 'csv' | 'arrow') => {
-    status.textContent = `Preparing ${format.toUpperCase()}…`;
-    const res = await fetch('/api/v1/sql', {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ sql: editor.value, format }),
-    });
-    if (!res.ok) {
-      const b = (await res.json().catch(() => ({}))) as { error?: { message: string } };
-      status.textContent = `Not downloaded: ${b.error?.message ?? res.status}`;
-      return;
-    }
-    const url = URL.createObjectURL(await res.blob());
-    const a = h('a', { href: url, download: format === 'csv' ? 'result.csv' : 'result.arrows' });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    status.textContent = `${format.toUpperCase()} downloaded.`;
-  };
-  const run = async () => {
-    result.setAttribute('aria-busy', 'true');
-    result.replaceChildren(h('p', { class: 'loading' }, 'Running…'));
-    history.replaceState(null, '', `?${new URLSearchParams({ q: editor.value })}`);
-    try {
-      const r = await send<SqlAnswer>('POST', '/api/v1/sql', { sql: editor.value, format: 'json' });
-      result.replaceChildren(
-        h('h2', {}, `Result: ${r.row_count.toLocaleString('en-US')} rows in ${r.elapsed_ms} ms`),
-      );
-      result.dataset['rows'] = String(r.row_count);
-      const spec = quickChartSpec(r.columns, r.rows);
-      if (spec) {
-        const chart = h('div', {
-          class: 'chart',
-          role: 'img',
-          'aria-label': 'a quick chart of the result; the rows are in the table below',
-        });
-        result.append(chart);
-        await embed(chart, spec as VisualizationSpec, {
-          actions: false,
-          renderer: 'svg',
-          ast: true,
-          expr: expressionInterpreter,
-        });
-      }
-      const rows = r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
-      result.append(
-        dataTable(
-          rows,
-          r.columns.map((c) => c.name),
-          true,
-        ),
-      );
-    } catch (err) {
-      result.replaceChildren(h('p', { class: 'error', role: 'alert' }, (err as Error).message));
-    } finally {
-      result.setAttribute('aria-busy', 'false');
-    }
-  };
+  const run = () => runQuery(editor, result);
   editor.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
       void run();
     }
   });
-  const toolbar = h(
+  const toolbar = sqlToolbar(editor, status, run, renderSaved);
+  main.append(
+    h(
+      'div',
+      { class: 'sql-layout' },
+      schema,
+      h(
+        'div',
+        { class: 'sql-main' },
+        editor,
+        toolbar,
+        status,
+        h('details', { class: 'saved-box' }, h('summary', {}, 'Saved queries'), savedList),
+      ),
+    ),
+    result,
+  );
+  renderSaved();
+  fillSchema(schema, editor);
+  await run();
+}
+
+/** Run the editor's query: the URL keeps it (shareable), the result shows a quick chart and its rows. */
+async function runQuery(editor: HTMLTextAreaElement, result: HTMLElement): Promise<void> {
+  result.setAttribute('aria-busy', 'true');
+  result.replaceChildren(h('p', { class: 'loading' }, 'Running…'));
+  history.replaceState(null, '', `?${new URLSearchParams({ q: editor.value })}`);
+  try {
+    const r = await send<SqlAnswer>('POST', '/api/v1/sql', { sql: editor.value, format: 'json' });
+    result.replaceChildren(
+      h('h2', {}, `Result: ${r.row_count.toLocaleString('en-US')} rows in ${r.elapsed_ms} ms`),
+    );
+    result.dataset['rows'] = String(r.row_count);
+    const spec = quickChartSpec(r.columns, r.rows);
+    if (spec) {
+      const chart = h('div', {
+        class: 'chart',
+        role: 'img',
+        'aria-label': 'a quick chart of the result; the rows are in the table below',
+      });
+      result.append(chart);
+      await embed(chart, spec as VisualizationSpec, {
+        actions: false,
+        renderer: 'svg',
+        ast: true,
+        expr: expressionInterpreter,
+      });
+    }
+    const rows = r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
+    result.append(
+      dataTable(
+        rows,
+        r.columns.map((c) => c.name),
+        true,
+      ),
+    );
+  } catch (err) {
+    result.replaceChildren(h('p', { class: 'error', role: 'alert' }, (err as Error).message));
+  } finally {
+    result.setAttribute('aria-busy', 'false');
+  }
+}
+
+/** The result of the editor's query as a CSV or Arrow download. */
+async function downloadResult(
+  editor: HTMLTextAreaElement,
+  status: HTMLElement,
+  format: 'csv' | 'arrow',
+): Promise<void> {
+  status.textContent = `Preparing ${format.toUpperCase()}…`;
+  const res = await fetch('/api/v1/sql', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sql: editor.value, format }),
+  });
+  if (!res.ok) {
+    const b = (await res.json().catch(() => ({}))) as { error?: { message: string } };
+    status.textContent = `Not downloaded: ${b.error?.message ?? res.status}`;
+    return;
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const a = h('a', { href: url, download: format === 'csv' ? 'result.csv' : 'result.arrows' });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  status.textContent = `${format.toUpperCase()} downloaded.`;
+}
+
+/** Run, share, save and download buttons. */
+function sqlToolbar(
+  editor: HTMLTextAreaElement,
+  status: HTMLElement,
+  run: () => Promise<void>,
+  renderSaved: () => void,
+): HTMLElement {
+  return h(
     'div',
     { class: 'toolbar' },
     h('button', { type: 'submit', onclick: () => void run() }, 'Run'),
@@ -147,26 +185,21 @@ export async function sqlPage(main: HTMLElement): Promise<void> {
       },
       'Save',
     ),
-    h('button', { type: 'button', onclick: () => void download('csv') }, 'Download CSV'),
-    h('button', { type: 'button', onclick: () => void download('arrow') }, 'Download Arrow'),
-  );
-  main.append(
     h(
-      'div',
-      { class: 'sql-layout' },
-      schema,
-      h(
-        'div',
-        { class: 'sql-main' },
-        editor,
-        toolbar,
-        status,
-        h('details', { class: 'saved-box' }, h('summary', {}, 'Saved queries'), savedList),
-      ),
+      'button',
+      { type: 'button', onclick: () => void downloadResult(editor, status, 'csv') },
+      'Download CSV',
     ),
-    result,
+    h(
+      'button',
+      { type: 'button', onclick: () => void downloadResult(editor, status, 'arrow') },
+      'Download Arrow',
+    ),
   );
-  renderSaved();
+}
+
+/** The schema browser: a click on a column inserts its name into the editor. */
+function fillSchema(schema: HTMLElement, editor: HTMLTextAreaElement): void {
   void api<SqlSchema>('/api/v1/sql/schema')
     .then((r) => {
       schema.replaceChildren(
@@ -206,5 +239,4 @@ export async function sqlPage(main: HTMLElement): Promise<void> {
       );
     })
     .catch((err: Error) => schema.replaceChildren(h('p', { class: 'error' }, err.message)));
-  await run();
 }
