@@ -43,6 +43,81 @@ const boundaries = Object.entries(allowed).map(([folder, ok]) => ({
   },
 }));
 
+/**
+ * Inside dashboards/: the browser code (`web/`, bundled by esbuild) may import only its own files, the
+ * charts, the wire types and the contract's vocabulary (`ingest/vocabulary.ts`, the one module of
+ * another folder it may import); the charts only the wire types; the wire types only the vocabulary,
+ * and the vocabulary nothing. `up` is the way from a file's folder back to `dashboards/web/`.
+ */
+const BROWSER_TARGETS = 'charts/[\\w-]+\\.ts$|wire\\.ts$|\\.\\./ingest/vocabulary\\.ts$';
+const noNode = { regex: '^node:', message: 'code that runs in the browser must not use Node modules' };
+const browserCode = (files, up) => ({
+  files,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          noNode,
+          {
+            regex: `^${up}\\.\\./(?!${BROWSER_TARGETS})`,
+            message:
+              'dashboards/web/ may import only charts/, wire.ts and ingest/vocabulary.ts (see dashboards/README.md)',
+          },
+        ],
+      },
+    ],
+  },
+});
+const insideDashboards = [
+  browserCode(['dashboards/web/*.ts'], ''),
+  browserCode(['dashboards/web/pages/*.ts'], '\\.\\./'),
+  {
+    files: ['dashboards/charts/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noNode,
+            {
+              regex: '^\\.\\./(?!wire\\.ts$)',
+              message: 'dashboards/charts/ may import only ../wire.ts (pure, shared by browser and server)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['dashboards/wire.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\.\\./ingest/vocabulary\\.ts$)',
+              message: 'dashboards/wire.ts holds types only; it may import only ingest/vocabulary.ts',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['ingest/vocabulary.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ regex: '.', message: 'ingest/vocabulary.ts is imported by the browser: no imports' }],
+        },
+      ],
+    },
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.cache/', '.data/', 'scratch/', 'bench/results/', 'test-artifacts/'] },
   js.configs.recommended,
@@ -68,4 +143,5 @@ export default tseslint.config(
   },
   { files: ['test/**', 'bench/**', 'scripts/**'], rules: { 'no-console': 'off' } },
   ...boundaries,
+  ...insideDashboards,
 );

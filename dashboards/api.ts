@@ -18,6 +18,7 @@ import { parseFormat, sendRows } from './export.ts';
 import { changeImpact, getChange, listChanges, saveChange, type SaveChangeInput } from '../metrics/impact.ts';
 import { retentionDrivers } from '../metrics/retention.ts';
 import type { Caller } from './auth.ts';
+import type { MetricCatalog } from './wire.ts';
 import { GRAINS, type Grain, type MetricRequest } from '../metrics/query.ts';
 import { DIMENSIONS, type Dimension } from '../metrics/types.ts';
 
@@ -53,7 +54,7 @@ export function metricsRouter(deps: ApiDeps): Router {
         resolution_target_hours: deps.cfg.policy.resolutionTargetHours,
         fcr_repeat_window_days: deps.cfg.policy.fcrRepeatWindowDays,
       },
-    });
+    } satisfies MetricCatalog);
   });
 
   router.get('/api/v1/metrics/:name', deps.requireRole('viewer'), async (req, res) => {

@@ -4,6 +4,7 @@ import type { Role } from '../infra/config.ts';
 import { CxError, badParameter, isCxError } from '../infra/errors.ts';
 import type { Caller } from './auth.ts';
 import { ANALYST_TABLES, SQL_FORMATS, type SqlFormat, type SqlService } from './sql.ts';
+import type { SqlSchema } from './wire.ts';
 
 /**
  * `POST /api/v1/sql` (analyst): `{ sql, format: json | csv | arrow }`. JSON answers
@@ -38,7 +39,7 @@ export function sqlRouter(deps: {
         description,
         columns: cols.filter((c) => c.table === name).map((c) => ({ name: c.name, type: c.type })),
       })),
-    });
+    } satisfies SqlSchema);
   });
 
   router.post(

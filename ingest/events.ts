@@ -1,6 +1,15 @@
 import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
 import type { EventTopicKind } from '../infra/kafka/topics.ts';
+import {
+  CATEGORIES,
+  CHANNELS,
+  FOLLOW_UP_OUTCOMES,
+  PRIORITIES,
+  SEGMENTS,
+  SEVERITIES,
+  SURVEYS,
+} from './vocabulary.ts';
 import { attributesError, MAX_INSTANT_MS, MIN_INSTANT_MS, wireErrors } from './wire-safety.ts';
 
 /**
@@ -8,22 +17,21 @@ import { attributesError, MAX_INSTANT_MS, MIN_INSTANT_MS, wireErrors } from './w
  * unknown extra fields are kept (they end up in the `attributes` JSON column), never rejected.
  */
 
-export const CHANNELS = ['phone', 'email', 'chat', 'social', 'store', 'advisor', 'self_service'] as const;
-export const CATEGORIES = [
-  'inquiry',
-  'presales',
-  'order_support',
-  'fault_repair',
-  'tech_support',
-  'complaint',
-  'special_request',
-  'aftersales',
-] as const;
-export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
-export const SEVERITIES = ['general', 'major', 'crisis'] as const;
-export const SURVEYS = ['csat', 'nps', 'ces'] as const;
-export const SEGMENTS = ['vip', 'regular', 'new'] as const;
-export const FOLLOW_UP_OUTCOMES = ['satisfied', 'unsatisfied', 'unreachable'] as const;
+export {
+  CATEGORIES,
+  CHANNELS,
+  FOLLOW_UP_OUTCOMES,
+  PRIORITIES,
+  SEGMENTS,
+  SEVERITIES,
+  SURVEYS,
+  type Category,
+  type Channel,
+  type Priority,
+  type Segment,
+  type Severity,
+  type Survey,
+} from './vocabulary.ts';
 /** Inclusive score range per survey. */
 export const SCORE_RANGE: Record<(typeof SURVEYS)[number], readonly [number, number]> = {
   csat: [1, 5],
@@ -31,13 +39,6 @@ export const SCORE_RANGE: Record<(typeof SURVEYS)[number], readonly [number, num
   ces: [1, 7],
 };
 export const SUPPORTED_SCHEMA_VERSIONS = [1] as const;
-
-export type Channel = (typeof CHANNELS)[number];
-export type Category = (typeof CATEGORIES)[number];
-export type Priority = (typeof PRIORITIES)[number];
-export type Severity = (typeof SEVERITIES)[number];
-export type Survey = (typeof SURVEYS)[number];
-export type Segment = (typeof SEGMENTS)[number];
 
 // ISO-8601 date-time that carries its offset (Z or ±hh:mm); a local time without one is ambiguous.
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;

@@ -2,6 +2,7 @@ import express, { type RequestHandler, type Router } from 'express';
 import type { Role } from '../../infra/config.ts';
 import { badParameter, errorMessage } from '../../infra/errors.ts';
 import { logger } from '../../infra/logger.ts';
+import type { ReportList, RunList, RunStarted } from '../wire.ts';
 import type { ReportDefinition } from './definitions.ts';
 import { parsePeriod } from './period.ts';
 import { definitionNamed, nextSlot, type ReportRunner } from './scheduler.ts';
@@ -43,7 +44,7 @@ export function reportsRouter(deps: {
         directory: d.directory ?? null,
         next_slot: nextSlot(d, now).toISOString(),
       })),
-    });
+    } satisfies ReportList);
   });
 
   router.get('/api/v1/reports/runs', deps.requireRole('viewer'), async (req, res) => {
@@ -62,7 +63,7 @@ export function reportsRouter(deps: {
       ...(str('run_key') !== undefined ? { runKey: str('run_key') as string } : {}),
       limit: Number(limit),
     });
-    res.json({ runs });
+    res.json({ runs } satisfies RunList);
   });
 
   router.post('/api/v1/reports/:name/run', deps.requireRole('editor'), async (req, res) => {
@@ -79,9 +80,11 @@ export function reportsRouter(deps: {
         'report run failed',
       ),
     );
-    res
-      .status(202)
-      .json({ run_key: started.runKey, report: def.name, period: { from: period.from, to: period.to } });
+    res.status(202).json({
+      run_key: started.runKey,
+      report: def.name,
+      period: { from: period.from, to: period.to },
+    } satisfies RunStarted);
   });
   return router;
 }

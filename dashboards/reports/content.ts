@@ -8,6 +8,7 @@ import { computeOverview, previousPeriod, type OverviewTile } from '../../metric
 import type { Grain } from '../../metrics/query.ts';
 import { retentionDrivers, type RetentionDrivers } from '../../metrics/retention.ts';
 import type { Dimension, MetricDefinition } from '../../metrics/types.ts';
+import type { MetricInfo } from '../wire.ts';
 import type { ReportDefinition } from './definitions.ts';
 import { addDays, localDate, type Period } from './period.ts';
 
@@ -18,12 +19,11 @@ import { addDays, localDate, type Period } from './period.ts';
  * and filters.
  */
 
-export interface MetricInfo {
-  name: string;
-  title: string;
+/** A KPI as a report names it: the catalog entry's name and title, its unit, its absolute target. */
+export type ReportMetric = Pick<MetricInfo, 'name' | 'title'> & {
   unit: MetricDefinition['unit'];
   target: number | null;
-}
+};
 
 export interface ReportData {
   report: string;
@@ -35,13 +35,13 @@ export interface ReportData {
   generatedAt: Date;
   completeThrough: Date;
   kpis?: OverviewTile[];
-  trends?: { metric: MetricInfo; grain: Grain; rows: MetricRow[] }[];
+  trends?: { metric: ReportMetric; grain: Grain; rows: MetricRow[] }[];
   complaints?: {
     funnel: { stage: string; count: number }[];
-    followUp: MetricRow & { metric: MetricInfo };
-    rate: MetricRow & { metric: MetricInfo };
+    followUp: MetricRow & { metric: ReportMetric };
+    rate: MetricRow & { metric: ReportMetric };
   };
-  sla?: { metric: MetricInfo; rows: MetricRow[] };
+  sla?: { metric: ReportMetric; rows: MetricRow[] };
   retention?: RetentionDrivers;
   changes?: Impact[];
   /** links people follow from the report */
@@ -63,7 +63,7 @@ export async function gatherReport(
     if (!m) throw new Error(`no metric ${name}`);
     return m;
   };
-  const info = (m: MetricDefinition): MetricInfo => ({
+  const info = (m: MetricDefinition): ReportMetric => ({
     name: m.name,
     title: m.title,
     unit: m.unit,

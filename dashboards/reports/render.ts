@@ -3,15 +3,10 @@ import { Resvg } from '@resvg/resvg-js';
 import PDFDocument from 'pdfkit';
 import { parse as parseVega, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import {
-  barsSpec,
-  correlationSpec,
-  formatValue,
-  funnelSpec,
-  STATUS_COLOURS,
-  trendSpec,
-  UNIT_LABEL,
-} from '../specs.ts';
+import { STATUS_COLOURS } from '../charts/base.ts';
+import { formatValue, UNIT_LABEL } from '../charts/format.ts';
+import { barsSpec, correlationSpec, funnelSpec } from '../charts/groups.ts';
+import { trendSpec } from '../charts/time.ts';
 import { getMetric } from '../../metrics/catalog.ts';
 import type { ReportData } from './content.ts';
 

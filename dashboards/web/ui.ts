@@ -1,7 +1,9 @@
 import embed, { type VisualizationSpec } from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import type { TopLevelSpec } from 'vega-lite';
-import { formatValue } from '../specs.ts';
+import { CATEGORIES, CHANNELS, PRIORITIES } from '../../ingest/vocabulary.ts';
+import { formatValue } from '../charts/format.ts';
+import type { InteractionsPage, MetricSql } from '../wire.ts';
 
 /**
  * The building blocks of every page: DOM helpers, the API client, filters kept in the URL, and the panel
@@ -66,19 +68,11 @@ export async function send<T>(method: 'POST', path: string, body: unknown): Prom
 // ------------------------------------------------------------------------------------------ filters
 
 export const FILTER_DIMENSIONS = ['channel', 'category', 'priority', 'team_id', 'segment', 'region'] as const;
-export const VALUES: Record<(typeof FILTER_DIMENSIONS)[number], string[]> = {
-  channel: ['phone', 'email', 'chat', 'social', 'store', 'advisor', 'self_service'],
-  category: [
-    'inquiry',
-    'presales',
-    'order_support',
-    'fault_repair',
-    'tech_support',
-    'complaint',
-    'special_request',
-    'aftersales',
-  ],
-  priority: ['low', 'normal', 'high', 'urgent'],
+/** The values offered in each filter's list (the contract's vocabulary); free text where empty. */
+export const VALUES: Record<(typeof FILTER_DIMENSIONS)[number], readonly string[]> = {
+  channel: CHANNELS,
+  category: CATEGORIES,
+  priority: PRIORITIES,
   team_id: [],
   segment: [],
   region: [],
@@ -205,7 +199,7 @@ export function panel<R extends Record<string, unknown>>(opts: PanelOptions<R>):
     { class: 'panel-body', 'aria-busy': 'true' },
     h('p', { class: 'loading' }, 'Loading…'),
   );
-  const tools = h('div', { class: 'panel-tools' });
+  const tools = panelTools(opts);
   const root = h(
     'section',
     {
@@ -219,6 +213,13 @@ export function panel<R extends Record<string, unknown>>(opts: PanelOptions<R>):
     body,
     tools,
   );
+  void fillPanel(root, body, opts);
+  return root;
+}
+
+/** Under a panel: its rows as CSV, JSON or Arrow, and "show SQL" for a KPI. */
+function panelTools<R extends Record<string, unknown>>(opts: PanelOptions<R>): HTMLElement {
+  const tools = h('div', { class: 'panel-tools' });
   const download = (format: string) => {
     const p = new URLSearchParams(opts.source.params);
     p.set('format', format);
@@ -246,63 +247,66 @@ export function panel<R extends Record<string, unknown>>(opts: PanelOptions<R>):
       btn.setAttribute('aria-expanded', String(open));
       btn.textContent = open ? 'Hide SQL' : 'Show SQL';
       if (open && !pre.textContent) {
-        const r = await api<{ sql: string; params: unknown; store: string }>(
-          `/api/v1/metrics/${sql.metric}/sql`,
-          sql.params,
-        );
+        const r = await api<MetricSql>(`/api/v1/metrics/${sql.metric}/sql`, sql.params);
         pre.textContent = `-- answered from: ${r.store}\n${r.sql.trim()}\n-- parameters: ${JSON.stringify(r.params)}`;
       }
     });
     tools.append(' · ', btn, pre);
   }
-  void (async () => {
-    try {
-      const res = await api<Record<string, unknown>>(opts.source.path, opts.source.params);
-      opts.onBody?.(res);
-      const rows = (res[opts.source.rowsKey ?? 'rows'] ?? []) as R[];
-      body.replaceChildren();
-      body.setAttribute('aria-busy', 'false');
-      root.dataset['rows'] = String(rows.length);
-      if (rows.length === 0) {
-        body.append(h('p', { class: 'empty' }, 'No data for these filters and dates.'));
-        return;
-      }
-      const spec = opts.spec?.(rows) ?? null;
-      if (spec) {
-        const chart = h('div', {
-          class: 'chart',
-          role: 'img',
-          'aria-label': `${opts.title} chart; the data is in the table below`,
-        });
-        body.append(chart);
-        const result = await embed(chart, spec as VisualizationSpec, {
-          actions: false,
-          renderer: 'svg',
-          ast: true,
-          expr: expressionInterpreter,
-          tooltip: { theme: 'light' },
-        });
-        root.dataset['drawn'] = 'true';
-        if (opts.drill) {
-          const drill = opts.drill;
-          result.view.addEventListener('click', (_e, item) => {
-            const datum = (item as { datum?: Record<string, unknown> } | null)?.datum;
-            const p = datum ? drill(datum) : null;
-            if (p) void showDrill(root, p);
-          });
-          chart.classList.add('clickable');
-          chart.title = 'Click a mark to list the interactions behind it';
-        }
-      }
-      body.append(dataTable(rows, opts.columns));
-    } catch (err) {
-      body.replaceChildren(
-        h('p', { class: 'error', role: 'alert' }, `Could not load: ${(err as Error).message}`),
-      );
-      body.setAttribute('aria-busy', 'false');
+  return tools;
+}
+
+/** Fetch the panel's rows, then draw its chart (with drill-down) and its data table. */
+async function fillPanel<R extends Record<string, unknown>>(
+  root: HTMLElement,
+  body: HTMLElement,
+  opts: PanelOptions<R>,
+): Promise<void> {
+  try {
+    const res = await api<Record<string, unknown>>(opts.source.path, opts.source.params);
+    opts.onBody?.(res);
+    const rows = (res[opts.source.rowsKey ?? 'rows'] ?? []) as R[];
+    body.replaceChildren();
+    body.setAttribute('aria-busy', 'false');
+    root.dataset['rows'] = String(rows.length);
+    if (rows.length === 0) {
+      body.append(h('p', { class: 'empty' }, 'No data for these filters and dates.'));
+      return;
     }
-  })();
-  return root;
+    const spec = opts.spec?.(rows) ?? null;
+    if (spec) {
+      const chart = h('div', {
+        class: 'chart',
+        role: 'img',
+        'aria-label': `${opts.title} chart; the data is in the table below`,
+      });
+      body.append(chart);
+      const result = await embed(chart, spec as VisualizationSpec, {
+        actions: false,
+        renderer: 'svg',
+        ast: true,
+        expr: expressionInterpreter,
+        tooltip: { theme: 'light' },
+      });
+      root.dataset['drawn'] = 'true';
+      if (opts.drill) {
+        const drill = opts.drill;
+        result.view.addEventListener('click', (_e, item) => {
+          const datum = (item as { datum?: Record<string, unknown> } | null)?.datum;
+          const p = datum ? drill(datum) : null;
+          if (p) void showDrill(root, p);
+        });
+        chart.classList.add('clickable');
+        chart.title = 'Click a mark to list the interactions behind it';
+      }
+    }
+    body.append(dataTable(rows, opts.columns));
+  } catch (err) {
+    body.replaceChildren(
+      h('p', { class: 'error', role: 'alert' }, `Could not load: ${(err as Error).message}`),
+    );
+    body.setAttribute('aria-busy', 'false');
+  }
 }
 
 /** The panel's rows as an accessible table, folded under the chart. */
@@ -349,10 +353,7 @@ async function showDrill(root: HTMLElement, params: URLSearchParams, page = 1): 
   p.set('page', String(page));
   p.set('page_size', '25');
   try {
-    const r = await api<{ rows: Record<string, unknown>[]; total: number; page: number; page_size: number }>(
-      '/api/v1/interactions',
-      p,
-    );
+    const r = await api<InteractionsPage>('/api/v1/interactions', p);
     const pages = Math.max(1, Math.ceil(r.total / r.page_size));
     const nav = h(
       'div',

@@ -4,16 +4,14 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import {
   barsSpec,
-  controlChartSpec,
   correlationSpec,
   funnelSpec,
   heatmapSpec,
   quantileSpec,
-  quickChartSpec,
-  sparklineSpec,
   stackedCountSpec,
-  trendSpec,
-} from '../../dashboards/specs.ts';
+} from '../../dashboards/charts/groups.ts';
+import { quickChartSpec } from '../../dashboards/charts/quick.ts';
+import { controlChartSpec, sparklineSpec, trendSpec } from '../../dashboards/charts/time.ts';
 
 /** Every chart spec cxpulse draws, built from representative rows, against the Vega-Lite JSON schema. */
 

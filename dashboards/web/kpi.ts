@@ -1,0 +1,131 @@
+import { type SeriesRow } from '../charts/base.ts';
+import { UNIT_LABEL } from '../charts/format.ts';
+import { barsSpec } from '../charts/groups.ts';
+import { trendSpec, type Annotation } from '../charts/time.ts';
+import type { ChangeList, MetricCatalog, MetricInfo, SlaPolicy } from '../wire.ts';
+import { api, filterParams, panel, setFreshness, type Filters } from './ui.ts';
+
+/**
+ * What the KPI pages share: the catalog (fetched once per page view), the process changes as chart
+ * annotations, and the two KPI panels every page uses — a trend and bars per group.
+ */
+
+let catalog: Map<string, MetricInfo> | undefined;
+let policy: SlaPolicy | undefined;
+export async function metricInfo(name: string): Promise<MetricInfo> {
+  if (!catalog) {
+    const r = await api<MetricCatalog>('/api/v1/metrics');
+    catalog = new Map(r.metrics.map((m) => [m.name, m]));
+    policy = r.policy;
+  }
+  const m = catalog.get(name);
+  if (!m) throw new Error(`unknown metric ${name}`);
+  return m;
+}
+
+/** The service-level policy served with the catalog. */
+export async function slaPolicy(): Promise<SlaPolicy | undefined> {
+  if (!catalog) await metricInfo('first_response_time');
+  return policy;
+}
+
+export const UNIT = UNIT_LABEL;
+
+let annotationsOnce: Promise<Annotation[]> | undefined;
+/** The process changes as chart annotations, fetched once per page view. */
+export function changesAnnotations(): Promise<Annotation[]> {
+  annotationsOnce ??= api<ChangeList>('/api/v1/changes')
+    .then((r) => r.changes.map((c) => ({ date: c.starts_at.slice(0, 10), title: c.title })))
+    .catch(() => []);
+  return annotationsOnce;
+}
+
+/** Forget the annotations (the filters changed): the next panel fetches them again. */
+export function resetAnnotations(): void {
+  annotationsOnce = undefined;
+}
+
+/** A KPI's trend panel: line, CI band, target rule, process-change annotations; drill by period. */
+export async function trendPanel(
+  f: Filters,
+  name: string,
+  opts: { by?: string; grain?: string; wide?: boolean } = {},
+): Promise<HTMLElement> {
+  const m = await metricInfo(name);
+  const params = filterParams(f, m.dimensions);
+  const grain = opts.grain ?? (daysOf(f) <= 45 ? 'day' : 'week');
+  params.set('grain', grain);
+  if (opts.by) params.set('by', opts.by);
+  const annotations = (await changesAnnotations().catch(() => [])).filter(
+    (a) => a.date >= f.from && a.date <= f.to,
+  );
+  return panel<SeriesRow>({
+    title: `${m.title}${opts.by ? ` by ${opts.by.replace('_id', '')}` : ''}`,
+    source: { path: `/api/v1/metrics/${name}`, params },
+    sql: { metric: name, params },
+    wide: opts.wide,
+    onBody: (b) => setFreshness(b['complete_through'] as string, b['time_zone'] as string),
+    spec: (rows) =>
+      trendSpec({
+        title: '',
+        unit: UNIT[m.unit] ?? m.unit,
+        rows,
+        by: opts.by,
+        target: m.target?.basis === 'absolute' ? m.target.value : null,
+        annotations,
+      }),
+    drill: (d) => {
+      const p = filterParams(f, m.dimensions);
+      if (typeof d['period'] !== 'number' && typeof d['period'] !== 'string') return null;
+      const period =
+        typeof d['period'] === 'number' ? new Date(d['period']).toISOString().slice(0, 10) : d['period'];
+      p.set('period', period);
+      p.set('grain', grain);
+      p.set('metric', name);
+      if (opts.by && typeof d[opts.by] === 'string') p.set(opts.by, d[opts.by] as string);
+      return m.dimensions.includes('agent_id') ? p : null;
+    },
+  });
+}
+
+/** Bars per group with CIs (sorted by name); drill to the group's interactions. */
+export async function barsPanel(
+  f: Filters,
+  name: string,
+  by: string,
+  opts: { horizontal?: boolean; wide?: boolean; title?: string } = {},
+) {
+  const m = await metricInfo(name);
+  const params = filterParams(f, m.dimensions);
+  params.set('grain', 'total');
+  params.set('by', by);
+  return panel<SeriesRow>({
+    title: opts.title ?? `${m.title} by ${by.replace('_id', '')}`,
+    description: 'Bars with their 95 % confidence interval; pale bars rest on fewer than 30 observations.',
+    source: { path: `/api/v1/metrics/${name}`, params },
+    sql: { metric: name, params },
+    wide: opts.wide,
+    spec: (rows) =>
+      barsSpec({
+        title: '',
+        unit: UNIT[m.unit] ?? m.unit,
+        rows,
+        by,
+        horizontal: opts.horizontal,
+        target: m.target?.basis === 'absolute' ? m.target.value : null,
+      }),
+    columns: [by, 'value', 'ci_low', 'ci_high', 'n', 'low_confidence', 'target', 'status'],
+    drill: (d) => {
+      if (!m.dimensions.includes('agent_id') || typeof d[by] !== 'string') return null;
+      const p = filterParams(f, m.dimensions);
+      p.set(by, d[by] as string);
+      p.set('metric', name);
+      return p;
+    },
+  });
+}
+
+export const daysOf = (f: Filters) => (Date.parse(f.to) - Date.parse(f.from)) / 86_400_000 + 1;
+
+/** A p-value as the pages write it. */
+export const fmtP = (p: number | null) => (p === null ? '–' : p < 0.001 ? '< 0.001' : p.toFixed(3));

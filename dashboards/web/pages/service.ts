@@ -1,0 +1,82 @@
+import type { SeriesRow } from '../../charts/base.ts';
+import { heatmapSpec, quantileSpec } from '../../charts/groups.ts';
+import { barsPanel, metricInfo, slaPolicy, trendPanel } from '../kpi.ts';
+import { filterParams, h, panel, type Filters } from '../ui.ts';
+
+/** `/service`: response and resolution times against their targets; SLA compliance; what breaches now. */
+
+export async function service(main: HTMLElement, f: Filters): Promise<void> {
+  const grid = h('div', { class: 'grid' });
+  main.append(grid);
+  const frt = await metricInfo('first_response_time');
+  const policy = await slaPolicy();
+  const p1 = filterParams(f, frt.dimensions);
+  p1.set('grain', 'total');
+  p1.set('by', 'channel');
+  grid.append(
+    panel<SeriesRow & { p90: number | null; channel: string }>({
+      title: 'First response time by channel (median to p90)',
+      description:
+        'Seconds from opening to the first response: the dot is the median, the bar reaches the 90th percentile.',
+      source: { path: '/api/v1/metrics/first_response_time', params: p1 },
+      sql: { metric: 'first_response_time', params: p1 },
+      spec: (rows) =>
+        quantileSpec({
+          title: '',
+          unit: 'seconds',
+          rows: rows.map((r) => ({
+            group: r.channel,
+            p50: r.value,
+            p90: r.p90,
+            // the channel's target (complaints and urgent requests have a stricter one)
+            target: policy?.first_response_seconds[r.channel] ?? policy?.first_response_seconds['*'] ?? null,
+          })),
+        }),
+      columns: ['channel', 'value', 'p90', 'mean', 'n'],
+    }),
+  );
+  const res = await metricInfo('resolution_time');
+  const p2 = filterParams(f, res.dimensions);
+  p2.set('grain', 'total');
+  p2.set('by', 'priority');
+  grid.append(
+    panel<SeriesRow & { p90: number | null; priority: string }>({
+      title: 'Resolution time by priority (median to p90)',
+      description: 'Hours from opening to resolution; the red tick is the resolution target.',
+      source: { path: '/api/v1/metrics/resolution_time', params: p2 },
+      sql: { metric: 'resolution_time', params: p2 },
+      spec: (rows) =>
+        quantileSpec({
+          title: '',
+          unit: 'hours',
+          rows: rows.map((r) => ({
+            group: r.priority,
+            p50: r.value,
+            p90: r.p90,
+            target: policy?.resolution_target_hours ?? null,
+          })),
+        }),
+      columns: ['priority', 'value', 'p90', 'mean', 'n'],
+    }),
+  );
+  grid.append(await barsPanel(f, 'sla_compliance', 'channel'));
+  grid.append(await trendPanel(f, 'sla_compliance', { by: 'priority' }));
+  grid.append(
+    panel<{ weekday: number; hour: number; value: number | null; n: number }>({
+      title: 'SLA compliance by weekday × hour of opening',
+      source: { path: '/api/v1/sla/heatmap', params: filterParams(f), rowsKey: 'cells' },
+      spec: (rows) => heatmapSpec({ title: '', unit: '%', rows }),
+      wide: true,
+    }),
+  );
+  const pb = filterParams(f);
+  pb.set('limit', '100');
+  grid.append(
+    panel({
+      title: 'Breaching now: unanswered past their response target',
+      source: { path: '/api/v1/sla/breaching', params: pb },
+      spec: null,
+      wide: true,
+    }),
+  );
+}

@@ -1,0 +1,300 @@
+/**
+ * What `/api/v1` answers, as TypeScript types: written once here, read with `import type` by the
+ * browser pages (`web/`), the charts (`charts/`) and the server code that sends the JSON. Types only —
+ * nothing here reaches the browser bundle — and no import but the contract's vocabulary, so the browser
+ * type-check (`web/tsconfig.json`) can read it. `test/unit/wire.test.ts` checks that what the metric
+ * functions return still fits these shapes.
+ */
+
+// ------------------------------------------------------------------------------------------ metrics
+
+/** One catalog entry of `GET /api/v1/metrics`. */
+export interface MetricInfo {
+  name: string;
+  title: string;
+  description: string;
+  unit: string;
+  kind: string;
+  formula: string;
+  direction: 'higher' | 'lower';
+  dimensions: readonly string[];
+  target: { value: number; basis: 'absolute' | 'relative_to_baseline'; source: string } | null;
+}
+
+/** The service-level policy the SLA KPIs are judged by (with the catalog). */
+export interface SlaPolicy {
+  first_response_seconds: Record<string, number>;
+  urgent_seconds: number;
+  resolution_target_hours: number;
+  fcr_repeat_window_days: number;
+}
+
+/** `GET /api/v1/metrics`. */
+export interface MetricCatalog {
+  metrics: MetricInfo[];
+  policy: SlaPolicy;
+}
+
+/** One period (and group) of a KPI: its value with the 95 % CI, n, and how it stands against its target. */
+export interface MetricRow {
+  period: string;
+  value: number | null;
+  n: number;
+  ci_low: number | null;
+  ci_high: number | null;
+  target: number | null;
+  status: 'met' | 'at_risk' | 'missed' | null;
+  low_confidence: boolean;
+  /** quantile metrics: the median is `value`; these complete the picture */
+  p90?: number | null;
+  mean?: number | null;
+  /** the groups of `by` (channel, team_id, …) */
+  [dimension: string]: unknown;
+}
+
+/** `GET /api/v1/metrics/{name}` as JSON. */
+export interface MetricAnswer {
+  metric: string;
+  unit: string;
+  from: string;
+  to: string;
+  grain: string;
+  rows: MetricRow[];
+  /** data complete through this instant (ISO) */
+  complete_through: string;
+  time_zone: string;
+}
+
+/** `GET /api/v1/metrics/{name}/sql` ("show SQL"). */
+export interface MetricSql {
+  metric: string;
+  store: string;
+  sql: string;
+  params: Record<string, unknown>;
+}
+
+// ------------------------------------------------------------------------------------------ overview
+
+/** A before/after (or period vs previous period) difference and its test. */
+export interface Difference {
+  test: string | null;
+  diff: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  p_value: number | null;
+}
+
+/** One KPI tile of the overview. */
+export interface OverviewTile {
+  metric: string;
+  title: string;
+  unit: string;
+  direction: 'higher' | 'lower';
+  current: MetricRow;
+  previous: MetricRow & { from: string; to: string };
+  change: Difference & { significant: boolean | null };
+  /** the trend by `grain` over the current period */
+  series: MetricRow[];
+  grain: string;
+}
+
+/** `GET /api/v1/overview`. */
+export interface Overview {
+  from: string;
+  to: string;
+  previous: { from: string; to: string };
+  tiles: OverviewTile[];
+  complete_through: string;
+  time_zone: string;
+}
+
+// ------------------------------------------------------------------------------------------ explore
+
+/** `GET /api/v1/interactions` as JSON: the interactions behind a number, paged. */
+export interface InteractionsPage {
+  rows: Record<string, unknown>[];
+  total: number;
+  page: number;
+  page_size: number;
+}
+
+/** One cell of `GET /api/v1/sla/heatmap` (`{cells}`): weekday 1 = Monday. */
+export interface HeatCell {
+  weekday: number;
+  hour: number;
+  value: number | null;
+  n: number;
+}
+
+/** One stage of `GET /api/v1/complaints/funnel` (`{stages}`). */
+export interface FunnelStage {
+  stage: string;
+  count: number;
+}
+
+/** One feature of `GET /api/v1/retention/drivers`. */
+export interface RetentionDriver {
+  feature: string;
+  title: string;
+  kind: 'binary' | 'continuous';
+  n: number;
+  r: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  p_value: number | null;
+  spearman: number | null;
+  odds_ratio: number | null;
+  or_ci_low: number | null;
+  or_ci_high: number | null;
+  buckets: {
+    bucket: string;
+    customers: number;
+    churned: number;
+    churn_rate: number | null;
+    ci_low: number | null;
+    ci_high: number | null;
+  }[];
+}
+
+/** `GET /api/v1/retention/drivers`. */
+export interface RetentionDrivers {
+  from: string;
+  to: string;
+  horizon_days: number;
+  customers: number;
+  churned: number;
+  drivers: RetentionDriver[];
+  note: string;
+}
+
+// ------------------------------------------------------------------------------------------ changes
+
+/** A process change (`GET /api/v1/changes` → `{changes}`, `POST /api/v1/changes`). */
+export interface ProcessChange {
+  id: string;
+  title: string;
+  description: string;
+  starts_at: string;
+  /** dimension filters the change applies to; `{}` = the whole centre */
+  scope: Record<string, string[]>;
+  created_by: string;
+  created_at: string;
+  updated_by: string;
+  updated_at: string;
+  version: number;
+}
+
+/** `GET /api/v1/changes`. */
+export interface ChangeList {
+  changes: ProcessChange[];
+}
+
+/** One window of an impact (before or after the change). */
+export interface ImpactWindow {
+  from: string;
+  to: string;
+  days: number;
+  value: number | null;
+  n: number;
+  mean?: number | null;
+}
+
+/** The control chart of an impact: every day of both windows with its 3σ limits. */
+export interface ControlChart {
+  type: 'p' | 'individuals';
+  center: number | null;
+  points: {
+    period: string;
+    phase: 'before' | 'after';
+    value: number | null;
+    n: number;
+    lcl: number | null;
+    ucl: number | null;
+    out: boolean;
+  }[];
+  change_index: number;
+}
+
+/** `GET /api/v1/changes/{id}/impact`. */
+export interface Impact extends Difference {
+  change: ProcessChange;
+  metric: string;
+  unit: string;
+  direction: 'higher' | 'lower';
+  before: ImpactWindow;
+  after: ImpactWindow;
+  diff_of: 'value' | 'mean';
+  relative_change: number | null;
+  significant: boolean;
+  control_chart: ControlChart | null;
+  note: string;
+}
+
+// ------------------------------------------------------------------------------------------ SQL
+
+/** `POST /api/v1/sql` with `format: json`. */
+export interface SqlAnswer {
+  columns: { name: string; type: string }[];
+  rows: unknown[][];
+  row_count: number;
+  elapsed_ms: number;
+}
+
+/** `GET /api/v1/sql/schema`: the tables analysts may read. */
+export interface SqlSchema {
+  database: string;
+  tables: { name: string; description: string; columns: { name: string; type: string }[] }[];
+}
+
+// ------------------------------------------------------------------------------------------ reports
+
+/** One report definition of `GET /api/v1/reports` (`{reports}`). */
+export interface ReportInfo {
+  name: string;
+  title: string;
+  schedule: { cron: string; timezone: string };
+  period: string;
+  sections: string[];
+  filters: Record<string, string[]>;
+  formats: string[];
+  email: { to: string[]; cc: string[] } | null;
+  webhook: { host: string } | null;
+  directory: { path: string } | null;
+  next_slot: string;
+}
+
+/** `GET /api/v1/reports`. */
+export interface ReportList {
+  reports: ReportInfo[];
+}
+
+/** The latest state of one run, `GET /api/v1/reports/runs` (`{runs}`). */
+export interface RunInfo {
+  run_key: string;
+  report: string;
+  slot: string;
+  trigger: string;
+  owner: string;
+  period_from: string;
+  period_to: string;
+  status: string;
+  attempt: number;
+  started_at: string;
+  duration_ms: number;
+  recipients: string[];
+  deliveries: Record<string, string>;
+  error: string;
+  updated_at?: string;
+}
+
+/** `GET /api/v1/reports/runs`. */
+export interface RunList {
+  runs: RunInfo[];
+}
+
+/** `POST /api/v1/reports/{name}/run` (202). */
+export interface RunStarted {
+  run_key: string;
+  report: string;
+  period: { from: string; to: string };
+}
