@@ -12,7 +12,7 @@ import {
   stopLocalBroker,
 } from '../infra/kafka/broker.ts';
 import { logger } from '../infra/logger.ts';
-import { generateSample } from '../ingest/generator.ts';
+import { generateSample } from '../sample/index.ts';
 import { describeRejections, replay } from '../ingest/replay.ts';
 import { createClickHouse } from '../infra/clickhouse.ts';
 import { migrate } from '../transforms/migrate.ts';

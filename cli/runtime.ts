@@ -21,7 +21,7 @@ import { createPipelineMetrics, type PipelineMetrics } from '../infra/metrics.ts
 import { collectorRouter } from '../ingest/collector.ts';
 import { Ingester } from '../ingest/consumer.ts';
 import { EventProducer } from '../ingest/producer.ts';
-import { streamSample } from '../ingest/sample.ts';
+import { streamSample } from '../sample/index.ts';
 import { listen } from './listen.ts';
 import { ClickHouseSink } from '../ingest/sink.ts';
 import { migrate } from '../transforms/migrate.ts';

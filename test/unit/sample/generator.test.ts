@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CHANNELS, parseEvent, summarize, type CxEvent } from '../../ingest/events.ts';
+import { CHANNELS, parseEvent, summarize, type CxEvent } from '../../../ingest/events.ts';
 import {
   estimateSampleSize,
   generateSample,
   plantedEffects,
   type SampleOptions,
-} from '../../ingest/generator.ts';
-import { isCxError } from '../../infra/errors.ts';
+} from '../../../sample/index.ts';
+import { isCxError } from '../../../infra/errors.ts';
 
 const DAY = 86_400_000;
 const START = new Date('2026-01-05T00:00:00Z');

@@ -1,6 +1,6 @@
 import { randomExponential, randomInt, randomLcg, randomNormal, randomPoisson } from 'd3-random';
 import { CxError } from '../infra/errors.ts';
-import type { Category, Channel, CxEvent, Priority, Segment, Severity } from './events.ts';
+import type { Category, Channel, CxEvent, Priority, Segment, Severity } from '../ingest/events.ts';
 
 /**
  * Seeded, realistic sample data: a Chinese service centre over `days` days, as the events of CONTRACT.md §1.
