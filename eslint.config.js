@@ -71,4 +71,9 @@ export default tseslint.config(
   },
   { files: ['test/**', 'bench/**', 'scripts/**'], rules: { 'no-console': 'off' } },
   ...boundaries,
+  // One idea per file and functions a reader can hold at once; sample/ keeps to it.
+  {
+    files: ['sample/**/*.ts'],
+    rules: { 'max-lines': ['error', 500], 'max-lines-per-function': ['error', 80] },
+  },
 );

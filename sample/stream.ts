@@ -2,7 +2,8 @@ import type { Config } from '../infra/config.ts';
 import { logger } from '../infra/logger.ts';
 import type { Topics } from '../infra/kafka/topics.ts';
 import { messageKey, topicOf } from '../ingest/events.ts';
-import { estimateSampleSize, generateSample } from './simulation.ts';
+import { estimateSampleSize } from './estimate.ts';
+import { generateSample } from './simulation.ts';
 import type { EventProducer, OutMessage } from '../ingest/producer.ts';
 
 const CHUNK = 5_000;

@@ -1,0 +1,46 @@
+import { CxError } from '../infra/errors.ts';
+import { DAY, ZoneClock } from './clock.ts';
+
+export interface SampleOptions {
+  seed: number;
+  customers: number;
+  days: number;
+  /** first day, UTC midnight; default: `days` days before today's UTC midnight */
+  start?: Date;
+  /** IANA zone the service centre works in, for opening hours; default 'Asia/Shanghai' */
+  timeZone?: string;
+}
+
+/** The options checked and worked out: the window in ms and the instant of the planted process change. */
+export interface Resolved {
+  seed: number;
+  customers: number;
+  days: number;
+  start: number;
+  end: number;
+  clock: ZoneClock;
+  changeAt: number;
+}
+
+/** Checks the options; bad ones throw a `CxError` with code `bad_parameter`. */
+export function resolve(opts: SampleOptions): Resolved {
+  const { seed, customers, days } = opts;
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new CxError('bad_parameter', 'seed: must be an integer ≥ 0');
+  if (!Number.isInteger(customers) || customers < 1)
+    throw new CxError('bad_parameter', 'customers: must be an integer ≥ 1');
+  if (!Number.isInteger(days) || days < 1) throw new CxError('bad_parameter', 'days: must be an integer ≥ 1');
+  let start: number;
+  if (opts.start === undefined) {
+    const now = new Date();
+    start = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - days * DAY;
+  } else {
+    start = opts.start.getTime();
+    if (Number.isNaN(start)) throw new CxError('bad_parameter', 'start: must be a valid date');
+  }
+  const clock = new ZoneClock(opts.timeZone ?? 'Asia/Shanghai');
+  // "Day floor(days/2) at 00:00 local": the local midnight of that day's calendar date.
+  const mid = new Date(start + Math.floor(days / 2) * DAY);
+  const changeAt = clock.localMidnight(mid.getUTCFullYear(), mid.getUTCMonth(), mid.getUTCDate());
+  return { seed, customers, days, start, end: start + days * DAY, clock, changeAt };
+}
