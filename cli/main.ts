@@ -278,6 +278,7 @@ program
       seed: opts.seed ?? cfg.sample.seed,
       days: opts.days ?? cfg.sample.days,
       customers: opts.customers ?? cfg.sample.customers,
+      sla: cfg.policy,
     });
     for (const e of gen) {
       if (!out.write(JSON.stringify(e) + '\n')) await once(out, 'drain');

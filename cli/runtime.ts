@@ -292,7 +292,9 @@ export class Runtime {
       );
       return;
     }
-    await streamSample(await this.getProducer(), this.topics as Topics, this.cfg.sample);
+    await streamSample(await this.getProducer(), this.topics as Topics, this.cfg.sample, {
+      sla: this.cfg.policy,
+    });
   }
 
   /** The ingest tokens: configured, or (local mode) one kept in the data dir so restarts keep it. */

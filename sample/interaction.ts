@@ -22,6 +22,7 @@ import {
   type FailureMode,
 } from './mix.ts';
 import { must } from './must.ts';
+import type { SlaPolicy } from './options.ts';
 import {
   CHURN_BUMP_NOT_FIRST_CONTACT,
   CHURN_BUMP_UNHAPPY,
@@ -169,7 +170,7 @@ function firstResponse(w: World, c: Contact): { t1: number; slow: boolean } {
     agent_id: c.agent,
     team_id: c.team,
   });
-  return { t1, slow: frDelay > slaTargetSeconds(channel, category, priority) };
+  return { t1, slow: frDelay > slaTargetSeconds(w.r.sla, channel, category, priority) };
 }
 
 /** How the contact fails to be resolved at first contact, if it does; the planted process change lives here. */
@@ -291,11 +292,13 @@ function resolvedEvent(id: string, handler: string, code: string): CxEvent {
   };
 }
 
-/** The default SLA policy of METRICS.md: by channel, tightened to 1 h for complaints and high/urgent. */
-function slaTargetSeconds(channel: Channel, category: Category, priority: Priority): number {
-  const byChannel =
-    channel === 'chat' ? 15 : channel === 'phone' ? 30 : channel === 'email' ? 4 * 3600 : 24 * 3600;
+/**
+ * The first-response target of the configured SLA policy: the channel's (or `*`'s), tightened to the urgent
+ * target for complaints and high or urgent requests — as the KPI facts judge it (`metrics/facts.ts`).
+ */
+function slaTargetSeconds(sla: SlaPolicy, channel: Channel, category: Category, priority: Priority): number {
+  const byChannel = sla.firstResponseSeconds[channel] ?? must(sla.firstResponseSeconds['*'], 'SLA target');
   return category === 'complaint' || priority === 'high' || priority === 'urgent'
-    ? Math.min(byChannel, 3600)
+    ? Math.min(byChannel, sla.urgentSeconds)
     : byChannel;
 }

@@ -1,5 +1,9 @@
+import { loadConfig, type Config } from '../infra/config.ts';
 import { CxError } from '../infra/errors.ts';
 import { DAY, ZoneClock } from './clock.ts';
+
+/** The part of the configured service-level policy the simulation uses: whether a first response was slow. */
+export type SlaPolicy = Pick<Config['policy'], 'firstResponseSeconds' | 'urgentSeconds'>;
 
 export interface SampleOptions {
   seed: number;
@@ -9,6 +13,11 @@ export interface SampleOptions {
   start?: Date;
   /** IANA zone the service centre works in, for opening hours; default 'Asia/Shanghai' */
   timeZone?: string;
+  /**
+   * First-response targets (`cfg.policy`): a response slower than its target makes for worse surveys and
+   * follow-ups; default: the configuration's defaults (`SLA_FIRST_RESPONSE_SECONDS`, `SLA_URGENT_SECONDS`).
+   */
+  sla?: SlaPolicy;
 }
 
 /** The options checked and worked out: the window in ms and the instant of the planted process change. */
@@ -20,6 +29,7 @@ export interface Resolved {
   end: number;
   clock: ZoneClock;
   changeAt: number;
+  sla: SlaPolicy;
 }
 
 /** Checks the options; bad ones throw a `CxError` with code `bad_parameter`. */
@@ -38,9 +48,25 @@ export function resolve(opts: SampleOptions): Resolved {
     start = opts.start.getTime();
     if (Number.isNaN(start)) throw new CxError('bad_parameter', 'start: must be a valid date');
   }
+  const sla = opts.sla ?? defaultSla();
+  if (sla.firstResponseSeconds['*'] === undefined)
+    throw new CxError(
+      'bad_parameter',
+      'sla: firstResponseSeconds must have a "*" entry for the other channels',
+    );
   const clock = new ZoneClock(opts.timeZone ?? 'Asia/Shanghai');
   // "Day floor(days/2) at 00:00 local": the local midnight of that day's calendar date.
   const mid = new Date(start + Math.floor(days / 2) * DAY);
   const changeAt = clock.localMidnight(mid.getUTCFullYear(), mid.getUTCMonth(), mid.getUTCDate());
-  return { seed, customers, days, start, end: start + days * DAY, clock, changeAt };
+  return { seed, customers, days, start, end: start + days * DAY, clock, changeAt, sla };
+}
+
+let defaults: SlaPolicy | undefined;
+/** The policy a configuration without any setting has (read once). */
+function defaultSla(): SlaPolicy {
+  if (defaults === undefined) {
+    const { firstResponseSeconds, urgentSeconds } = loadConfig({}).policy;
+    defaults = { firstResponseSeconds, urgentSeconds };
+  }
+  return defaults;
 }
