@@ -1,10 +1,11 @@
 // Lint: typescript-eslint's recommended rules at zero warnings, plus the import boundaries of
 // docs/architecture.md: ingest and metrics → infra; dashboards → metrics, infra; transforms → infra;
-// nothing but the CLI (the composition root) imports several of them, and nothing imports the CLI.
+// sample → ingest (the event types), infra; nothing but the CLI (the composition root) imports several of
+// them, and nothing imports the CLI.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const folders = ['infra', 'ingest', 'transforms', 'metrics', 'dashboards', 'cli'];
+const folders = ['infra', 'ingest', 'transforms', 'metrics', 'dashboards', 'sample', 'cli'];
 /** What each folder may import from the project. */
 const allowed = {
   infra: [],
@@ -12,12 +13,14 @@ const allowed = {
   transforms: ['infra'],
   metrics: ['infra'],
   dashboards: ['metrics', 'infra'],
+  sample: ['ingest', 'infra'],
 };
 /** Packages a folder must not use (e.g. only ingest talks to Kafka). */
 const forbiddenPackages = {
   metrics: ['kafkajs'],
   dashboards: ['kafkajs'],
   transforms: ['kafkajs', 'express'],
+  sample: ['kafkajs', 'express'],
 };
 
 const boundaries = Object.entries(allowed).map(([folder, ok]) => ({
@@ -144,4 +147,9 @@ export default tseslint.config(
   { files: ['test/**', 'bench/**', 'scripts/**'], rules: { 'no-console': 'off' } },
   ...boundaries,
   ...insideDashboards,
+  // One idea per file and functions a reader can hold at once; sample/ keeps to it.
+  {
+    files: ['sample/**/*.ts'],
+    rules: { 'max-lines': ['error', 500], 'max-lines-per-function': ['error', 80] },
+  },
 );

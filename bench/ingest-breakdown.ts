@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { decodeEvent, parseEvent, topicOf, type CxEvent } from '../ingest/events.ts';
-import { estimateSampleSize, generateSample } from '../ingest/generator.ts';
+import { estimateSampleSize, generateSample } from '../sample/index.ts';
 import { RAW_TABLES, toClickHouseTime, toRow, type Row } from '../ingest/rows.ts';
 import { ClickHouseSink, rowLine } from '../ingest/sink.ts';
 import { migrate } from '../transforms/migrate.ts';

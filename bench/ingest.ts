@@ -635,7 +635,7 @@ interface ProduceStats {
 }
 
 /**
- * Setup: the first N events of generateSample to the event topics (key and value as ingest/sample.ts
+ * Setup: the first N events of generateSample to the event topics (key and value as sample/stream.ts
  * makes them) in batches of 10,000 messages, several sends in flight; the same bytes to one NDJSON file
  * per topic kind for phase (b).
  */
@@ -647,7 +647,7 @@ async function produce(
   dataDir: string,
 ): Promise<{ stats: ProduceStats; ndjson: Record<EventTopicKind, string> }> {
   const { messageKey, topicOf } = await import('../ingest/events.ts');
-  const { estimateSampleSize, generateSample } = await import('../ingest/generator.ts');
+  const { estimateSampleSize, generateSample } = await import('../sample/index.ts');
   const days = 120;
   const perCustomer = estimateSampleSize({ seed, customers: 10_000, days }) / 10_000;
   const customers = Math.ceil((events / perCustomer) * 1.15);

@@ -12,7 +12,7 @@ import {
   stopLocalBroker,
 } from '../infra/kafka/broker.ts';
 import { logger } from '../infra/logger.ts';
-import { generateSample } from '../ingest/generator.ts';
+import { generateSample } from '../sample/index.ts';
 import { describeRejections, replay } from '../ingest/replay.ts';
 import { createClickHouse } from '../infra/clickhouse.ts';
 import { migrate } from '../transforms/migrate.ts';
@@ -278,6 +278,7 @@ program
       seed: opts.seed ?? cfg.sample.seed,
       days: opts.days ?? cfg.sample.days,
       customers: opts.customers ?? cfg.sample.customers,
+      sla: cfg.policy,
     });
     for (const e of gen) {
       if (!out.write(JSON.stringify(e) + '\n')) await once(out, 'drain');

@@ -21,7 +21,7 @@ import { createPipelineMetrics, type PipelineMetrics } from '../infra/metrics.ts
 import { collectorRouter } from '../ingest/collector.ts';
 import { Ingester } from '../ingest/consumer.ts';
 import { EventProducer } from '../ingest/producer.ts';
-import { streamSample } from '../ingest/sample.ts';
+import { streamSample } from '../sample/index.ts';
 import { listen } from './listen.ts';
 import { ClickHouseSink } from '../ingest/sink.ts';
 import { migrate } from '../transforms/migrate.ts';
@@ -292,7 +292,9 @@ export class Runtime {
       );
       return;
     }
-    await streamSample(await this.getProducer(), this.topics as Topics, this.cfg.sample);
+    await streamSample(await this.getProducer(), this.topics as Topics, this.cfg.sample, {
+      sla: this.cfg.policy,
+    });
   }
 
   /** The ingest tokens: configured, or (local mode) one kept in the data dir so restarts keep it. */

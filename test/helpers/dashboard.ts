@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { Runtime } from '../../cli/runtime.ts';
-import { generateSample } from '../../ingest/generator.ts';
+import { generateSample } from '../../sample/index.ts';
 import { toRow } from '../../ingest/rows.ts';
 import { ClickHouseSink, rowLine } from '../../ingest/sink.ts';
 import { saveChange } from '../../metrics/impact.ts';

@@ -11,7 +11,7 @@ import { loadConfig, type Config } from '../../infra/config.ts';
 import { createKafka, ensureTopics } from '../../infra/kafka/client.ts';
 import type { Topics } from '../../infra/kafka/topics.ts';
 import { messageKey, topicOf, type CxEvent } from '../../ingest/events.ts';
-import { generateSample } from '../../ingest/generator.ts';
+import { generateSample } from '../../sample/index.ts';
 import { freePort } from '../helpers/ports.ts';
 import { testEnv } from '../helpers/env.ts';
 import { waitFor } from '../helpers/wait.ts';

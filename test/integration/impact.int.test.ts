@@ -4,7 +4,7 @@ import { createClickHouse, type ClickHouseClient } from '../../infra/clickhouse.
 import type { Config } from '../../infra/config.ts';
 import { CxError } from '../../infra/errors.ts';
 import type { CxEvent } from '../../ingest/events.ts';
-import { generateSample, plantedEffects, type SampleOptions } from '../../ingest/generator.ts';
+import { generateSample, plantedEffects, type SampleOptions } from '../../sample/index.ts';
 import { toRow } from '../../ingest/rows.ts';
 import { ClickHouseSink, rowLine } from '../../ingest/sink.ts';
 import { getMetric } from '../../metrics/catalog.ts';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClickHouse, type ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Config } from '../../infra/config.ts';
 import type { CxEvent } from '../../ingest/events.ts';
-import { generateSample } from '../../ingest/generator.ts';
+import { generateSample } from '../../sample/index.ts';
 import { toRow } from '../../ingest/rows.ts';
 import { ClickHouseSink, rowLine } from '../../ingest/sink.ts';
 import { retentionDrivers, type DriverResult, type RetentionDrivers } from '../../metrics/retention.ts';
@@ -11,7 +11,7 @@ import { migrate } from '../../transforms/migrate.ts';
 import { testConfig, testEnv } from '../helpers/env.ts';
 
 /**
- * Retention drivers on generated data with a planted driver (ingest/generator.ts `plantedEffects`:
+ * Retention drivers on generated data with a planted driver (sample/planted.ts `plantedEffects`:
  * customers with many contacts churn more). The events go in with duplicates and shuffled; the window is
  * cut in Asia/Shanghai and ends 91 days before the end of the data, so the 90-day horizon fits (the data
  * run from 2025-06-02 to 2025-11-28 UTC; 2025-08-30 ends at 16:00 UTC, + 90 days < 2025-11-29).

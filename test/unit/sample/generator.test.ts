@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { CHANNELS, parseEvent, summarize, type CxEvent } from '../../ingest/events.ts';
+import { CHANNELS, parseEvent, summarize, type CxEvent } from '../../../ingest/events.ts';
 import {
   estimateSampleSize,
   generateSample,
   plantedEffects,
   type SampleOptions,
-} from '../../ingest/generator.ts';
-import { isCxError } from '../../infra/errors.ts';
+} from '../../../sample/index.ts';
+import { loadConfig } from '../../../infra/config.ts';
+import { isCxError } from '../../../infra/errors.ts';
 
 const DAY = 86_400_000;
 const START = new Date('2026-01-05T00:00:00Z');
@@ -85,6 +86,18 @@ describe('generateSample', () => {
     const other = [...generateSample({ ...small, seed: 12 })].map((e) => `${e.type}@${e.occurred_at}`);
     const same = [...generateSample(small)].map((e) => `${e.type}@${e.occurred_at}`);
     expect(other).not.toEqual(same);
+  });
+
+  it('judges first responses by the configured SLA policy, its defaults when none is given', () => {
+    const small = { seed: 11, customers: 300, days: 20, start: START };
+    const text = (o: SampleOptions) => JSON.stringify([...generateSample(o)]);
+    const byDefault = text(small);
+    expect(text({ ...small, sla: loadConfig({}).policy })).toBe(byDefault);
+    const strict = loadConfig({ SLA_FIRST_RESPONSE_SECONDS: '{"chat":1,"phone":1,"*":60}' }).policy;
+    expect(text({ ...small, sla: strict })).not.toBe(byDefault);
+    expect(() =>
+      generateSample({ ...small, sla: { firstResponseSeconds: { chat: 15 }, urgentSeconds: 60 } }),
+    ).toThrow(expect.objectContaining({ code: 'bad_parameter' }));
   });
 
   it('keeps the causal order of each interaction', () => {

@@ -1,19 +1,25 @@
 import type { Config } from '../infra/config.ts';
 import { logger } from '../infra/logger.ts';
 import type { Topics } from '../infra/kafka/topics.ts';
-import { messageKey, topicOf } from './events.ts';
-import { estimateSampleSize, generateSample } from './generator.ts';
-import type { EventProducer, OutMessage } from './producer.ts';
+import { messageKey, topicOf } from '../ingest/events.ts';
+import { estimateSampleSize } from './estimate.ts';
+import type { SlaPolicy } from './options.ts';
+import { generateSample } from './simulation.ts';
+import type { EventProducer, OutMessage } from '../ingest/producer.ts';
 
 const CHUNK = 5_000;
 
-/** Produce the seeded sample data set to the event topics, in chunks, logging progress. */
+/**
+ * Produce the seeded sample data set to the event topics, in chunks, logging progress. `more.sla` is the
+ * configured SLA policy (`cfg.policy`), `more.timeZone` the centre's zone (default Asia/Shanghai).
+ */
 export async function streamSample(
   producer: EventProducer,
   topics: Topics,
   opts: Config['sample'],
-  timeZone?: string,
+  more: { timeZone?: string; sla?: SlaPolicy } = {},
 ): Promise<number> {
+  const { timeZone, sla } = more;
   const log = logger('sample');
   const options = {
     seed: opts.seed,
@@ -34,7 +40,7 @@ export async function streamSample(
       nextReport = sent + 100_000;
     }
   };
-  for (const e of generateSample(options)) {
+  for (const e of generateSample({ ...options, ...(sla ? { sla } : {}) })) {
     const topic = topics[topicOf(e.type)];
     const list = pending.get(topic) ?? [];
     list.push({ key: messageKey(e), value: JSON.stringify(e) });
