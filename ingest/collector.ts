@@ -1,4 +1,4 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { withDeadline } from '../infra/deadline.ts';
 import { CxError } from '../infra/errors.ts';
@@ -39,26 +39,10 @@ export interface Rejection {
 export function collectorRouter(deps: CollectorDeps): Router {
   const log = logger('collector');
   const router = express.Router();
-  const tokens = deps.tokens.map((t) => Buffer.from(t));
-  let inFlight = 0;
-  const unavailable = (why: string) =>
-    new CxError('kafka_unavailable', `${why}: no event of this request was accepted; send it again later`, {
-      retriable: true,
-    });
-
+  const produce = producerWithin(deps);
   router.post(
     '/api/v1/events',
-    (req, _res, next) => {
-      const header = req.get('authorization') ?? '';
-      const m = /^Bearer\s+(.+)$/i.exec(header);
-      const given = m ? Buffer.from(m[1] as string) : undefined;
-      if (!given || !tokens.some((t) => t.length === given.length && timingSafeEqual(t, given))) {
-        deps.metrics.httpEventsRejected.inc({ reason: 'unauthorized' });
-        next(new CxError('unauthorized', 'an ingest token is required: Authorization: Bearer <token>'));
-        return;
-      }
-      next();
-    },
+    ingestTokenCheck(deps),
     express.raw({ type: () => true, limit: MAX_BODY_BYTES }),
     async (req: Request, res: Response) => {
       const type = req.get('content-type') ?? '';
@@ -68,26 +52,10 @@ export function collectorRouter(deps: CollectorDeps): Router {
           `Content-Type ${type} is not accepted: send application/json`,
         );
       }
-      const ndjson = /^application\/x-ndjson\b/i.test(type);
-      const body = parseBody(req.body as Buffer | undefined, ndjson);
+      const body = parseBody(req.body as Buffer | undefined, /^application\/x-ndjson\b/i.test(type));
       const items = Array.isArray(body) ? body : [body];
       if (items.length === 0) throw new CxError('invalid_event', 'the array holds no events');
-
-      const rejected: Rejection[] = [];
-      const byTopic = new Map<string, OutMessage[]>();
-      items.forEach((item, index) => {
-        const res = parseEvent(item);
-        if (!res.ok) {
-          const id = (item as { event_id?: unknown } | null)?.event_id;
-          rejected.push({ index, event_id: typeof id === 'string' ? id : undefined, errors: res.errors });
-          return;
-        }
-        const topic = deps.topics[topicOf(res.event.type)];
-        const list = byTopic.get(topic) ?? [];
-        list.push({ key: messageKey(res.event), value: JSON.stringify(res.event) });
-        byTopic.set(topic, list);
-      });
-
+      const { byTopic, rejected } = sortEvents(items, deps.topics);
       if (rejected.length === items.length) {
         deps.metrics.httpEventsRejected.inc({ reason: 'invalid_event' }, rejected.length);
         const first = rejected[0] as Rejection;
@@ -98,22 +66,8 @@ export function collectorRouter(deps: CollectorDeps): Router {
           { details: { accepted: 0, rejected } },
         );
       }
-      if (inFlight >= MAX_IN_FLIGHT) throw unavailable(`${inFlight} requests are already waiting for Kafka`);
-      inFlight++;
-      try {
-        await withDeadline(
-          (signal) =>
-            Promise.all([...byTopic].map(([topic, msgs]) => deps.producer.send(topic, msgs, signal))),
-          deps.deadlineMs,
-          () => unavailable(`Kafka did not acknowledge within ${deps.deadlineMs} ms`),
-        );
-      } catch (err) {
-        deps.metrics.httpEventsRejected.inc({ reason: 'kafka_unavailable' }, items.length - rejected.length);
-        throw err;
-      } finally {
-        inFlight--;
-      }
       const accepted = items.length - rejected.length;
+      await produce(byTopic, accepted);
       deps.metrics.httpEventsAccepted.inc(accepted);
       if (rejected.length > 0)
         deps.metrics.httpEventsRejected.inc({ reason: 'invalid_event' }, rejected.length);
@@ -122,6 +76,68 @@ export function collectorRouter(deps: CollectorDeps): Router {
     },
   );
   return router;
+}
+
+/** 401 without one of the ingest tokens (compared in constant time). */
+function ingestTokenCheck(deps: CollectorDeps): RequestHandler {
+  const tokens = deps.tokens.map((t) => Buffer.from(t));
+  return (req, _res, next) => {
+    const m = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '');
+    const given = m ? Buffer.from(m[1] as string) : undefined;
+    if (!given || !tokens.some((t) => t.length === given.length && timingSafeEqual(t, given))) {
+      deps.metrics.httpEventsRejected.inc({ reason: 'unauthorized' });
+      next(new CxError('unauthorized', 'an ingest token is required: Authorization: Bearer <token>'));
+      return;
+    }
+    next();
+  };
+}
+
+/** The valid events as messages per topic (keyed as the contract says), and the refused ones. */
+function sortEvents(items: unknown[], topics: Topics) {
+  const rejected: Rejection[] = [];
+  const byTopic = new Map<string, OutMessage[]>();
+  items.forEach((item, index) => {
+    const res = parseEvent(item);
+    if (!res.ok) {
+      const id = (item as { event_id?: unknown } | null)?.event_id;
+      rejected.push({ index, event_id: typeof id === 'string' ? id : undefined, errors: res.errors });
+      return;
+    }
+    const topic = topics[topicOf(res.event.type)];
+    const list = byTopic.get(topic) ?? [];
+    list.push({ key: messageKey(res.event), value: JSON.stringify(res.event) });
+    byTopic.set(topic, list);
+  });
+  return { byTopic, rejected };
+}
+
+/**
+ * Produce a request's messages and wait for Kafka's acknowledgement at most `deadlineMs`; past that, or
+ * with MAX_IN_FLIGHT requests already waiting, `503 kafka_unavailable` — never a hang.
+ */
+function producerWithin(deps: CollectorDeps) {
+  let inFlight = 0;
+  const unavailable = (why: string) =>
+    new CxError('kafka_unavailable', `${why}: no event of this request was accepted; send it again later`, {
+      retriable: true,
+    });
+  return async (byTopic: Map<string, OutMessage[]>, count: number): Promise<void> => {
+    if (inFlight >= MAX_IN_FLIGHT) throw unavailable(`${inFlight} requests are already waiting for Kafka`);
+    inFlight++;
+    try {
+      await withDeadline(
+        (signal) => Promise.all([...byTopic].map(([topic, msgs]) => deps.producer.send(topic, msgs, signal))),
+        deps.deadlineMs,
+        () => unavailable(`Kafka did not acknowledge within ${deps.deadlineMs} ms`),
+      );
+    } catch (err) {
+      deps.metrics.httpEventsRejected.inc({ reason: 'kafka_unavailable' }, count);
+      throw err;
+    } finally {
+      inFlight--;
+    }
+  };
 }
 
 /** JSON (one event or an array), or NDJSON (one event per line) when the client says so. */
