@@ -2,8 +2,8 @@ import { createClickHouse } from '../infra/clickhouse.ts';
 import type { Config } from '../infra/config.ts';
 import { CxError } from '../infra/errors.ts';
 import { catalogWithTargets } from '../metrics/catalog.ts';
-import { computeMetric, type MetricRow } from '../metrics/compute.ts';
-import type { Grain } from '../metrics/query.ts';
+import { computeMetric, type MetricRow } from '../metrics/answer/metric.ts';
+import type { Grain } from '../metrics/query/request.ts';
 import type { Dimension } from '../metrics/types.ts';
 
 export interface MetricCommand {

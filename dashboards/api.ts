@@ -3,22 +3,24 @@ import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import type { Config, Role } from '../infra/config.ts';
 import { CxError, badParameter } from '../infra/errors.ts';
 import { catalogWithTargets } from '../metrics/catalog.ts';
-import { answerMetric, chooseStore } from '../metrics/compute.ts';
+import { answerMetric } from '../metrics/answer/metric.ts';
+import { chooseStore } from '../metrics/query/store.ts';
 import {
   breachingNow,
   complaintFunnel,
   drillInteractions,
   repeatComplainers,
   slaHeatmap,
-} from '../metrics/explore.ts';
-import { computeOverview } from '../metrics/overview.ts';
-import { buildMetricQuery } from '../metrics/query.ts';
-import { readRollupState } from '../metrics/rollups.ts';
+} from '../metrics/answer/explore.ts';
+import { computeOverview } from '../metrics/answer/overview.ts';
+import { buildMetricQuery } from '../metrics/query/builder.ts';
+import { readRollupState } from '../metrics/answer/state.ts';
 import { parseFormat, sendRows } from './export.ts';
-import { changeImpact, getChange, listChanges, saveChange, type SaveChangeInput } from '../metrics/impact.ts';
+import { getChange, listChanges, saveChange, type SaveChangeInput } from '../metrics/answer/changes.ts';
+import { changeImpact } from '../metrics/answer/impact.ts';
 import { retentionDrivers } from '../metrics/retention.ts';
 import type { Caller } from './auth.ts';
-import { GRAINS, type Grain, type MetricRequest } from '../metrics/query.ts';
+import { GRAINS, type Grain, type MetricRequest } from '../metrics/query/request.ts';
 import { DIMENSIONS, type Dimension } from '../metrics/types.ts';
 
 export interface ApiDeps {

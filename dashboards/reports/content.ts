@@ -1,11 +1,12 @@
 import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Config } from '../../infra/config.ts';
 import { catalogWithTargets } from '../../metrics/catalog.ts';
-import { answerMetric, type MetricRow } from '../../metrics/compute.ts';
-import { complaintFunnel } from '../../metrics/explore.ts';
-import { changeImpact, listChanges, type Impact } from '../../metrics/impact.ts';
-import { computeOverview, previousPeriod, type OverviewTile } from '../../metrics/overview.ts';
-import type { Grain } from '../../metrics/query.ts';
+import { answerMetric, type MetricRow } from '../../metrics/answer/metric.ts';
+import { complaintFunnel } from '../../metrics/answer/explore.ts';
+import { listChanges } from '../../metrics/answer/changes.ts';
+import { changeImpact, type Impact } from '../../metrics/answer/impact.ts';
+import { computeOverview, previousPeriod, type OverviewTile } from '../../metrics/answer/overview.ts';
+import type { Grain } from '../../metrics/query/request.ts';
 import { retentionDrivers, type RetentionDrivers } from '../../metrics/retention.ts';
 import type { Dimension, MetricDefinition } from '../../metrics/types.ts';
 import type { ReportDefinition } from './definitions.ts';
