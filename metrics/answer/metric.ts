@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Config } from '../../infra/config.ts';
-import { buildMetricQuery, buildRollupBatchQuery } from '../query/builder.ts';
+import { buildMetricQuery, buildRollupBatchQuery, returnsSums } from '../query/builder.ts';
 import type { MetricRequest, Store } from '../query/request.ts';
 import { chooseStore } from '../query/store.ts';
 import { sumsToRaw, toMetricRow, type MetricRow, type RawRow, type SumsRow } from '../query/value.ts';
@@ -40,7 +40,10 @@ export async function runMetric(
   const store = chooseStore(m, req, cfg, state);
   const q = buildMetricQuery(m, req, cfg, store);
   const rs = await client.query({ query: q.sql, query_params: q.params, format: 'JSONEachRow' });
-  const raw = await rs.json<RawRow>();
+  const rows = await rs.json<RawRow | SumsRow>();
+  const raw = returnsSums(m, store)
+    ? (rows as SumsRow[]).map((r) => sumsToRaw(m, r, req.by))
+    : (rows as RawRow[]);
   return { raw, store, completeThrough: store === 'raw' || !state ? started : state.completeThrough };
 }
 

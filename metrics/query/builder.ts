@@ -53,7 +53,8 @@ export function buildMetricQuery(
 
 /**
  * A rate, count, mean or NPS metric from the daily rollups: the grouping set of the request's
- * dimensions, days summed into the period. Means come back as x (the mean) and sd, like the facts path.
+ * dimensions, days summed into the period. The rows are the sums sx, sn, ss2, spro, sdet (see
+ * `buildRollupBatchQuery`); value.ts `sumsToRaw` turns them into the aggregates of the metric's kind.
  */
 function rollupQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): BuiltQuery {
   const dims = requestDimensions(req);
@@ -64,26 +65,20 @@ function rollupQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): Buil
   const where = ['metric = {metric:String}', 'gs = {gs:UInt16}', 'day BETWEEN {from:Date} AND {to:Date}'];
   where.push(...filterClauses(req.filters, params));
   const group = ['period', ...req.by].join(', ');
-  const outer: Record<MetricDefinition['kind'], string> = {
-    rate: 'sx AS x, sn AS n',
-    count: 'sx AS x, sn AS n',
-    mean: 'sx / sn AS x, if(sn > 1, sqrt(greatest(0, (ss2 - sx * sx / sn) / (sn - 1))), NULL) AS sd, sn AS n',
-    nps: 'spro AS pro, sdet AS det, sn AS n',
-    quantile: '',
-  };
   const sql = `
-    SELECT ${group}, ${outer[m.kind]}
-    FROM (
-      SELECT ${[`${PERIOD[req.grain]} AS period`, ...req.by].join(', ')},
-             sum(x) AS sx, sum(n) AS sn, sum(s2) AS ss2, sum(pro) AS spro, sum(det) AS sdet
-      FROM ${cfg.clickhouse.database}.kpi_daily
-      WHERE ${where.join(' AND ')}
-      GROUP BY ${group}
-    )
-    WHERE sn > 0
+    SELECT ${[`${PERIOD[req.grain]} AS period`, ...req.by].join(', ')},
+           sum(x) AS sx, sum(n) AS sn, sum(s2) AS ss2, sum(pro) AS spro, sum(det) AS sdet
+    FROM ${cfg.clickhouse.database}.kpi_daily
+    WHERE ${where.join(' AND ')}
+    GROUP BY ${group}
+    HAVING sn > 0
     ORDER BY ${group}`;
   return { sql, params };
 }
+
+/** Whether the rows of `buildMetricQuery` for this store are rollup sums (value.ts `sumsToRaw`). */
+export const returnsSums = (m: MetricDefinition, store: Store): boolean =>
+  store === 'rollup' && m.source !== 'customers';
 
 /**
  * Several rollup metrics of one request in one query (they share the grouping set of the request's
