@@ -18,7 +18,7 @@ import { chromium } from 'playwright-core';
 import type { AddressInfo } from 'node:net';
 import { Runtime } from '../cli/runtime.ts';
 import { loadConfig } from '../infra/config.ts';
-import { refreshRollups } from '../metrics/rollups.ts';
+import { refreshRollups } from '../transforms/refresh.ts';
 import { machine } from './machine.ts';
 import { AS_OF, DATABASE, loadSynthetic } from './synthetic.ts';
 

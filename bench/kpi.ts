@@ -1,7 +1,7 @@
 /**
  * KPI query latency benchmark: for each N, a fresh chDB data dir and migrated database, N synthetic
  * interactions generated directly in SQL (INSERT … SELECT FROM numbers()), the materialized views
- * filling interaction_facts / customer_facts, a full rollup refresh (metrics/rollups.ts); then
+ * filling interaction_facts / customer_facts, a full rollup refresh (transforms/refresh.ts); then
  *
  *   (a) one metric at grain=day over 90 days by channel (`computeMetric`: csat, fcr, sla_compliance,
  *       complaint_rate) from the daily rollups (what the API answers from), and from the stored facts;
@@ -30,12 +30,12 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '../infra/clickhouse.ts';
-import { OVERVIEW_METRICS } from '../metrics/overview.ts';
+import { OVERVIEW_METRICS } from '../metrics/answer/overview.ts';
 import { AS_OF, DATABASE, customerInsert, interactionInsert, surveyInsert } from './synthetic.ts';
 import { machine } from './machine.ts';
 import type { Config } from '../infra/config.ts';
-import type { MetricRequest, Store } from '../metrics/query.ts';
-import type { RefreshResult } from '../metrics/rollups.ts';
+import type { MetricRequest, Store } from '../metrics/query/request.ts';
+import type { RefreshResult } from '../transforms/refresh.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SELF), '..');
@@ -169,7 +169,7 @@ async function runChild(spec: Spec): Promise<NResult> {
   const { createClickHouse } = await import('../infra/clickhouse.ts');
   const { loadConfig } = await import('../infra/config.ts');
   const { migrate } = await import('../transforms/migrate.ts');
-  const { computeMetric } = await import('../metrics/compute.ts');
+  const { computeMetric } = await import('../metrics/answer/metric.ts');
   const { getMetric } = await import('../metrics/catalog.ts');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -253,7 +253,7 @@ async function runChild(spec: Spec): Promise<NResult> {
   const rssAfterLoadMiB = mib(process.memoryUsage.rss());
 
   // ---- the rollups, built from scratch
-  const { refreshRollups } = await import('../metrics/rollups.ts');
+  const { refreshRollups } = await import('../transforms/refresh.ts');
   // overlap 0: nothing is in flight in this sequential benchmark (on a reused dir: a no-op refresh)
   const fullRefresh = await refreshRollups(ch, cfg, { evaluatedAt: AS_OF, overlapMs: 0 });
   console.error(`  [${N}] full refresh: ${JSON.stringify(fullRefresh)}`);
@@ -313,9 +313,9 @@ async function runChild(spec: Spec): Promise<NResult> {
         spec,
         () => (timedRun = true),
       );
-  // the overview as the API answers it (metrics/overview.ts): the period, the previous period and the
+  // the overview as the API answers it (metrics/answer/overview.ts): the period, the previous period and the
   // trend of the 8 KPIs, rollup KPIs batched into one query per period
-  const { computeOverview } = await import('../metrics/overview.ts');
+  const { computeOverview } = await import('../metrics/answer/overview.ts');
   const overviewApi: Timing | undefined = !spec.parts.includes('b')
     ? undefined
     : await measure(

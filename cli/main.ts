@@ -19,7 +19,7 @@ import { migrate } from '../transforms/migrate.ts';
 import { fetchMetric, formatRows } from './metric.ts';
 import { runQuery } from './query.ts';
 import { describeRun, runReport } from './report.ts';
-import { refreshRollups } from '../metrics/rollups.ts';
+import { refreshRollups } from '../transforms/refresh.ts';
 import { Runtime } from './runtime.ts';
 
 const log = logger('cli');

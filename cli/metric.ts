@@ -2,9 +2,8 @@ import { createClickHouse } from '../infra/clickhouse.ts';
 import type { Config } from '../infra/config.ts';
 import { CxError } from '../infra/errors.ts';
 import { catalogWithTargets } from '../metrics/catalog.ts';
-import { computeMetric, type MetricRow } from '../metrics/compute.ts';
-import type { Grain } from '../metrics/query.ts';
-import type { Dimension } from '../metrics/types.ts';
+import { computeMetric, type MetricRow } from '../metrics/answer/metric.ts';
+import { metricQuery, parseMetricRequest } from '../metrics/query/parse.ts';
 
 export interface MetricCommand {
   name: string;
@@ -25,12 +24,8 @@ export async function fetchMetric(
   cfg: Config,
   cmd: MetricCommand,
 ): Promise<{ source: string; rows: MetricRow[] }> {
-  const qs = new URLSearchParams();
-  if (cmd.from) qs.set('from', cmd.from);
-  if (cmd.to) qs.set('to', cmd.to);
-  qs.set('grain', cmd.grain);
-  if (cmd.by.length) qs.set('by', cmd.by.join(','));
-  for (const [d, v] of Object.entries(cmd.filters)) qs.set(d, v.join(','));
+  const query = metricQuery(cmd);
+  const qs = new URLSearchParams(query);
   const up = await fetch(new URL('/healthz', cmd.url), { signal: AbortSignal.timeout(1500) }).then(
     () => true,
     () => false,
@@ -52,16 +47,7 @@ export async function fetchMetric(
   if (!m) throw new CxError('not_found', `no metric named ${JSON.stringify(cmd.name)}`);
   const ch = createClickHouse(cfg.clickhouse);
   try {
-    const to = cmd.to ?? new Intl.DateTimeFormat('en-CA', { timeZone: cfg.timeZone }).format(new Date());
-    const from =
-      cmd.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 27 * 86_400_000).toISOString().slice(0, 10);
-    const rows = await computeMetric(ch, cfg, m, {
-      from,
-      to,
-      grain: cmd.grain as Grain,
-      by: cmd.by as Dimension[],
-      filters: cmd.filters as Partial<Record<Dimension, string[]>>,
-    });
+    const rows = await computeMetric(ch, cfg, m, parseMetricRequest(query, cfg.timeZone));
     return { source: 'the local store', rows };
   } finally {
     await ch.close();

@@ -25,7 +25,7 @@ import { streamSample } from '../sample/index.ts';
 import { listen } from './listen.ts';
 import { ClickHouseSink } from '../ingest/sink.ts';
 import { migrate } from '../transforms/migrate.ts';
-import { refreshRollups } from '../metrics/rollups.ts';
+import { refreshRollups } from '../transforms/refresh.ts';
 import cron from 'node-cron';
 import { reportsRouter } from '../dashboards/reports/api.ts';
 import { loadDefinitions, type ReportDefinition } from '../dashboards/reports/definitions.ts';

@@ -1,26 +1,28 @@
 import express, { type Request, type RequestHandler, type Router } from 'express';
+import { parseMetricRequest as parseQuery } from '../metrics/query/parse.ts';
 import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import type { Config, Role } from '../infra/config.ts';
 import { CxError, badParameter } from '../infra/errors.ts';
 import { catalogWithTargets } from '../metrics/catalog.ts';
-import { answerMetric, chooseStore } from '../metrics/compute.ts';
+import { answerMetric } from '../metrics/answer/metric.ts';
+import { chooseStore } from '../metrics/query/store.ts';
 import {
   breachingNow,
   complaintFunnel,
   drillInteractions,
   repeatComplainers,
   slaHeatmap,
-} from '../metrics/explore.ts';
-import { computeOverview } from '../metrics/overview.ts';
-import { buildMetricQuery } from '../metrics/query.ts';
-import { readRollupState } from '../metrics/rollups.ts';
+} from '../metrics/answer/explore.ts';
+import { computeOverview } from '../metrics/answer/overview.ts';
+import { buildMetricQuery } from '../metrics/query/builder.ts';
+import { readRollupState } from '../metrics/answer/state.ts';
 import { parseFormat, sendRows } from './export.ts';
-import { changeImpact, getChange, listChanges, saveChange, type SaveChangeInput } from '../metrics/impact.ts';
+import { getChange, listChanges, saveChange, type SaveChangeInput } from '../metrics/answer/changes.ts';
+import { changeImpact } from '../metrics/answer/impact.ts';
 import { retentionDrivers } from '../metrics/retention.ts';
 import type { Caller } from './auth.ts';
 import type { MetricCatalog } from './wire.ts';
-import { GRAINS, type Grain, type MetricRequest } from '../metrics/query.ts';
-import { DIMENSIONS, type Dimension } from '../metrics/types.ts';
+import type { MetricRequest } from '../metrics/query/request.ts';
 
 export interface ApiDeps {
   clickhouse: ClickHouseClient;
@@ -233,49 +235,11 @@ function localToday(timeZone: string): string {
   }).format(new Date());
 }
 
-const KNOWN = new Set(['from', 'to', 'grain', 'by', ...DIMENSIONS]);
-
-/** Query string → metric request. Every bad parameter is named; unknown ones are refused too. */
-export function parseMetricRequest(
-  req: Request,
-  timeZone: string,
-  extra: readonly string[] = [],
-): MetricRequest {
-  const q = req.query as Record<string, unknown>;
-  for (const key of Object.keys(q)) {
-    if (!KNOWN.has(key) && !extra.includes(key))
-      throw badParameter(
-        key,
-        `unknown parameter; use ${['from', 'to', 'grain', 'by', ...extra].join(', ')} or a dimension (${DIMENSIONS.join(', ')})`,
-      );
-  }
-  const one = (key: string): string | undefined => {
-    const v = q[key];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string') throw badParameter(key, 'must be given once');
-    return v;
-  };
-  const to = one('to') ?? localToday(timeZone);
-  const from = one('from') ?? shiftDays(to, -27);
-  const grain = (one('grain') ?? 'day') as Grain;
-  if (!GRAINS.includes(grain)) throw badParameter('grain', `must be one of ${GRAINS.join(', ')}`);
-  const by = (one('by') ?? '').split(',').filter((x) => x.length > 0);
-  for (const d of by) {
-    if (!(DIMENSIONS as readonly string[]).includes(d))
-      throw badParameter('by', `${d} is not a dimension; use ${DIMENSIONS.join(', ')}`);
-  }
-  const filters: Partial<Record<Dimension, string[]>> = {};
-  for (const d of DIMENSIONS) {
-    const v = one(d);
-    if (v === undefined) continue;
-    const values = v.split(',').filter((x) => x.length > 0);
-    if (values.length === 0) throw badParameter(d, 'needs at least one value');
-    filters[d] = values;
-  }
-  return { from, to, grain, by: by as Dimension[], filters };
-}
-
 /** A drill-down's dates: the request's, or one period of it (`period` = its first day, with `grain`). */
+/** A route's metric request from its query string (metrics/query/parse.ts). */
+const parseMetricRequest = (req: Request, timeZone: string, extra: readonly string[] = []): MetricRequest =>
+  parseQuery(req.query as Record<string, unknown>, timeZone, extra);
+
 function periodScope(r: MetricRequest, period: string | undefined): MetricRequest {
   if (period === undefined || period === 'total') return r;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(period)) throw badParameter('period', 'must be a date YYYY-MM-DD or total');

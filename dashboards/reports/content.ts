@@ -1,11 +1,13 @@
 import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Config } from '../../infra/config.ts';
 import { catalogWithTargets } from '../../metrics/catalog.ts';
-import { answerMetric, type MetricRow } from '../../metrics/compute.ts';
-import { complaintFunnel } from '../../metrics/explore.ts';
-import { changeImpact, listChanges, type Impact } from '../../metrics/impact.ts';
-import { computeOverview, previousPeriod, type OverviewTile } from '../../metrics/overview.ts';
-import type { Grain } from '../../metrics/query.ts';
+import { answerMetric, type MetricRow } from '../../metrics/answer/metric.ts';
+import { complaintFunnel } from '../../metrics/answer/explore.ts';
+import { listChanges } from '../../metrics/answer/changes.ts';
+import { changeImpact, type Impact } from '../../metrics/answer/impact.ts';
+import { computeOverview, previousPeriod, type OverviewTile } from '../../metrics/answer/overview.ts';
+import { metricQuery, parseMetricRequest } from '../../metrics/query/parse.ts';
+import type { Grain } from '../../metrics/query/request.ts';
 import { retentionDrivers, type RetentionDrivers } from '../../metrics/retention.ts';
 import type { Dimension, MetricDefinition } from '../../metrics/types.ts';
 import type { MetricInfo } from '../wire.ts';
@@ -79,12 +81,8 @@ export async function gatherReport(
   let completeThrough = new Date();
   const answer = async (name: string, grainOf: Grain, by: Dimension[] = []) => {
     const m = metric(name);
-    const a = await answerMetric(client, cfg, m, {
-      ...period,
-      grain: grainOf,
-      by,
-      filters: filtersFor(m),
-    });
+    const query = metricQuery({ ...period, grain: grainOf, by, filters: filtersFor(m) });
+    const a = await answerMetric(client, cfg, m, parseMetricRequest(query, cfg.timeZone));
     if (a.completeThrough < completeThrough) completeThrough = a.completeThrough;
     return { m, rows: a.rows };
   };
@@ -180,7 +178,5 @@ function overlaps(
 }
 
 function dashboardQuery(period: Period, filters: Partial<Record<Dimension, string[]>>): string {
-  const q = new URLSearchParams({ from: period.from, to: period.to });
-  for (const [d, v] of Object.entries(filters)) q.set(d, v.join(','));
-  return q.toString();
+  return new URLSearchParams(metricQuery({ ...period, filters })).toString();
 }

@@ -3,8 +3,8 @@ import { Runtime } from '../../cli/runtime.ts';
 import { generateSample } from '../../sample/index.ts';
 import { toRow } from '../../ingest/rows.ts';
 import { ClickHouseSink, rowLine } from '../../ingest/sink.ts';
-import { saveChange } from '../../metrics/impact.ts';
-import { refreshRollups } from '../../metrics/rollups.ts';
+import { saveChange } from '../../metrics/answer/changes.ts';
+import { refreshRollups } from '../../transforms/refresh.ts';
 import { testConfig, testEnv } from './env.ts';
 
 export const TOKENS = {

@@ -5,9 +5,9 @@ import { generateSample } from '../../sample/index.ts';
 import { toRow } from '../../ingest/rows.ts';
 import { ClickHouseSink, rowLine } from '../../ingest/sink.ts';
 import { getMetric } from '../../metrics/catalog.ts';
-import { readRollupState } from '../../metrics/rollups.ts';
+import { readRollupState } from '../../metrics/answer/state.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { computeMetric, type MetricRow } from '../../metrics/compute.ts';
+import { computeMetric, type MetricRow } from '../../metrics/answer/metric.ts';
 import { testConfig, testEnv } from '../helpers/env.ts';
 
 /** The metrics API over HTTP: roles, parameters, and the same numbers as the KPI engine. */

@@ -8,16 +8,15 @@ import { generateSample, plantedEffects, type SampleOptions } from '../../sample
 import { toRow } from '../../ingest/rows.ts';
 import { ClickHouseSink, rowLine } from '../../ingest/sink.ts';
 import { getMetric } from '../../metrics/catalog.ts';
-import { computeMetric } from '../../metrics/compute.ts';
+import { computeMetric } from '../../metrics/answer/metric.ts';
+import { changeImpact, type Impact } from '../../metrics/answer/impact.ts';
 import {
-  changeImpact,
   getChange,
   listChanges,
   saveChange,
-  type Impact,
   type ProcessChange,
   type SaveChangeInput,
-} from '../../metrics/impact.ts';
+} from '../../metrics/answer/changes.ts';
 import type { Dimension } from '../../metrics/types.ts';
 import { migrate } from '../../transforms/migrate.ts';
 import { testConfig, testEnv } from '../helpers/env.ts';

@@ -19,7 +19,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../cli/runtime.ts';
 import { createClickHouse } from '../../infra/clickhouse.ts';
-import { OVERVIEW_METRICS } from '../../metrics/overview.ts';
+import { OVERVIEW_METRICS } from '../../metrics/answer/overview.ts';
 import { loadDefinitions, type ReportDefinition } from '../../dashboards/reports/definitions.ts';
 import { verifyWebhook } from '../../dashboards/reports/deliver.ts';
 import {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatRows } from '../../cli/metric.ts';
-import type { MetricRow } from '../../metrics/compute.ts';
+import type { MetricRow } from '../../metrics/answer/metric.ts';
 
 const rows: MetricRow[] = [
   {

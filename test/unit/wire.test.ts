@@ -1,8 +1,9 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import type { MetricRow as ComputedRow } from '../../metrics/compute.ts';
-import type { DrillPage, HeatCell as ComputedCell } from '../../metrics/explore.ts';
-import type { Impact as ComputedImpact, ProcessChange as StoredChange } from '../../metrics/impact.ts';
-import type { Overview as ComputedOverview } from '../../metrics/overview.ts';
+import type { MetricRow as ComputedRow } from '../../metrics/answer/metric.ts';
+import type { DrillPage, HeatCell as ComputedCell } from '../../metrics/answer/explore.ts';
+import type { Impact as ComputedImpact } from '../../metrics/answer/impact.ts';
+import type { ProcessChange as StoredChange } from '../../metrics/answer/changes.ts';
+import type { Overview as ComputedOverview } from '../../metrics/answer/overview.ts';
 import type { RetentionDrivers as ComputedDrivers } from '../../metrics/retention.ts';
 import type { RunRecord } from '../../dashboards/reports/scheduler.ts';
 import type {

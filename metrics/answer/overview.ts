@@ -1,10 +1,11 @@
-import type { ClickHouseClient } from '../infra/clickhouse.ts';
-import type { Config } from '../infra/config.ts';
-import { getMetric } from './catalog.ts';
-import { queryMetricsRows, toMetricRow, type MetricRow, type RawRow } from './compute.ts';
-import { difference, SIGNIFICANCE, type Difference } from './impact.ts';
-import type { Grain, MetricRequest } from './query.ts';
-import type { Dimension, MetricDefinition } from './types.ts';
+import type { ClickHouseClient } from '../../infra/clickhouse.ts';
+import type { Config } from '../../infra/config.ts';
+import { getMetric } from '../catalog.ts';
+import { runMetrics, type MetricRow, type RawRow } from './metric.ts';
+import { toMetricRow } from '../query/value.ts';
+import { difference, SIGNIFICANCE, type Difference } from '../analysis/difference.ts';
+import type { Grain, MetricRequest } from '../query/request.ts';
+import type { Dimension, MetricDefinition } from '../types.ts';
 
 /**
  * The management overview: for each headline KPI, the period's value against its target, the change
@@ -87,7 +88,7 @@ export async function computeOverview(
       [series, { ...base, from: req.from, to: req.to, grain }],
     ];
     for (const [into, r] of runs) {
-      const res = await queryMetricsRows(client, cfg, g.ms, r);
+      const res = await runMetrics(client, cfg, g.ms, r);
       for (const [k, v] of res.raw) into.set(k, v);
       if (res.completeThrough < completeThrough) completeThrough = res.completeThrough;
     }

@@ -1,11 +1,12 @@
-import type { ClickHouseClient } from '../infra/clickhouse.ts';
-import type { Config } from '../infra/config.ts';
-import { badParameter } from '../infra/errors.ts';
-import { getMetric } from './catalog.ts';
-import { factParams, INTERACTION_KPI_COLUMNS, interactionFacts, type FactStore } from './facts.ts';
-import { filterClauses } from './query.ts';
-import { readRollupState, rollupFingerprint } from './rollups.ts';
-import type { Dimension } from './types.ts';
+import type { ClickHouseClient } from '../../infra/clickhouse.ts';
+import type { Config } from '../../infra/config.ts';
+import { badParameter } from '../../infra/errors.ts';
+import { getMetric } from '../catalog.ts';
+import { factParams, INTERACTION_KPI_COLUMNS, interactionFacts, type FactStore } from '../query/facts.ts';
+import { filterClauses } from '../query/sql-parts.ts';
+import { isCurrent } from '../query/store.ts';
+import type { Dimension } from '../types.ts';
+import { readRollupState } from './state.ts';
 
 /**
  * The row-level views behind the dashboards: the interactions behind a number (drill-down), SLA
@@ -28,7 +29,7 @@ export const MAX_PAGE_SIZE = 500;
 
 async function source(client: ClickHouseClient, cfg: Config): Promise<FactStore> {
   const state = await readRollupState(client, cfg.clickhouse.database);
-  return state && state.fingerprint === rollupFingerprint(cfg) ? 'stored' : 'raw';
+  return isCurrent(state, cfg) ? 'stored' : 'raw';
 }
 
 function scopeWhere(scope: Scope, params: Record<string, unknown>): string {

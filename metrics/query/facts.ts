@@ -1,11 +1,12 @@
-import type { Config } from '../infra/config.ts';
-import { DIMENSIONS } from './types.ts';
+import type { Config } from '../../infra/config.ts';
+import { DIMENSIONS } from '../types.ts';
 
 /**
  * The per-row facts every KPI is written against, defined once. Each source has two readings that give
  * the same rows: derived from the raw tables on the fly (`raw`, always current) and read from the
- * materialized KPI facts that metrics/rollups.ts keeps current (`stored`, fast). The derivation is
- * also what the refresh job writes into the stored tables, so the two cannot drift apart.
+ * materialized KPI facts that transforms/refresh.ts keeps current (`stored`, fast). The derivation is
+ * also what the refresh job writes into the stored tables, so the two cannot drift apart. It is pure
+ * SQL and lives here, not in transforms/, because the query builder's `raw` store reads it too.
  *
  * Bound parameters the SQL here expects: see `factParams`.
  */

@@ -1,0 +1,113 @@
+import type { ClickHouseClient } from '../../infra/clickhouse.ts';
+import type { Config } from '../../infra/config.ts';
+import { buildMetricQuery, buildRollupBatchQuery, returnsSums } from '../query/builder.ts';
+import type { MetricRequest, Store } from '../query/request.ts';
+import { chooseStore } from '../query/store.ts';
+import { sumsToRaw, toMetricRow, type MetricRow, type RawRow, type SumsRow } from '../query/value.ts';
+import type { MetricDefinition } from '../types.ts';
+import { readRollupState } from './state.ts';
+
+/**
+ * Metric requests against the store. One entry point per question:
+ * - `runMetric`: one metric's aggregates per group (what statistics between periods start from);
+ * - `runMetrics`: several metrics of one request, those the rollups hold in one query;
+ * - `answerMetric`: one metric's response rows (docs/api.md) with the store read and how complete;
+ *   `computeMetric` is its rows alone.
+ * Each reads the rollups' state once, picks the store (query/store.ts), builds the query
+ * (query/builder.ts), runs it and, for answers, shapes the rows (query/value.ts).
+ */
+
+export type { MetricRow, RawRow };
+
+/** A metric's aggregates, where they were read from, and how far the data they count is complete. */
+export interface RawAnswer {
+  raw: RawRow[];
+  store: Store;
+  /** Every event ingested before this instant is counted in `raw`. */
+  completeThrough: Date;
+}
+
+/** Run one metric request against ClickHouse: the raw aggregates per group. */
+export async function runMetric(
+  client: ClickHouseClient,
+  cfg: Config,
+  m: MetricDefinition,
+  req: MetricRequest,
+): Promise<RawAnswer> {
+  const explicit = req.store !== undefined && req.store !== 'auto';
+  const started = new Date();
+  const state = explicit ? null : await readRollupState(client, cfg.clickhouse.database);
+  const store = chooseStore(m, req, cfg, state);
+  const q = buildMetricQuery(m, req, cfg, store);
+  const rs = await client.query({ query: q.sql, query_params: q.params, format: 'JSONEachRow' });
+  const rows = await rs.json<RawRow | SumsRow>();
+  const raw = returnsSums(m, store)
+    ? (rows as SumsRow[]).map((r) => sumsToRaw(m, r, req.by))
+    : (rows as RawRow[]);
+  return { raw, store, completeThrough: store === 'raw' || !state ? started : state.completeThrough };
+}
+
+/** A metric's rows, where they were read from, and how far the data they count is complete. */
+export interface MetricAnswer {
+  rows: MetricRow[];
+  store: Store;
+  /** Every event ingested before this instant is counted in `rows`. */
+  completeThrough: Date;
+}
+
+/** Run one metric request against ClickHouse and shape the rows. */
+export async function answerMetric(
+  client: ClickHouseClient,
+  cfg: Config,
+  m: MetricDefinition,
+  req: MetricRequest,
+): Promise<MetricAnswer> {
+  const { raw, store, completeThrough } = await runMetric(client, cfg, m, req);
+  const rows =
+    raw.length === 0 && req.grain === 'total' && req.by.length === 0
+      ? // An empty period still answers, with n = 0 and no value.
+        [toMetricRow(m, { period: 'total', n: 0 }, [])]
+      : raw.map((r) => toMetricRow(m, r, req.by));
+  return { rows, store, completeThrough };
+}
+
+/** The rows of {@link answerMetric} alone. */
+export async function computeMetric(
+  client: ClickHouseClient,
+  cfg: Config,
+  m: MetricDefinition,
+  req: MetricRequest,
+): Promise<MetricRow[]> {
+  return (await answerMetric(client, cfg, m, req)).rows;
+}
+
+/**
+ * Several metrics over one request: those the rollups answer in one query, the others one by one.
+ * The same aggregates as running each alone.
+ */
+export async function runMetrics(
+  client: ClickHouseClient,
+  cfg: Config,
+  ms: readonly MetricDefinition[],
+  req: MetricRequest,
+): Promise<{ raw: Map<string, RawRow[]>; completeThrough: Date }> {
+  const state = await readRollupState(client, cfg.clickhouse.database);
+  const batch = ms.filter((m) => m.source !== 'customers' && chooseStore(m, req, cfg, state) === 'rollup');
+  const out = new Map<string, RawRow[]>(ms.map((m) => [m.name, []]));
+  let completeThrough = state && batch.length > 0 ? state.completeThrough : new Date();
+  if (batch.length > 0) {
+    const q = buildRollupBatchQuery(batch, req, cfg);
+    const rs = await client.query({ query: q.sql, query_params: q.params, format: 'JSONEachRow' });
+    const byName = new Map(batch.map((m) => [m.name, m]));
+    for (const r of await rs.json<SumsRow>()) {
+      const m = byName.get(r.metric ?? '');
+      if (m) out.get(m.name)?.push(sumsToRaw(m, r, req.by));
+    }
+  }
+  for (const m of ms.filter((x) => !batch.includes(x))) {
+    const a = await runMetric(client, cfg, m, req);
+    out.set(m.name, a.raw);
+    if (a.completeThrough < completeThrough) completeThrough = a.completeThrough;
+  }
+  return { raw: out, completeThrough };
+}

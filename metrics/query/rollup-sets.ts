@@ -1,0 +1,47 @@
+import { DIMENSIONS, SURVEY_DIMENSIONS, type Dimension, type MetricDefinition } from '../types.ts';
+
+/**
+ * The grouping sets of the daily rollups (`kpi_daily`): which combinations of dimensions the refresh
+ * job (transforms/refresh.ts) sums per day, and so which requests the rollups can answer. Pure: the
+ * writer and the query builder read the same definition.
+ */
+
+/** The dimensions of a grouping set as a bitmask: bit i is DIMENSIONS[i]. */
+export const setMask = (dims: readonly Dimension[]): number =>
+  dims.reduce((m, d) => m | (1 << DIMENSIONS.indexOf(d)), 0);
+
+/**
+ * The grouping sets the daily rollups hold. Interactions: the whole centre, each dimension on its own
+ * and each pair of dimensions except agent × other (agents are many and are looked at alone or through
+ * the facts). Surveys: every combination of their three dimensions. A request whose group-by and
+ * filter dimensions form one of these sets is answered from the rollups.
+ */
+export function groupingSets(source: MetricDefinition['source']): Dimension[][] {
+  if (source === 'surveys') {
+    const d = SURVEY_DIMENSIONS;
+    return [[], ...d.map((x) => [x]), ...pairs(d), [...d]];
+  }
+  if (source === 'interactions') {
+    return [[], ...DIMENSIONS.map((x) => [x]), ...pairs(DIMENSIONS.filter((x) => x !== 'agent_id'))];
+  }
+  return [];
+}
+
+function pairs(ds: readonly Dimension[]): Dimension[][] {
+  const out: Dimension[][] = [];
+  for (let i = 0; i < ds.length; i++)
+    for (let j = i + 1; j < ds.length; j++) out.push([ds[i] as Dimension, ds[j] as Dimension]);
+  return out;
+}
+
+/** Whether the daily rollups carry this metric at all (quantiles cannot be summed over days). */
+export const inDailyRollup = (m: MetricDefinition): boolean =>
+  (m.source === 'interactions' || m.source === 'surveys') && m.kind !== 'quantile';
+
+/** The grouping set (mask) answering a request over these dimensions, or null when none does. */
+export function rollupSetFor(m: MetricDefinition, dims: readonly Dimension[]): number | null {
+  if (!inDailyRollup(m)) return null;
+  const need = new Set(dims);
+  const set = groupingSets(m.source).find((s) => s.length === need.size && s.every((d) => need.has(d)));
+  return set ? setMask(set) : null;
+}
