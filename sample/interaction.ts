@@ -294,7 +294,7 @@ function resolvedEvent(id: string, handler: string, code: string): CxEvent {
 
 /**
  * The first-response target of the configured SLA policy: the channel's (or `*`'s), tightened to the urgent
- * target for complaints and high or urgent requests — as the KPI facts judge it (`metrics/facts.ts`).
+ * target for complaints and high or urgent requests — as the KPI facts judge it (`metrics/query/facts.ts`).
  */
 function slaTargetSeconds(sla: SlaPolicy, channel: Channel, category: Category, priority: Priority): number {
   const byChannel = sla.firstResponseSeconds[channel] ?? must(sla.firstResponseSeconds['*'], 'SLA target');
