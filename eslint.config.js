@@ -58,6 +58,7 @@ export default tseslint.config(
         TextDecoder: 'readonly',
         setTimeout: 'readonly',
         clearTimeout: 'readonly',
+        setInterval: 'readonly',
       },
     },
     rules: {
