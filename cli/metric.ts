@@ -1,6 +1,7 @@
 import { createClickHouse } from '../infra/clickhouse.ts';
 import type { Config } from '../infra/config.ts';
 import { CxError } from '../infra/errors.ts';
+import { today, windowEnding } from '../infra/time.ts';
 import { catalogWithTargets } from '../metrics/catalog.ts';
 import { computeMetric, type MetricRow } from '../metrics/compute.ts';
 import type { Grain } from '../metrics/query.ts';
@@ -52,9 +53,8 @@ export async function fetchMetric(
   if (!m) throw new CxError('not_found', `no metric named ${JSON.stringify(cmd.name)}`);
   const ch = createClickHouse(cfg.clickhouse);
   try {
-    const to = cmd.to ?? new Intl.DateTimeFormat('en-CA', { timeZone: cfg.timeZone }).format(new Date());
-    const from =
-      cmd.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 27 * 86_400_000).toISOString().slice(0, 10);
+    const to = cmd.to ?? today(cfg.timeZone);
+    const from = cmd.from ?? windowEnding(to).from;
     const rows = await computeMetric(ch, cfg, m, {
       from,
       to,

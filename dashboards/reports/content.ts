@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Config } from '../../infra/config.ts';
+import { addDays, dayCount, localDate } from '../../infra/time.ts';
 import { catalogWithTargets } from '../../metrics/catalog.ts';
 import { answerMetric, type MetricRow } from '../../metrics/compute.ts';
 import { complaintFunnel } from '../../metrics/explore.ts';
@@ -9,7 +10,7 @@ import type { Grain } from '../../metrics/query.ts';
 import { retentionDrivers, type RetentionDrivers } from '../../metrics/retention.ts';
 import type { Dimension, MetricDefinition } from '../../metrics/types.ts';
 import type { ReportDefinition } from './definitions.ts';
-import { addDays, localDate, type Period } from './period.ts';
+import type { Period } from './period.ts';
 
 /**
  * What a report says, gathered through the same functions that answer the API (`/api/v1/overview`,
@@ -74,7 +75,7 @@ export async function gatherReport(
     Object.fromEntries(
       Object.entries(def.filters).filter(([d]) => m.dimensions.includes(d as Dimension)),
     ) as Partial<Record<Dimension, string[]>>;
-  const days = (Date.parse(period.to) - Date.parse(period.from)) / 86_400_000 + 1;
+  const days = dayCount(period.from, period.to);
   const grain: Grain = days <= 45 ? 'day' : days <= 200 ? 'week' : 'month';
   let completeThrough = new Date();
   const answer = async (name: string, grainOf: Grain, by: Dimension[] = []) => {
