@@ -20,20 +20,22 @@ const forbiddenPackages = {
   transforms: ['kafkajs', 'express'],
 };
 
-const boundaries = Object.entries(allowed).map(([folder, ok]) => ({
+/** The import patterns that keep `folder` off the folders it may not import. */
+const folderPatterns = (folder) =>
+  folders
+    .filter((f) => f !== folder && !(allowed[folder] ?? []).includes(f))
+    .map((f) => ({
+      group: [`../${f}/*`, `../../${f}/*`, `../${f}`, `../../${f}`],
+      message: `${folder}/ must not import ${f}/ (see ${folder}/README.md)`,
+    }));
+
+const boundaries = Object.keys(allowed).map((folder) => ({
   files: [`${folder}/**/*.ts`],
   rules: {
     'no-restricted-imports': [
       'error',
       {
-        patterns: [
-          ...folders
-            .filter((f) => f !== folder && !ok.includes(f))
-            .map((f) => ({
-              group: [`../${f}/*`, `../../${f}/*`, `../${f}`, `../../${f}`],
-              message: `${folder}/ must not import ${f}/ (see ${folder}/README.md)`,
-            })),
-        ],
+        patterns: folderPatterns(folder),
         paths: (forbiddenPackages[folder] ?? []).map((name) => ({
           name,
           message: `${folder}/ must not use ${name}`,
@@ -69,4 +71,30 @@ export default tseslint.config(
   },
   { files: ['test/**', 'bench/**', 'scripts/**'], rules: { 'no-console': 'off' } },
   ...boundaries,
+  // Inside infra/ (infra/README.md): the configuration sections and the pure helpers (time, CSV) import
+  // none of the I/O plumbing; no file over 500 lines, no function over 80.
+  {
+    files: ['infra/config/**/*.ts', 'infra/time.ts', 'infra/csv.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...folderPatterns('infra'),
+            ...['kafka/*', 'clickhouse*', 'store-lock*', 'logger*', 'metrics*'].map((m) => ({
+              group: [`./${m}`, `../${m}`],
+              message: 'infra/config/, time.ts and csv.ts are pure: no Kafka, ClickHouse, logs or metrics',
+            })),
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['infra/**/*.ts', 'infra/**/*.mjs'],
+    rules: {
+      'max-lines': ['error', { max: 500 }],
+      'max-lines-per-function': ['error', { max: 80 }],
+    },
+  },
 );
