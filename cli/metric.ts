@@ -1,5 +1,6 @@
 import { createClickHouse } from '../infra/clickhouse.ts';
 import type { Config } from '../infra/config.ts';
+import { csvField } from '../infra/csv.ts';
 import { CxError } from '../infra/errors.ts';
 import { catalogWithTargets } from '../metrics/catalog.ts';
 import { computeMetric, type MetricRow } from '../metrics/answer/metric.ts';
@@ -60,8 +61,9 @@ export function formatRows(rows: MetricRow[], format: 'table' | 'csv' | 'json'):
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const cell = (v: unknown) => (v === null || v === undefined ? '' : String(v));
   if (format === 'csv') {
-    const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
-    return [cols.join(','), ...rows.map((r) => cols.map((c) => q(cell(r[c]))).join(','))].join('\n') + '\n';
+    return (
+      [cols.join(','), ...rows.map((r) => cols.map((c) => csvField(cell(r[c]))).join(','))].join('\n') + '\n'
+    );
   }
   const shown = rows.map((r) =>
     cols.map((c) => {

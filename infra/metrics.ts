@@ -26,8 +26,25 @@ export function createPipelineMetrics(): PipelineMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cxpulse_process_' });
   const reg = [registry];
+  return { registry, ...ingesterMetrics(reg), ...serviceMetrics(reg) };
+}
+
+type IngesterMetrics = Pick<
+  PipelineMetrics,
+  | 'eventsIngested'
+  | 'eventsRejected'
+  | 'batches'
+  | 'insertSeconds'
+  | 'sinkRetries'
+  | 'consumerLag'
+  | 'ingesterUp'
+  | 'ingesterDegraded'
+  | 'ingesterRestarts'
+>;
+
+/** The ingester's: events, batches, inserts, retries, lag, up/degraded, restarts. */
+function ingesterMetrics(reg: Registry[]): IngesterMetrics {
   return {
-    registry,
     eventsIngested: new Counter({
       name: 'cxpulse_events_ingested_total',
       help: 'Events written to ClickHouse by the ingester (a redelivered event counts again here, never in a KPI).',
@@ -80,6 +97,12 @@ export function createPipelineMetrics(): PipelineMetrics {
       help: 'Kafka consumers the ingester rebuilt after a crash (a stall, a lost membership, retries run out).',
       registers: reg,
     }),
+  };
+}
+
+/** The collector's accepted and refused events, and the rollup refreshes. */
+function serviceMetrics(reg: Registry[]): Omit<PipelineMetrics, keyof IngesterMetrics | 'registry'> {
+  return {
     httpEventsAccepted: new Counter({
       name: 'cxpulse_http_events_accepted_total',
       help: 'Events accepted by POST /api/v1/events and produced to Kafka.',

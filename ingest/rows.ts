@@ -1,4 +1,5 @@
 import type { EventTopicKind } from '../infra/kafka/topics.ts';
+import { clickHouseTime } from '../infra/time.ts';
 import { topicOf, type CxEvent, type FieldError } from './events.ts';
 
 /**
@@ -45,14 +46,8 @@ export interface Source {
 
 export type Row = Record<string, unknown>;
 
-const UTC_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** ClickHouse DateTime64(3, 'UTC') text for an ISO timestamp with offset. */
-export function toClickHouseTime(iso: string): string {
-  // Most producers already send UTC with milliseconds: then the text is the answer (4× faster).
-  const utc = UTC_MILLIS.test(iso) ? iso : new Date(iso).toISOString();
-  return `${utc.slice(0, 10)} ${utc.slice(11, 23)}`;
-}
+/** ClickHouse DateTime64(3, 'UTC') text for an ISO timestamp with offset (infra/time.ts). */
+export const toClickHouseTime: (iso: string) => string = clickHouseTime;
 
 const KNOWN: Record<EventTopicKind, ReadonlySet<string>> = {
   interactions: new Set(COLUMNS.interactions),
@@ -127,7 +122,7 @@ export function dlqRow(d: DlqRecord): Row {
     errors: wellFormed(d.errors),
     // base64, as on the cx.dlq topic: the original bytes may not be text at all
     raw_base64: d.raw.toString('base64'),
-    rejected_at: d.rejectedAt.toISOString().slice(0, 23).replace('T', ' '),
+    rejected_at: clickHouseTime(d.rejectedAt),
   };
 }
 

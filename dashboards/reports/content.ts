@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Config } from '../../infra/config.ts';
+import { addDays, dayCount, localDate } from '../../infra/time.ts';
 import { catalogWithTargets } from '../../metrics/catalog.ts';
 import { answerMetric, type MetricRow } from '../../metrics/answer/metric.ts';
 import { complaintFunnel } from '../../metrics/answer/explore.ts';
@@ -12,7 +13,7 @@ import { retentionDrivers, type RetentionDrivers } from '../../metrics/retention
 import type { Dimension, MetricDefinition } from '../../metrics/types.ts';
 import type { MetricInfo } from '../wire.ts';
 import type { ReportDefinition } from './definitions.ts';
-import { addDays, localDate, type Period } from './period.ts';
+import type { Period } from './period.ts';
 
 /**
  * What a report says, gathered through the same functions that answer the API (`/api/v1/overview`,
@@ -76,7 +77,7 @@ export async function gatherReport(
     Object.fromEntries(
       Object.entries(def.filters).filter(([d]) => m.dimensions.includes(d as Dimension)),
     ) as Partial<Record<Dimension, string[]>>;
-  const days = (Date.parse(period.to) - Date.parse(period.from)) / 86_400_000 + 1;
+  const days = dayCount(period.from, period.to);
   const grain: Grain = days <= 45 ? 'day' : days <= 200 ? 'week' : 'month';
   let completeThrough = new Date();
   const answer = async (name: string, grainOf: Grain, by: Dimension[] = []) => {

@@ -1,4 +1,5 @@
 import { badParameter } from '../../infra/errors.ts';
+import { addDays, DAY_MS, localDate } from '../../infra/time.ts';
 
 /**
  * The period a report covers, as whole local days before the moment it runs: a report due Monday
@@ -14,22 +15,6 @@ export type PeriodKind = (typeof PERIODS)[number];
 export interface Period {
   from: string;
   to: string;
-}
-
-const DAY_MS = 86_400_000;
-
-/** The local calendar date of an instant, YYYY-MM-DD. */
-export function localDate(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(at);
-}
-
-export function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
 /** The period of `kind` for a report that runs at `at`; `timeZones`: the schedule's and the centre's. */

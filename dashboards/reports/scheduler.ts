@@ -9,6 +9,7 @@ import type { Config } from '../../infra/config.ts';
 import { CxError, errorMessage, isCxError } from '../../infra/errors.ts';
 import { logger } from '../../infra/logger.ts';
 import { backoffDelay, withRetry } from '../../infra/retry.ts';
+import { clickHouseTime } from '../../infra/time.ts';
 import { gatherReport, type ReportData } from './content.ts';
 import type { ReportDefinition } from './definitions.ts';
 import { postWebhook, sendEmail, writeFiles, type Channel, type Delivery } from './deliver.ts';
@@ -56,9 +57,6 @@ const log = logger('reports');
 const RECORD_RETRY = { maxRetries: 6, initialMs: 500, maxMs: 15_000 };
 
 export const runKeyOf = (report: string, slot: Date) => `${report}@${slot.toISOString()}`;
-
-/** ClickHouse DateTime64 text for an instant (UTC). */
-const chTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
 
 export class ReportRunner {
   /** Aborts the waits between retries when the process stops. */
@@ -115,7 +113,7 @@ export class ReportRunner {
     if ((await this.claims(runKey)).length > 0) return false;
     await this.client.insert({
       table: `${this.db}.report_claims`,
-      values: [{ run_key: runKey, report: def.name, slot: chTime(slot), owner: this.owner }],
+      values: [{ run_key: runKey, report: def.name, slot: clickHouseTime(slot), owner: this.owner }],
       format: 'JSONEachRow',
       // visible to the other schedulers when the insert returns, whatever the server's profile says
       clickhouse_settings: { async_insert: 0 },
@@ -286,8 +284,8 @@ export class ReportRunner {
   private async record(r: RunRecord): Promise<void> {
     const row = {
       ...r,
-      slot: chTime(new Date(r.slot)),
-      started_at: chTime(new Date(r.started_at)),
+      slot: clickHouseTime(new Date(r.slot)),
+      started_at: clickHouseTime(new Date(r.started_at)),
       deliveries: JSON.stringify(r.deliveries),
     };
     await withRetry(
@@ -407,7 +405,7 @@ export class ReportRunner {
     if (seen) return seen;
     await this.client.insert({
       table: `${this.db}.report_schedules`,
-      values: [{ report: def.name, schedule: key, first_seen: chTime(now) }],
+      values: [{ report: def.name, schedule: key, first_seen: clickHouseTime(now) }],
       format: 'JSONEachRow',
     });
     return (await read()) ?? now;

@@ -3,7 +3,7 @@
  * voter of the controller quorum in one JVM (a static quorum, `controller.quorum.voters`, every node's
  * storage formatted with the same cluster id), on free ports of 127.0.0.1, with the internal topics
  * replicated. The same jars, Java check, storage format and watchdog as the single local broker
- * (broker.ts, process.ts). State under one directory, one sub-directory per node:
+ * (jars.ts, java.ts, storage.ts, process.ts). State under one directory, one sub-directory per node:
  *
  * ```
  * <dir>/node-<id>/   data/, server.properties, log4j2.properties, broker.log, cluster.id, broker.pid
@@ -13,27 +13,19 @@
  * kills every node and never leaves a JVM behind (nor does the death of this process: the watchdog).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { Kafka, logLevel as KafkaLogLevel } from 'kafkajs';
 import { CxError } from '../errors.ts';
 import { logger } from '../logger.ts';
-import {
-  checkJava,
-  defaultJavaBin,
-  defaultProjectRoot,
-  ensureJars,
-  formatStorage,
-  jvmArgs,
-  log4jProperties,
-  logTail,
-  statePaths,
-  type StatePaths,
-} from './broker.ts';
+import { ensureJars } from './jars.ts';
+import { checkJava, defaultJavaBin } from './java.ts';
+import { freePorts, HOST } from './ports.ts';
 import { isAlive, signalGroup, sleep, tieToThisProcess, writeAtomic } from './process.ts';
+import { jvmArgs, log4jProperties } from './properties.ts';
+import { defaultProjectRoot, logTail, statePaths, type StatePaths } from './state.ts';
+import { formatStorage, newClusterId } from './storage.ts';
 
 export interface LocalClusterOptions {
   version: string;
@@ -81,7 +73,6 @@ export interface LocalCluster {
 }
 
 const log = logger('kafka-cluster');
-const HOST = '127.0.0.1';
 const WATCHDOG_GRACE_MS = 5000;
 
 interface NodeState extends ClusterNode {
@@ -319,30 +310,4 @@ num.io.threads=2
 num.replica.fetchers=1
 background.threads=2
 `;
-}
-
-/** 22 characters, as `kafka-storage random-uuid`, never starting with '-'. */
-function newClusterId(): string {
-  let id: string;
-  do id = randomBytes(16).toString('base64url');
-  while (id.startsWith('-'));
-  return id;
-}
-
-/** Distinct free TCP ports on 127.0.0.1 (all held open while picking, so they differ). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const s = net.createServer();
-          s.once('error', reject);
-          s.listen(0, HOST, () => resolve(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
 }

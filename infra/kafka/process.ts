@@ -1,11 +1,12 @@
 /**
  * Processes of the local Kafka JVMs (the single broker of broker.ts, the nodes of cluster.ts): running a
  * command, whether a pid is alive, signalling a process group, and tying a JVM to this process so it
- * never outlives it (a watchdog process stops it when this process dies, even by SIGKILL).
+ * never outlives it (a watchdog process, watchdog.mjs, stops it when this process dies, even by SIGKILL).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../errors.ts';
 import { logger } from '../logger.ts';
 
@@ -84,31 +85,12 @@ interface Owned {
 const owned = new Map<string, Owned>();
 
 /**
- * The watchdog: a tiny Node process holding the read end of a pipe from this process. When this process
- * is gone — exit, signal, crash, SIGKILL — the pipe closes and the watchdog stops the broker (SIGTERM, then
- * SIGKILL after the grace period). It exits by itself as soon as the broker is gone, and checks the
- * broker's command line first so a reused pid is never killed.
+ * The watchdog (watchdog.mjs): a tiny Node process holding the read end of a pipe from this process. When
+ * this process is gone — exit, signal, crash, SIGKILL — the pipe closes and the watchdog stops the broker
+ * (SIGTERM, then SIGKILL after the grace period). It exits by itself as soon as the broker is gone, and
+ * checks the broker's command line first so a reused pid is never killed.
  */
-const WATCHDOG = `
-const fs = require('fs');
-const { execFileSync } = require('child_process');
-const pid = Number(process.argv[1]), marker = process.argv[2], grace = Number(process.argv[3]);
-for (const s of ['SIGINT', 'SIGHUP', 'SIGQUIT']) process.on(s, () => {});
-function alive() { try { process.kill(pid, 0); } catch (e) { return e.code === 'EPERM'; }
-  try { const st = fs.readFileSync('/proc/' + pid + '/stat', 'utf8'); return st[st.lastIndexOf(')') + 2] !== 'Z'; } catch { return true; } }
-function ours() { let cmd;
-  try { cmd = fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8'); }
-  catch { try { cmd = execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' }); } catch { return false; } }
-  return cmd.includes('kafka.Kafka') && cmd.includes(marker); }
-function kill(sig) { try { process.kill(-pid, sig); } catch { try { process.kill(pid, sig); } catch {} } }
-let stopping = false;
-function stop() { if (stopping) return; stopping = true;
-  if (!alive() || !ours()) process.exit(0);
-  kill('SIGTERM'); const until = Date.now() + grace;
-  setInterval(() => { if (!alive()) process.exit(0); if (Date.now() > until) { kill('SIGKILL'); process.exit(0); } }, 200); }
-process.stdin.on('end', stop); process.stdin.on('close', stop); process.stdin.on('error', stop); process.stdin.resume();
-setInterval(() => { if (!stopping && !alive()) process.exit(0); }, 2000);
-`;
+const WATCHDOG = fileURLToPath(new URL('./watchdog.mjs', import.meta.url));
 
 /**
  * Stop the JVM `child` (a Kafka node whose command line holds `marker`, its server.properties) when this
@@ -118,7 +100,7 @@ export function tieToThisProcess(child: ChildProcess, dir: string, marker: strin
   const pid = child.pid!;
   let watchdog: ChildProcess | undefined;
   try {
-    watchdog = spawn(process.execPath, ['-e', WATCHDOG, String(pid), marker, String(graceMs)], {
+    watchdog = spawn(process.execPath, [WATCHDOG, String(pid), marker, String(graceMs)], {
       stdio: ['pipe', 'ignore', 'ignore'],
       detached: true,
       env: { PATH: process.env['PATH'] ?? '' },

@@ -1,4 +1,5 @@
 import { badParameter } from '../../infra/errors.ts';
+import { DEFAULT_WINDOW_DAYS, today, windowEnding } from '../../infra/time.ts';
 import { DIMENSIONS, type Dimension } from '../types.ts';
 import { GRAINS, type Grain, type MetricRequest } from './request.ts';
 
@@ -9,7 +10,7 @@ import { GRAINS, type Grain, type MetricRequest } from './request.ts';
  */
 
 /** Days of the default period: the 28 days ending today (local). */
-export const DEFAULT_PERIOD_DAYS = 28;
+export const DEFAULT_PERIOD_DAYS = DEFAULT_WINDOW_DAYS;
 
 const KNOWN = new Set(['from', 'to', 'grain', 'by', ...DIMENSIONS]);
 
@@ -37,8 +38,8 @@ export function parseMetricRequest(
     if (typeof v !== 'string') throw badParameter(key, 'must be given once');
     return v;
   };
-  const to = one('to') ?? localToday(timeZone, now);
-  const from = one('from') ?? shiftDays(to, -(DEFAULT_PERIOD_DAYS - 1));
+  const to = one('to') ?? today(timeZone, now);
+  const from = one('from') ?? defaultFrom(to);
   const grain = (one('grain') ?? 'day') as Grain;
   if (!GRAINS.includes(grain)) throw badParameter('grain', `must be one of ${GRAINS.join(', ')}`);
   const by = (one('by') ?? '').split(',').filter((x) => x.length > 0);
@@ -74,20 +75,8 @@ export function metricQuery(r: {
   return q;
 }
 
-/** Today's date in a time zone, YYYY-MM-DD. */
-function localToday(timeZone: string, now: Date): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
-}
-
-/** A date `days` later (earlier when negative); `to` must be a date. */
-function shiftDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  if (Number.isNaN(d.getTime())) throw badParameter('to', 'must be a date YYYY-MM-DD');
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
+/** The first day of the default window ending on `to`, which must then be a date. */
+function defaultFrom(to: string): string {
+  if (Number.isNaN(Date.parse(`${to}T00:00:00Z`))) throw badParameter('to', 'must be a date YYYY-MM-DD');
+  return windowEnding(to).from;
 }

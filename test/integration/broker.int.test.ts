@@ -19,26 +19,9 @@ import {
   stopLocalBroker,
   type LocalBrokerOptions,
 } from '../../infra/kafka/broker.ts';
+import { freePorts } from '../../infra/kafka/ports.ts';
 
 const VERSION = process.env['KAFKA_VERSION'] ?? '4.4.0';
-
-/** Distinct free TCP ports on 127.0.0.1 (all held open while picking, so they differ). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const s = net.createServer();
-          s.once('error', reject);
-          s.listen(0, '127.0.0.1', () => resolve(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
-}
 
 async function expectCxError(p: Promise<unknown>, code: string, ...patterns: RegExp[]): Promise<string> {
   const err = await p.then(

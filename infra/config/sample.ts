@@ -1,0 +1,30 @@
+/** Keys of the sample data `cxpulse start` streams into an empty store. */
+import { bool, int, type KeyTable, type Values } from './keys.ts';
+
+export const sampleKeys = {
+  CXPULSE_SAMPLE_DATA: {
+    default: 'true',
+    doc: '`cxpulse start` streams the sample data through Kafka when the store is empty.',
+    schema: bool,
+  },
+  CXPULSE_SAMPLE_DAYS: { default: '120', doc: 'Days of sample data.', schema: int(1, 3650) },
+  CXPULSE_SAMPLE_CUSTOMERS: {
+    default: '4000',
+    doc: 'Customers in the sample data.',
+    schema: int(10, 10_000_000),
+  },
+  CXPULSE_SAMPLE_SEED: {
+    default: '42',
+    doc: 'Seed of the sample-data generator.',
+    schema: int(0, 2 ** 31 - 1),
+  },
+} satisfies KeyTable;
+
+export function sample(v: Values<typeof sampleKeys>) {
+  return {
+    enabled: v.CXPULSE_SAMPLE_DATA,
+    days: v.CXPULSE_SAMPLE_DAYS,
+    customers: v.CXPULSE_SAMPLE_CUSTOMERS,
+    seed: v.CXPULSE_SAMPLE_SEED,
+  };
+}
