@@ -1,3 +1,4 @@
+import { csvField } from '../infra/csv.ts';
 import { tableFromJSON, tableToIPC } from 'apache-arrow';
 import type { Response } from 'express';
 import { CxError } from '../infra/errors.ts';
@@ -22,7 +23,7 @@ export function parseFormat(v: unknown): Format {
 const cell = (v: unknown): string => {
   if (v === null || v === undefined) return '';
   const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  return csvField(s);
 };
 
 export function toCsv(rows: readonly Record<string, unknown>[]): string {

@@ -4,7 +4,8 @@ import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import type { Config } from '../infra/config.ts';
 import { logger, type Logger } from '../infra/logger.ts';
 import { CATALOG } from '../metrics/catalog.ts';
-import { chTime, factParams } from '../metrics/query/facts.ts';
+import { factParams } from '../metrics/query/facts.ts';
+import { clickHouseTime } from '../infra/time.ts';
 import {
   rollupFingerprint,
   rollupStateQuery,
@@ -162,7 +163,7 @@ async function refreshTables(
   // ---- 1. what to recompute
   const plan = full
     ? await planFull(ch, db, tmp)
-    : await planIncremental(ch, db, tmp, chTime((run.prev as RollupState).completeThrough));
+    : await planIncremental(ch, db, tmp, clickHouseTime((run.prev as RollupState).completeThrough));
   const chunks = Math.max(1, Math.ceil(plan.interactions / (opts.chunkInteractions ?? 4_000_000)));
   log.debug({ ...plan, chunks, full }, 'refreshing facts');
 
@@ -229,8 +230,8 @@ async function recordState(ch: ClickHouseClient, run: Run, r: RefreshResult): Pr
       {
         version: run.version,
         fingerprint: run.fingerprint,
-        complete_through: chTime(r.completeThrough),
-        evaluated_at: chTime(r.evaluatedAt),
+        complete_through: clickHouseTime(r.completeThrough),
+        evaluated_at: clickHouseTime(r.evaluatedAt),
         full_rebuild: r.fullRebuild,
         interactions_rewritten: r.interactionsRewritten,
         surveys_rewritten: r.surveysRewritten,

@@ -3,6 +3,7 @@ import { UNIT_LABEL } from '../charts/format.ts';
 import { barsSpec } from '../charts/groups.ts';
 import { trendSpec, type Annotation } from '../charts/time.ts';
 import type { ChangeList, MetricCatalog, MetricInfo, SlaPolicy } from '../wire.ts';
+import { dayCount } from '../../infra/time.ts';
 import { api, filterParams, panel, setFreshness, type Filters } from './ui.ts';
 
 /**
@@ -125,7 +126,7 @@ export async function barsPanel(
   });
 }
 
-export const daysOf = (f: Filters) => (Date.parse(f.to) - Date.parse(f.from)) / 86_400_000 + 1;
+export const daysOf = (f: Filters) => dayCount(f.from, f.to);
 
 /** A p-value as the pages write it. */
 export const fmtP = (p: number | null) => (p === null ? '–' : p < 0.001 ? '< 0.001' : p.toFixed(3));

@@ -2,6 +2,7 @@ import embed, { type VisualizationSpec } from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import type { TopLevelSpec } from 'vega-lite';
 import { CATEGORIES, CHANNELS, PRIORITIES } from '../../ingest/vocabulary.ts';
+import { windowEnding } from '../../infra/time.ts';
 import { formatValue } from '../charts/format.ts';
 import type { InteractionsPage, MetricSql } from '../wire.ts';
 
@@ -90,7 +91,7 @@ const iso = (d: Date) => d.toISOString().slice(0, 10);
 export function readFilters(): Filters {
   const q = new URLSearchParams(location.search);
   const to = q.get('to') ?? document.body.dataset['today'] ?? iso(new Date());
-  const from = q.get('from') ?? iso(new Date(Date.parse(`${to}T00:00:00Z`) - 27 * 86_400_000));
+  const from = q.get('from') ?? windowEnding(to).from;
   const dims: Filters['dims'] = {};
   for (const d of FILTER_DIMENSIONS) {
     const v = q.get(d);

@@ -1,17 +1,12 @@
 import { badParameter } from '../../infra/errors.ts';
+import { addDays, DEFAULT_WINDOW_DAYS } from '../../infra/time.ts';
 
 /**
  * The before and after windows of a process change, in whole local days of the configured zone (what
  * the query builder filters on), and the day arithmetic they need. Pure.
  */
 
-export const DEFAULT_WINDOW_DAYS = 28;
 const MAX_WINDOW_DAYS = 366;
-const DAY_MS = 86_400_000;
-
-export function addDays(date: string, k: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + k * DAY_MS).toISOString().slice(0, 10);
-}
 
 export function windowDays(name: string, v: number | undefined): number {
   const days = v ?? DEFAULT_WINDOW_DAYS;

@@ -1,3 +1,4 @@
+import { clickHouseTime } from '../../infra/time.ts';
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Config } from '../../infra/config.ts';
@@ -15,7 +16,6 @@ import type { Dimension } from '../types.ts';
 export type { ProcessChange, SaveChangeInput };
 
 /** ClickHouse's DateTime64 text in UTC: what a JSONEachRow insert into DateTime64(3, 'UTC') parses. */
-const chTime = (iso: string): string => iso.slice(0, 23).replace('T', ' ');
 
 interface StoredRow {
   id: string;
@@ -98,9 +98,9 @@ export async function saveChange(
       {
         ...change,
         scope: JSON.stringify(change.scope),
-        starts_at: chTime(change.starts_at),
-        created_at: chTime(change.created_at),
-        updated_at: chTime(change.updated_at),
+        starts_at: clickHouseTime(change.starts_at),
+        created_at: clickHouseTime(change.created_at),
+        updated_at: clickHouseTime(change.updated_at),
       },
     ],
     format: 'JSONEachRow',

@@ -1,3 +1,4 @@
+import { addDays, dayCount } from '../../infra/time.ts';
 import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Config } from '../../infra/config.ts';
 import { getMetric } from '../catalog.ts';
@@ -45,14 +46,10 @@ export interface Overview {
   completeThrough: Date;
 }
 
-const DAY_MS = 86_400_000;
-const shift = (d: string, k: number) =>
-  new Date(Date.parse(`${d}T00:00:00Z`) + k * DAY_MS).toISOString().slice(0, 10);
-
 /** The period of the same length that ends the day before `from`. */
 export function previousPeriod(from: string, to: string): { from: string; to: string } {
-  const days = Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1;
-  return { from: shift(from, -days), to: shift(from, -1) };
+  const days = dayCount(from, to);
+  return { from: addDays(from, -days), to: addDays(from, -1) };
 }
 
 export async function computeOverview(
@@ -61,7 +58,7 @@ export async function computeOverview(
   req: { from: string; to: string; filters: Partial<Record<Dimension, string[]>>; asOf?: Date },
 ): Promise<Overview> {
   const prev = previousPeriod(req.from, req.to);
-  const days = (Date.parse(`${req.to}T00:00:00Z`) - Date.parse(`${req.from}T00:00:00Z`)) / DAY_MS + 1;
+  const days = dayCount(req.from, req.to);
   const grain: Grain = days <= 45 ? 'day' : days <= 200 ? 'week' : 'month';
   // a filter a KPI cannot take (a team for a survey KPI) leaves that KPI out of the filter; KPIs with
   // the same effective filters are answered together (one rollup query per period and grain)

@@ -1,3 +1,4 @@
+import { clickHouseTime } from '../../infra/time.ts';
 import type { Config } from '../../infra/config.ts';
 import { DIMENSIONS } from '../types.ts';
 
@@ -22,12 +23,11 @@ export function factParams(cfg: Config, asOf: Date = new Date()): Record<string,
     frt_urgent: urgentSeconds,
     resolution_hours: resolutionTargetHours,
     fcr_days: fcrRepeatWindowDays,
-    as_of: chTime(asOf),
+    as_of: clickHouseTime(asOf),
   };
 }
 
 /** An instant as a ClickHouse DateTime64(3, 'UTC') literal value. */
-export const chTime = (d: Date): string => d.toISOString().slice(0, 23).replace('T', ' ');
 
 /** The columns of `interaction_kpi` besides `version`, in table order. */
 export const INTERACTION_KPI_COLUMNS = [
