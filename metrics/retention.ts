@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import type { Config } from '../infra/config.ts';
 import { badParameter } from '../infra/errors.ts';
-import { logisticOddsRatio, pearson, spearman, wilson } from './stats.ts';
+import { logisticOddsRatio, pearson, spearman, wilson } from './stats/index.ts';
 
 /**
  * Retention drivers (docs/metrics.md, "Retention drivers"): how a customer's service experience in an

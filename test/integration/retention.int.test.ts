@@ -94,7 +94,7 @@ function reference(from: string, to: string): Map<string, { contacts: number; ch
   return out;
 }
 
-/** Textbook Pearson r, written here so the check does not lean on stats.ts. */
+/** Textbook Pearson r, written here so the check does not lean on metrics/stats/. */
 function simplePearson(x: number[], y: number[]): number {
   const n = x.length;
   const mx = x.reduce((a, b) => a + b, 0) / n;
