@@ -6,7 +6,11 @@ import type { CxEvent } from '../../ingest/events.ts';
 import { generateSample } from '../../sample/index.ts';
 import { toRow } from '../../ingest/rows.ts';
 import { ClickHouseSink, rowLine } from '../../ingest/sink.ts';
-import { retentionDrivers, type DriverResult, type RetentionDrivers } from '../../metrics/retention.ts';
+import {
+  retentionDrivers,
+  type DriverResult,
+  type RetentionDrivers,
+} from '../../metrics/answer/retention.ts';
 import { migrate } from '../../transforms/migrate.ts';
 import { testConfig, testEnv } from '../helpers/env.ts';
 

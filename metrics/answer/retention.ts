@@ -1,7 +1,7 @@
-import type { ClickHouseClient } from '../infra/clickhouse.ts';
-import type { Config } from '../infra/config.ts';
-import { badParameter } from '../infra/errors.ts';
-import { logisticOddsRatio, pearson, spearman, wilson } from './stats/index.ts';
+import type { ClickHouseClient } from '../../infra/clickhouse.ts';
+import type { Config } from '../../infra/config.ts';
+import { badParameter } from '../../infra/errors.ts';
+import { logisticOddsRatio, pearson, spearman, wilson } from '../stats/index.ts';
 
 /**
  * Retention drivers (docs/metrics.md, "Retention drivers"): how a customer's service experience in an
@@ -10,7 +10,7 @@ import { logisticOddsRatio, pearson, spearman, wilson } from './stats/index.ts';
  * One parameterised ClickHouse query builds one row per customer with at least one interaction opened
  * in the window (all aggregation happens in ClickHouse, over interaction_facts_v, customer_facts_v and
  * survey_events FINAL, so duplicated, late or out-of-order events do not change the answer). The
- * statistics per feature are then computed here with the functions of stats.ts.
+ * statistics per feature are then computed here with the functions of ../stats/.
  *
  * Per customer (the window is `from`..`to`, local dates in the configured time zone; an interaction is in
  * it when it was opened in it, a survey answer when it was answered in it):
