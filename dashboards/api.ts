@@ -19,7 +19,7 @@ import { readRollupState } from '../metrics/answer/state.ts';
 import { parseFormat, sendRows } from './export.ts';
 import { getChange, listChanges, saveChange, type SaveChangeInput } from '../metrics/answer/changes.ts';
 import { changeImpact } from '../metrics/answer/impact.ts';
-import { retentionDrivers } from '../metrics/retention.ts';
+import { retentionDrivers } from '../metrics/answer/retention.ts';
 import type { Caller } from './auth.ts';
 import type { MetricCatalog } from './wire.ts';
 import type { MetricRequest } from '../metrics/query/request.ts';

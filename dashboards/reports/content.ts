@@ -9,7 +9,7 @@ import { changeImpact, type Impact } from '../../metrics/answer/impact.ts';
 import { computeOverview, previousPeriod, type OverviewTile } from '../../metrics/answer/overview.ts';
 import { metricQuery, parseMetricRequest } from '../../metrics/query/parse.ts';
 import type { Grain } from '../../metrics/query/request.ts';
-import { retentionDrivers, type RetentionDrivers } from '../../metrics/retention.ts';
+import { retentionDrivers, type RetentionDrivers } from '../../metrics/answer/retention.ts';
 import type { Dimension, MetricDefinition } from '../../metrics/types.ts';
 import type { MetricInfo } from '../wire.ts';
 import type { ReportDefinition } from './definitions.ts';

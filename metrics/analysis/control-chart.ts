@@ -1,5 +1,5 @@
 import { toMetricRow, type RawRow } from '../query/value.ts';
-import { individualsChart, pChart } from '../stats.ts';
+import { individualsChart, pChart } from '../stats/control-limits.ts';
 import type { MetricDefinition } from '../types.ts';
 
 /** The daily control chart of a process change's impact (metrics/answer/impact.ts). Pure. */

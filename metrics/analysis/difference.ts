@@ -1,5 +1,5 @@
 import { toMetricRow, type RawRow } from '../query/value.ts';
-import { npsDifference, twoProportionZTest, welchTTest } from '../stats.ts';
+import { npsDifference, twoProportionZTest, welchTTest } from '../stats/difference-tests.ts';
 import type { MetricDefinition } from '../types.ts';
 
 /**
@@ -40,7 +40,7 @@ export function difference(m: MetricDefinition, before: RawRow, after: RawRow): 
   switch (m.kind) {
     case 'rate': {
       const t = twoProportionZTest(Number(before.x ?? 0), nb, Number(after.x ?? 0), na);
-      // stats.ts works in proportions; the metric is in percent.
+      // stats/ works in proportions; the metric is in percent.
       const pct = (v: number | null) => (v === null ? null : v * 100);
       return {
         test: 'two_proportion_z',

@@ -8,7 +8,7 @@ import { getMetric } from '../catalog.ts';
 import type { ProcessChange } from '../query/change-input.ts';
 import type { MetricRequest } from '../query/request.ts';
 import { toMetricRow, type RawRow } from '../query/value.ts';
-import { LOW_CONFIDENCE_N, isLowConfidence } from '../stats.ts';
+import { LOW_CONFIDENCE_N, isLowConfidence } from '../stats/target.ts';
 import type { Dimension, MetricDefinition, Unit } from '../types.ts';
 import { runMetric } from './metric.ts';
 

@@ -1,11 +1,5 @@
-import {
-  isLowConfidence,
-  meanInterval,
-  npsInterval,
-  targetStatus,
-  wilson,
-  type TargetKind,
-} from '../stats.ts';
+import { meanInterval, npsInterval, wilson } from '../stats/intervals.ts';
+import { isLowConfidence, targetStatus, type TargetKind } from '../stats/target.ts';
 import type { Dimension, MetricDefinition } from '../types.ts';
 
 /**

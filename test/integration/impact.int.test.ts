@@ -25,7 +25,7 @@ import { testConfig, testEnv } from '../helpers/env.ts';
  * Process-change impact on the generator's planted effect: team t2 lifts first-contact resolution at
  * local midnight half-way through the sample, the other teams do not change. The impact must find the
  * lift where it was planted and nothing where it was not; its p-value and interval are recomputed here
- * from the windows' counts with jStat's normal distribution, independently of stats.ts.
+ * from the windows' counts with jStat's normal distribution, independently of metrics/stats/.
  */
 
 interface JStat {

@@ -6,7 +6,11 @@ import type { CxEvent } from '../../ingest/events.ts';
 import { generateSample } from '../../sample/index.ts';
 import { toRow } from '../../ingest/rows.ts';
 import { ClickHouseSink, rowLine } from '../../ingest/sink.ts';
-import { retentionDrivers, type DriverResult, type RetentionDrivers } from '../../metrics/retention.ts';
+import {
+  retentionDrivers,
+  type DriverResult,
+  type RetentionDrivers,
+} from '../../metrics/answer/retention.ts';
 import { migrate } from '../../transforms/migrate.ts';
 import { testConfig, testEnv } from '../helpers/env.ts';
 
@@ -94,7 +98,7 @@ function reference(from: string, to: string): Map<string, { contacts: number; ch
   return out;
 }
 
-/** Textbook Pearson r, written here so the check does not lean on stats.ts. */
+/** Textbook Pearson r, written here so the check does not lean on metrics/stats/. */
 function simplePearson(x: number[], y: number[]): number {
   const n = x.length;
   const mx = x.reduce((a, b) => a + b, 0) / n;

@@ -1,5 +1,5 @@
 /**
- * metrics/stats.ts against references it does not share code with: published worked examples
+ * metrics/stats/ against references it does not share code with: published worked examples
  * (Newcombe 1998, R's `t.test` on the `sleep` data, Anscombe's quartet, Wikipedia's Spearman example,
  * Montgomery's p-chart example) and jStat, an independent library, evaluated at test time. Every
  * number is compared to 1e-6 or better unless the published source itself only gives fewer digits.
@@ -22,7 +22,7 @@ import {
   twoProportionZTest,
   welchTTest,
   wilson,
-} from '../../metrics/stats.ts';
+} from '../../metrics/stats/index.ts';
 
 /** The part of jStat (untyped CommonJS) that these tests use. */
 interface JStat {
