@@ -2,7 +2,7 @@
  * What `/api/v1` answers, as TypeScript types: written once here, read with `import type` by the
  * browser pages (`web/`), the charts (`charts/`) and the server code that sends the JSON. Types only —
  * nothing here reaches the browser bundle — and no import but the contract's vocabulary, so the browser
- * type-check (`web/tsconfig.json`) can read it. `test/unit/wire.test.ts` checks that what the metric
+ * type-check (`web/tsconfig.json`) can read it. `test/unit/dashboards/wire.test.ts` checks that what the metric
  * functions return still fits these shapes.
  */
 

@@ -21,7 +21,7 @@ const MAX_RESENDS = 3;
  * The messages whose partition has no entry in the broker's answer: not written, although `send`
  * resolved. kafkajs 2.2.4 answers a retried send from the brokers that answered an earlier attempt; when
  * the leader of a failed partition moves to one of them, that partition is never sent (seen with a
- * leader killed mid-stream, test/integration/cluster.int.test.ts).
+ * leader killed mid-stream, test/integration/infra/cluster.int.test.ts).
  */
 export function unwritten<M extends object>(
   topic: string,
@@ -42,7 +42,7 @@ export function unwritten<M extends object>(
  * a timeout) is absorbed by the storage, keyed on event_id.
  *
  * Two guards against kafkajs 2.2.4 during a leader change (both seen losing acknowledged events with a
- * leader killed mid-stream, test/integration/cluster.int.test.ts):
+ * leader killed mid-stream, test/integration/infra/cluster.int.test.ts):
  * - `send` resolves only when every message's partition is in the brokers' answer ({@link unwritten});
  *   the others are sent again.
  * - kafkajs rewinds a partition's idempotence sequence when a request fails, although the broker may
