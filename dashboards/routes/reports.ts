@@ -3,9 +3,9 @@ import type { Role } from '../../infra/config.ts';
 import { badParameter, errorMessage } from '../../infra/errors.ts';
 import { logger } from '../../infra/logger.ts';
 import type { ReportList, RunList, RunStarted } from '../wire.ts';
-import type { ReportDefinition } from './definitions.ts';
-import { parsePeriod } from './period.ts';
-import { definitionNamed, nextSlot, type ReportRunner } from './scheduler.ts';
+import type { ReportDefinition } from '../reports/definitions.ts';
+import { parsePeriod } from '../reports/period.ts';
+import { definitionNamed, nextSlot, type ReportRunner } from '../reports/scheduler.ts';
 
 /**
  * `/api/v1/reports`: the report definitions with their next slot, the run history, and "run now"
