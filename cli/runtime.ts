@@ -29,7 +29,8 @@ import { refreshRollups } from '../transforms/refresh.ts';
 import cron from 'node-cron';
 import { reportsRouter } from '../dashboards/routes/reports.ts';
 import { loadDefinitions, type ReportDefinition } from '../dashboards/reports/definitions.ts';
-import { ReportRunner, ReportScheduler } from '../dashboards/reports/scheduler.ts';
+import { ReportRunner } from '../dashboards/reports/runner.ts';
+import { ReportScheduler } from '../dashboards/reports/scheduler.ts';
 
 /**
  * The composition root: wires infra, ingest, transforms and dashboards into the processes that

@@ -5,7 +5,9 @@ import { logger } from '../../infra/logger.ts';
 import type { ReportList, RunList, RunStarted } from '../wire.ts';
 import type { ReportDefinition } from '../reports/definitions.ts';
 import { parsePeriod } from '../reports/period.ts';
-import { definitionNamed, nextSlot, type ReportRunner } from '../reports/scheduler.ts';
+import type { ReportRunner } from '../reports/runner.ts';
+import { definitionNamed } from '../reports/scheduler.ts';
+import { nextSlot } from '../reports/slots.ts';
 
 /**
  * `/api/v1/reports`: the report definitions with their next slot, the run history, and "run now"
