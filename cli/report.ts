@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CxError, type ErrorCode } from '../infra/errors.ts';
 import { parsePeriod } from '../dashboards/reports/period.ts';
-import { definitionNamed, type RunRecord } from '../dashboards/reports/scheduler.ts';
+import type { RunRecord } from '../dashboards/reports/runs.ts';
+import { definitionNamed } from '../dashboards/reports/scheduler.ts';
 import type { Runtime } from './runtime.ts';
 
 const WAIT_MS = 60 * 60_000;

@@ -3,14 +3,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { metricsRouter } from '../dashboards/api.ts';
+import { apiRouter } from '../dashboards/routes/index.ts';
 import { createApp, type HealthReport } from '../dashboards/app.ts';
 import { createAuth } from '../dashboards/auth.ts';
 import { pagesRouter } from '../dashboards/pages.ts';
 import { StoredRevocations } from '../dashboards/sessions.ts';
 import { createClickHouse, createSandbox, type ClickHouseClient } from '../infra/clickhouse.ts';
 import { SqlService } from '../dashboards/sql.ts';
-import { sqlRouter } from '../dashboards/sql-api.ts';
+import { sqlRouter } from '../dashboards/routes/sql.ts';
 import type { Config, Role } from '../infra/config.ts';
 import { errorMessage } from '../infra/errors.ts';
 import { createKafka, ensureTopics } from '../infra/kafka/client.ts';
@@ -27,9 +27,10 @@ import { ClickHouseSink } from '../ingest/sink.ts';
 import { migrate } from '../transforms/migrate.ts';
 import { refreshRollups } from '../transforms/refresh.ts';
 import cron from 'node-cron';
-import { reportsRouter } from '../dashboards/reports/api.ts';
+import { reportsRouter } from '../dashboards/routes/reports.ts';
 import { loadDefinitions, type ReportDefinition } from '../dashboards/reports/definitions.ts';
-import { ReportRunner, ReportScheduler } from '../dashboards/reports/scheduler.ts';
+import { ReportRunner } from '../dashboards/reports/runner.ts';
+import { ReportScheduler } from '../dashboards/reports/scheduler.ts';
 
 /**
  * The composition root: wires infra, ingest, transforms and dashboards into the processes that
@@ -175,7 +176,7 @@ export class Runtime {
         failedTokenLimit: this.cfg.http.failedTokenLimit,
       });
       routers.push(
-        metricsRouter({
+        apiRouter({
           clickhouse: await this.clickhouseUp(),
           cfg: this.cfg,
           requireRole: auth.require,

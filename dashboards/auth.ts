@@ -64,14 +64,8 @@ export interface Auth {
  */
 export function createAuth(tokens: readonly { token: string; role: Role }[], opts: AuthOptions = {}): Auth {
   const known = tokens.map((t) => ({ buf: Buffer.from(t.token), role: t.role, id: fingerprint(t.token) }));
-  const key = createHash('sha256')
-    .update('cxpulse-session-v2')
-    .update(JSON.stringify(tokens.map((t) => [t.token, t.role])))
-    .digest();
-  const sign = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
   const revocations = opts.revocations ?? memoryRevocations();
   const allowed = new Set(opts.allowedOrigins ?? []);
-  const limiter = tokenLimiter(opts.failedTokenLimit ?? 20);
   const log = logger('auth');
 
   const signIn = (token: string): Caller | null => {
@@ -79,6 +73,56 @@ export function createAuth(tokens: readonly { token: string; role: Role }[], opt
     const hit = known.find((k) => k.buf.length === given.length && timingSafeEqual(k.buf, given));
     return hit ? { role: hit.role, id: hit.id } : null;
   };
+  const { session, sessionOf } = sessionCookies(tokens, known, revocations);
+  const callerOf = (req: Request): Caller | null => {
+    const token = bearerToken(req);
+    if (token !== null) return signIn(token);
+    return sessionOf(req)?.caller ?? null;
+  };
+  const originProblem = (req: Request) => foreignOrigin(req, allowed);
+  const authenticate = authenticator({
+    signIn,
+    sessionOf,
+    originProblem,
+    limiter: tokenLimiter(opts.failedTokenLimit ?? 20),
+    log,
+  });
+  const require =
+    (minimum: Role): RequestHandler =>
+    async (req, res, next) => {
+      const caller = await authenticate(req, res, next);
+      if (!caller) return;
+      if (!hasRole(caller.role, minimum)) {
+        next(new CxError('forbidden', `this needs the ${minimum} role; the token has ${caller.role}`));
+        return;
+      }
+      res.locals['caller'] = caller satisfies Caller;
+      next();
+    };
+  const revoke = async (s: Session) => {
+    await revocations.revoke(s.sid, s.expires);
+    log.info({ event_name: 'signout', caller: s.caller.id }, 'session revoked');
+  };
+  return { require, callerOf, signIn, session, sessionOf, originProblem, revoke };
+}
+
+/** A configured token as the checks hold it: its bytes, its role, its fingerprint. */
+type KnownToken = { buf: Buffer; role: Role; id: string };
+
+/**
+ * Session cookies: made for a caller and read back, signed with HMAC-SHA-256 under a key derived from
+ * the configured tokens; a cookie is refused once expired, revoked, or when its token or role is gone.
+ */
+function sessionCookies(
+  tokens: readonly { token: string; role: Role }[],
+  known: readonly KnownToken[],
+  revocations: Revocations,
+): Pick<Auth, 'session' | 'sessionOf'> {
+  const key = createHash('sha256')
+    .update('cxpulse-session-v2')
+    .update(JSON.stringify(tokens.map((t) => [t.token, t.role])))
+    .digest();
+  const sign = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
   const session = (caller: Caller, now = Date.now()) => {
     const payload = Buffer.from(
       JSON.stringify({
@@ -104,15 +148,19 @@ export function createAuth(tokens: readonly { token: string; role: Role }[], opt
     if (!known.some((k) => k.id === p.i && k.role === p.r)) return null;
     return { caller: { role: p.r, id: p.i }, sid: p.s, expires: p.e };
   };
-  const callerOf = (req: Request): Caller | null => {
-    const token = bearerToken(req);
-    if (token !== null) return signIn(token);
-    return sessionOf(req)?.caller ?? null;
-  };
-  const originProblem = (req: Request) => foreignOrigin(req, allowed);
+  return { session, sessionOf };
+}
 
-  /** Who is calling, by token (rate-limited when wrong) or cookie (origin-checked when writing). */
-  const authenticate = async (req: Request, res: Response, next: NextFunction): Promise<Caller | null> => {
+/** Who is calling, by token (rate-limited when wrong) or cookie (origin-checked when writing). */
+function authenticator(deps: {
+  signIn: Auth['signIn'];
+  sessionOf: Auth['sessionOf'];
+  originProblem: Auth['originProblem'];
+  limiter: ReturnType<typeof tokenLimiter>;
+  log: ReturnType<typeof logger>;
+}): (req: Request, res: Response, next: NextFunction) => Promise<Caller | null> {
+  const { signIn, sessionOf, originProblem, limiter, log } = deps;
+  return async (req, res, next) => {
     const token = bearerToken(req);
     if (token !== null) {
       const caller = signIn(token);
@@ -141,23 +189,6 @@ export function createAuth(tokens: readonly { token: string; role: Role }[], opt
     }
     return s.caller;
   };
-  const require =
-    (minimum: Role): RequestHandler =>
-    async (req, res, next) => {
-      const caller = await authenticate(req, res, next);
-      if (!caller) return;
-      if (!hasRole(caller.role, minimum)) {
-        next(new CxError('forbidden', `this needs the ${minimum} role; the token has ${caller.role}`));
-        return;
-      }
-      res.locals['caller'] = caller satisfies Caller;
-      next();
-    };
-  const revoke = async (s: Session) => {
-    await revocations.revoke(s.sid, s.expires);
-    log.info({ event_name: 'signout', caller: s.caller.id }, 'session revoked');
-  };
-  return { require, callerOf, signIn, session, sessionOf, originProblem, revoke };
 }
 
 const unauthorized = () =>

@@ -1,3 +1,4 @@
+import { today as todayIn } from '../infra/time.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,12 +113,7 @@ const esc = (s: string) =>
   );
 
 function shell(page: Page, caller: Caller, timeZone: string): string {
-  const today = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(new Date());
+  const today = todayIn(timeZone);
   const nav = PAGES.filter((p) => hasRole(caller.role, p.role))
     .map(
       (p) => `<a href="${p.path}"${p.page === page.page ? ' aria-current="page"' : ''}>${esc(p.title)}</a>`,
@@ -180,10 +176,18 @@ const cookieOptions = (req: Request) =>
 const safeNext = (v: unknown): string =>
   typeof v === 'string' && /^\/(?!\/)[A-Za-z0-9/_\-?=&.%,]*$/.test(v) ? v : '/overview';
 
-export function pagesRouter(deps: { auth: Auth; timeZone: string; failedSignInsPerWindow?: number }): Router {
-  const router = express.Router();
-  const log = logger('pages');
+type PagesDeps = { auth: Auth; timeZone: string; failedSignInsPerWindow?: number };
 
+export function pagesRouter(deps: PagesDeps): Router {
+  const router = express.Router();
+  assetRoutes(router);
+  signInRoutes(router, deps);
+  pageRoutes(router, deps);
+  return router;
+}
+
+/** The browser bundle, the style sheet and the icon. */
+function assetRoutes(router: Router): void {
   router.get('/assets/app.js', async (_req, res) => {
     res
       .type('text/javascript')
@@ -200,6 +204,11 @@ export function pagesRouter(deps: { auth: Auth; timeZone: string; failedSignInsP
   router.get('/favicon.ico', (_req, res) => {
     res.type('image/svg+xml').set('Cache-Control', 'max-age=86400').send(FAVICON);
   });
+}
+
+/** The sign-in page and form (failed sign-ins rate-limited), and sign-out. */
+function signInRoutes(router: Router, deps: PagesDeps): void {
+  const log = logger('pages');
   router.get('/signin', (req, res) => {
     res.type('html').send(signInPage(safeNext(req.query['next'])));
   });
@@ -247,7 +256,10 @@ export function pagesRouter(deps: { auth: Auth; timeZone: string; failedSignInsP
     if (session) await deps.auth.revoke(session);
     res.redirect(303, '/signin');
   });
+}
 
+/** Each page: its HTML shell for a caller with its role; sign in first otherwise. */
+function pageRoutes(router: Router, deps: PagesDeps): void {
   router.get('/', (_req, res) => res.redirect(302, '/overview'));
   for (const page of PAGES) {
     router.get(page.path, (req: Request, res: Response) => {
@@ -269,5 +281,4 @@ export function pagesRouter(deps: { auth: Auth; timeZone: string; failedSignInsP
         .send(shell(page, caller, deps.timeZone));
     });
   }
-  return router;
 }

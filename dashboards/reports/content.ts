@@ -60,18 +60,70 @@ export async function gatherReport(
   def: ReportDefinition,
   period: Period,
 ): Promise<ReportData> {
+  const g = gathering(client, cfg, def, period);
+  const has = (s: ReportDefinition['sections'][number]) => def.sections.includes(s);
+  if (has('kpis')) {
+    const o = await computeOverview(client, cfg, { ...period, filters: def.filters });
+    g.data.kpis = o.tiles;
+    if (o.completeThrough < g.completeThrough) g.completeThrough = o.completeThrough;
+  }
+  if (has('trends')) {
+    g.data.trends = [];
+    for (const name of def.trends) {
+      const { m, rows } = await g.answer(name, g.grain);
+      g.data.trends.push({ metric: info(m), grain: g.grain, rows });
+    }
+  }
+  if (has('complaints')) {
+    g.data.complaints = {
+      funnel: await complaintFunnel(client, cfg, { ...period, filters: def.filters }),
+      followUp: await g.total('follow_up_48h'),
+      rate: await g.total('complaint_rate'),
+    };
+  }
+  if (has('sla')) {
+    const { m, rows } = await g.answer('sla_compliance', 'total', ['channel']);
+    g.data.sla = { metric: info(m), rows };
+  }
+  if (has('retention')) {
+    // as GET /api/v1/retention/drivers: the 90 days that ended a horizon before the period's end, so
+    // every customer in it has had the whole horizon to churn
+    const to = addDays(period.to, -90);
+    g.data.retention = await retentionDrivers(client, cfg, { from: addDays(to, -89), to });
+  }
+  if (has('changes')) g.data.changes = await changeImpacts(g);
+  g.data.completeThrough = g.completeThrough;
+  return g.data;
+}
+
+/** A report being gathered: its request, the data so far and the readers its sections share. */
+interface Gathering {
+  client: ClickHouseClient;
+  cfg: Config;
+  def: ReportDefinition;
+  period: Period;
+  /** the trends' grain: days up to 45 days, weeks up to 200, then months */
+  grain: Grain;
+  data: ReportData;
+  /** the earliest "complete through" of the answers read */
+  completeThrough: Date;
+  /** a KPI by `grainOf` (and `by`), with the report's filters it can take */
+  answer: (
+    name: string,
+    grainOf: Grain,
+    by?: Dimension[],
+  ) => Promise<{ m: MetricDefinition; rows: MetricRow[] }>;
+  /** the period's total of a KPI: the overview's tile when the report has one, else its own query */
+  total: (name: string) => Promise<MetricRow & { metric: ReportMetric }>;
+}
+
+function gathering(client: ClickHouseClient, cfg: Config, def: ReportDefinition, period: Period): Gathering {
   const catalog = new Map(catalogWithTargets(cfg.targets).map((m) => [m.name, m]));
   const metric = (name: string): MetricDefinition => {
     const m = catalog.get(name);
     if (!m) throw new Error(`no metric ${name}`);
     return m;
   };
-  const info = (m: MetricDefinition): ReportMetric => ({
-    name: m.name,
-    title: m.title,
-    unit: m.unit,
-    target: m.target?.basis === 'absolute' ? m.target.value : null,
-  });
   // a filter a KPI cannot take (a team for a survey KPI) is left out for that KPI, as the overview does
   const filtersFor = (m: MetricDefinition) =>
     Object.fromEntries(
@@ -79,79 +131,63 @@ export async function gatherReport(
     ) as Partial<Record<Dimension, string[]>>;
   const days = dayCount(period.from, period.to);
   const grain: Grain = days <= 45 ? 'day' : days <= 200 ? 'week' : 'month';
-  let completeThrough = new Date();
-  const answer = async (name: string, grainOf: Grain, by: Dimension[] = []) => {
-    const m = metric(name);
-    const query = metricQuery({ ...period, grain: grainOf, by, filters: filtersFor(m) });
-    const a = await answerMetric(client, cfg, m, parseMetricRequest(query, cfg.timeZone));
-    if (a.completeThrough < completeThrough) completeThrough = a.completeThrough;
-    return { m, rows: a.rows };
-  };
-  // the period's total of a KPI: the overview's tile when the report has one, else its own query
-  const total = async (name: string) => {
-    const tile = data.kpis?.find((t) => t.metric === name);
-    if (tile) return { ...tile.current, metric: info(metric(name)) };
-    const { m, rows } = await answer(name, 'total');
-    const row = rows[0] ?? emptyRow(m);
-    return { ...row, metric: info(m) };
-  };
-
-  const has = (s: ReportDefinition['sections'][number]) => def.sections.includes(s);
-  const data: ReportData = {
-    report: def.name,
-    title: def.title,
+  const completeThrough = new Date();
+  const g: Gathering = {
+    client,
+    cfg,
+    def,
     period,
-    previous: previousPeriod(period.from, period.to),
-    filters: def.filters,
-    timeZone: cfg.timeZone,
-    generatedAt: new Date(),
+    grain,
     completeThrough,
-    links: {
-      dashboard: `${cfg.publicUrl}/overview?${dashboardQuery(period, def.filters)}`,
-      history: `${cfg.publicUrl}/reports`,
+    data: {
+      report: def.name,
+      title: def.title,
+      period,
+      previous: previousPeriod(period.from, period.to),
+      filters: def.filters,
+      timeZone: cfg.timeZone,
+      generatedAt: new Date(),
+      completeThrough,
+      links: {
+        dashboard: `${cfg.publicUrl}/overview?${dashboardQuery(period, def.filters)}`,
+        history: `${cfg.publicUrl}/reports`,
+      },
+    },
+    answer: async (name, grainOf, by = []) => {
+      const m = metric(name);
+      const query = metricQuery({ ...period, grain: grainOf, by, filters: filtersFor(m) });
+      const a = await answerMetric(client, cfg, m, parseMetricRequest(query, cfg.timeZone));
+      if (a.completeThrough < g.completeThrough) g.completeThrough = a.completeThrough;
+      return { m, rows: a.rows };
+    },
+    total: async (name) => {
+      const tile = g.data.kpis?.find((t) => t.metric === name);
+      if (tile) return { ...tile.current, metric: info(metric(name)) };
+      const { m, rows } = await g.answer(name, 'total');
+      const row = rows[0] ?? emptyRow(m);
+      return { ...row, metric: info(m) };
     },
   };
-  if (has('kpis')) {
-    const o = await computeOverview(client, cfg, { ...period, filters: def.filters });
-    data.kpis = o.tiles;
-    if (o.completeThrough < completeThrough) completeThrough = o.completeThrough;
+  return g;
+}
+
+const info = (m: MetricDefinition): ReportMetric => ({
+  name: m.name,
+  title: m.title,
+  unit: m.unit,
+  target: m.target?.basis === 'absolute' ? m.target.value : null,
+});
+
+/** The impact on each trend KPI of the changes that started in the lookback and overlap the filters. */
+async function changeImpacts({ client, cfg, def, period }: Gathering): Promise<Impact[]> {
+  const changes: Impact[] = [];
+  const since = addDays(period.to, -CHANGE_LOOKBACK_DAYS);
+  for (const change of await listChanges(client, cfg)) {
+    const day = localDate(new Date(change.starts_at), cfg.timeZone);
+    if (day < since || day > period.to || !overlaps(change.scope, def.filters)) continue;
+    for (const name of def.trends) changes.push(await changeImpact(client, cfg, change, { metric: name }));
   }
-  if (has('trends')) {
-    data.trends = [];
-    for (const name of def.trends) {
-      const { m, rows } = await answer(name, grain);
-      data.trends.push({ metric: info(m), grain, rows });
-    }
-  }
-  if (has('complaints')) {
-    data.complaints = {
-      funnel: await complaintFunnel(client, cfg, { ...period, filters: def.filters }),
-      followUp: await total('follow_up_48h'),
-      rate: await total('complaint_rate'),
-    };
-  }
-  if (has('sla')) {
-    const { m, rows } = await answer('sla_compliance', 'total', ['channel']);
-    data.sla = { metric: info(m), rows };
-  }
-  if (has('retention')) {
-    // as GET /api/v1/retention/drivers: the 90 days that ended a horizon before the period's end, so
-    // every customer in it has had the whole horizon to churn
-    const to = addDays(period.to, -90);
-    data.retention = await retentionDrivers(client, cfg, { from: addDays(to, -89), to });
-  }
-  if (has('changes')) {
-    data.changes = [];
-    const since = addDays(period.to, -CHANGE_LOOKBACK_DAYS);
-    for (const change of await listChanges(client, cfg)) {
-      const day = localDate(new Date(change.starts_at), cfg.timeZone);
-      if (day < since || day > period.to || !overlaps(change.scope, def.filters)) continue;
-      for (const name of def.trends)
-        data.changes.push(await changeImpact(client, cfg, change, { metric: name }));
-    }
-  }
-  data.completeThrough = completeThrough;
-  return data;
+  return changes;
 }
 
 function emptyRow(m: MetricDefinition): MetricRow {

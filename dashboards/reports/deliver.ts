@@ -12,7 +12,8 @@ import type { Config } from '../../infra/config.ts';
 import { CxError, errorMessage } from '../../infra/errors.ts';
 import type { ReportData } from './content.ts';
 import type { ReportDefinition } from './definitions.ts';
-import type { Chart, RenderedReport } from './render.ts';
+import type { Chart } from './png.ts';
+import type { RenderedReport } from './render.ts';
 
 /**
  * Where reports go: an email through the configured SMTP server (HTML body with the charts inline, the

@@ -22,12 +22,10 @@ import { createClickHouse } from '../../../infra/clickhouse.ts';
 import { OVERVIEW_METRICS } from '../../../metrics/answer/overview.ts';
 import { loadDefinitions, type ReportDefinition } from '../../../dashboards/reports/definitions.ts';
 import { verifyWebhook } from '../../../dashboards/reports/deliver.ts';
-import {
-  nextSlot,
-  ReportRunner,
-  ReportScheduler,
-  type RunRecord,
-} from '../../../dashboards/reports/scheduler.ts';
+import { ReportRunner } from '../../../dashboards/reports/runner.ts';
+import type { RunRecord } from '../../../dashboards/reports/runs.ts';
+import { ReportScheduler } from '../../../dashboards/reports/scheduler.ts';
+import { nextSlot } from '../../../dashboards/reports/slots.ts';
 import { dashboardServer, TOKENS } from '../../helpers/dashboard.ts';
 import { waitFor } from '../../helpers/wait.ts';
 

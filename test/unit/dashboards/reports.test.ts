@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDefinitions } from '../../../dashboards/reports/definitions.ts';
 import { checkAddress, checkHost, signWebhook, verifyWebhook } from '../../../dashboards/reports/deliver.ts';
 import { parsePeriod, periodFor } from '../../../dashboards/reports/period.ts';
-import { lastSlot, nextSlot, runKeyOf } from '../../../dashboards/reports/scheduler.ts';
+import { lastSlot, nextSlot, runKeyOf } from '../../../dashboards/reports/slots.ts';
 
 const minimal = { name: 'weekly', schedule: '0 8 * * 1', period: 'last_week', directory: { path: 'out' } };
 const parse = (reports: unknown[]) => parseDefinitions({ reports }, 'Asia/Shanghai');

@@ -5,7 +5,7 @@ import type { Impact as ComputedImpact } from '../../../metrics/answer/impact.ts
 import type { ProcessChange as StoredChange } from '../../../metrics/answer/changes.ts';
 import type { Overview as ComputedOverview } from '../../../metrics/answer/overview.ts';
 import type { RetentionDrivers as ComputedDrivers } from '../../../metrics/answer/retention.ts';
-import type { RunRecord } from '../../../dashboards/reports/scheduler.ts';
+import type { RunRecord } from '../../../dashboards/reports/runs.ts';
 import type {
   HeatCell,
   Impact,

@@ -3,9 +3,11 @@ import type { Role } from '../../infra/config.ts';
 import { badParameter, errorMessage } from '../../infra/errors.ts';
 import { logger } from '../../infra/logger.ts';
 import type { ReportList, RunList, RunStarted } from '../wire.ts';
-import type { ReportDefinition } from './definitions.ts';
-import { parsePeriod } from './period.ts';
-import { definitionNamed, nextSlot, type ReportRunner } from './scheduler.ts';
+import type { ReportDefinition } from '../reports/definitions.ts';
+import { parsePeriod } from '../reports/period.ts';
+import type { ReportRunner } from '../reports/runner.ts';
+import { definitionNamed } from '../reports/scheduler.ts';
+import { nextSlot } from '../reports/slots.ts';
 
 /**
  * `/api/v1/reports`: the report definitions with their next slot, the run history, and "run now"

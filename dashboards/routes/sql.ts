@@ -1,10 +1,10 @@
 import express, { type RequestHandler, type Response, type Router } from 'express';
-import type { ClickHouseClient } from '../infra/clickhouse.ts';
-import type { Role } from '../infra/config.ts';
-import { CxError, badParameter, isCxError } from '../infra/errors.ts';
-import type { Caller } from './auth.ts';
-import { ANALYST_TABLES, SQL_FORMATS, type SqlFormat, type SqlService } from './sql.ts';
-import type { SqlSchema } from './wire.ts';
+import type { ClickHouseClient } from '../../infra/clickhouse.ts';
+import type { Role } from '../../infra/config.ts';
+import { CxError, badParameter, isCxError } from '../../infra/errors.ts';
+import type { Caller } from '../auth.ts';
+import { ANALYST_TABLES, SQL_FORMATS, type SqlFormat, type SqlService } from '../sql.ts';
+import type { SqlSchema } from '../wire.ts';
 
 /**
  * `POST /api/v1/sql` (analyst): `{ sql, format: json | csv | arrow }`. JSON answers

@@ -1,0 +1,20 @@
+import express, { type Router } from 'express';
+import { changesRouter } from './changes.ts';
+import type { ApiDeps } from './deps.ts';
+import { exploreRouter } from './explore.ts';
+import { metricsRouter } from './metrics.ts';
+import { overviewRouter } from './overview.ts';
+import { retentionRouter } from './retention.ts';
+
+export type { ApiDeps } from './deps.ts';
+
+/**
+ * The API of docs/api.md that answers from the metrics (the SQL service, `sql.ts`, and the reports,
+ * `reports.ts`, take other dependencies and are mounted beside it): one router per area, in this order.
+ */
+export function apiRouter(deps: ApiDeps): Router {
+  const router = express.Router();
+  for (const area of [metricsRouter, overviewRouter, exploreRouter, retentionRouter, changesRouter])
+    router.use(area(deps));
+  return router;
+}
