@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { Runtime } from '../cli/runtime.ts';
 import { loadConfig } from '../infra/config.ts';
 import { refreshRollups } from '../transforms/refresh.ts';
-import { machine } from './machine.ts';
+import { machine } from './common/machine.ts';
 import { AS_OF, DATABASE, loadSynthetic } from './synthetic.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { RecordBatchReader } from 'apache-arrow';
-import { machine } from './machine.ts';
+import { machine } from './common/machine.ts';
 import { DATABASE } from './synthetic.ts';
 
 const SELF = fileURLToPath(import.meta.url);

@@ -32,7 +32,7 @@ import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '../infra/clickhouse.ts';
 import { OVERVIEW_METRICS } from '../metrics/answer/overview.ts';
 import { AS_OF, DATABASE, customerInsert, interactionInsert, surveyInsert } from './synthetic.ts';
-import { machine } from './machine.ts';
+import { machine } from './common/machine.ts';
 import type { Config } from '../infra/config.ts';
 import type { MetricRequest, Store } from '../metrics/query/request.ts';
 import type { RefreshResult } from '../transforms/refresh.ts';
