@@ -1,8 +1,11 @@
 /**
  * The highest values of `read()` (e.g. the RSS of a process) seen from now until `stop()`: read now,
- * every `everyMs` and once more at the stop.
+ * every `everyMs` and, unless `stop(false)`, once more at the stop.
  */
-export function sampleMax<T extends Record<string, number>>(read: () => T, everyMs = 100): { stop(): T } {
+export function sampleMax<T extends Record<string, number>>(
+  read: () => T,
+  everyMs = 100,
+): { stop(final?: boolean): T } {
   const max = { ...read() };
   const take = () => {
     const now = read();
@@ -11,9 +14,9 @@ export function sampleMax<T extends Record<string, number>>(read: () => T, every
   };
   const timer = setInterval(take, everyMs);
   return {
-    stop() {
+    stop(final = true) {
       clearInterval(timer);
-      take();
+      if (final) take();
       return max;
     },
   };
