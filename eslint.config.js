@@ -94,7 +94,7 @@ const boundaries = Object.keys(allowed).flatMap((folder) => [
 /** Size limits (issue 12): a file holds one idea, a function one step. Folders that meet them. */
 /** One idea per file and functions a reader can hold at once. */
 const sized = {
-  files: ['metrics/**/*.ts', 'transforms/**/*.ts', 'sample/**/*.ts'],
+  files: ['metrics/**/*.ts', 'transforms/**/*.ts', 'sample/**/*.ts', 'bench/**/*.ts'],
   ignores: ['metrics/stats.ts'],
   rules: {
     'max-lines': ['error', { max: 500 }],
@@ -177,6 +177,32 @@ const insideDashboards = [
   },
 ];
 
+/**
+ * Inside bench/: the shared pieces (`bench/common/`) import only Node and each other, and one benchmark's
+ * parts (`bench/ingest/`, `bench/kpi/`) do not import another's. Benchmarks may import any project folder.
+ */
+const benchOnly = (files, regex, message) => ({
+  files,
+  rules: { 'no-restricted-imports': ['error', { patterns: [{ regex, message }] }] },
+});
+const insideBench = [
+  benchOnly(
+    ['bench/common/**/*.ts'],
+    '^\\.\\./',
+    'bench/common/ imports only Node and its own files (see bench/common/README.md)',
+  ),
+  benchOnly(
+    ['bench/ingest/**/*.ts'],
+    '^\\.\\./kpi/',
+    'bench/ingest/ must not import bench/kpi/ (see bench/ingest/README.md)',
+  ),
+  benchOnly(
+    ['bench/kpi/**/*.ts'],
+    '^\\.\\./ingest/',
+    'bench/kpi/ must not import bench/ingest/ (see bench/kpi/README.md)',
+  ),
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.cache/', '.data/', 'scratch/', 'bench/results/', 'test-artifacts/'] },
   js.configs.recommended,
@@ -203,5 +229,6 @@ export default tseslint.config(
   { files: ['test/**', 'bench/**', 'scripts/**'], rules: { 'no-console': 'off' } },
   ...boundaries,
   ...insideDashboards,
+  ...insideBench,
   sized,
 );
