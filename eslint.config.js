@@ -111,6 +111,7 @@ const sized = {
     'sample/**/*.ts',
     'cli/**/*.ts',
     'dashboards/**/*.ts',
+    'bench/**/*.ts',
   ],
   rules: {
     'max-lines': ['error', { max: 500 }],
@@ -194,6 +195,32 @@ const insideDashboards = [
   },
 ];
 
+/**
+ * Inside bench/: the shared pieces (`bench/common/`) import only Node and each other, and one benchmark's
+ * parts (`bench/ingest/`, `bench/kpi/`) do not import another's. Benchmarks may import any project folder.
+ */
+const benchOnly = (files, regex, message) => ({
+  files,
+  rules: { 'no-restricted-imports': ['error', { patterns: [{ regex, message }] }] },
+});
+const insideBench = [
+  benchOnly(
+    ['bench/common/**/*.ts'],
+    '^\\.\\./',
+    'bench/common/ imports only Node and its own files (see bench/common/README.md)',
+  ),
+  benchOnly(
+    ['bench/ingest/**/*.ts'],
+    '^\\.\\./kpi/',
+    'bench/ingest/ must not import bench/kpi/ (see bench/ingest/README.md)',
+  ),
+  benchOnly(
+    ['bench/kpi/**/*.ts'],
+    '^\\.\\./ingest/',
+    'bench/kpi/ must not import bench/ingest/ (see bench/kpi/README.md)',
+  ),
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.cache/', '.data/', 'scratch/', 'bench/results/', 'test-artifacts/'] },
   js.configs.recommended,
@@ -240,5 +267,6 @@ export default tseslint.config(
       ],
     },
   },
+  ...insideBench,
   sized,
 );

@@ -13,17 +13,17 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { AddressInfo } from 'node:net';
 import { Runtime } from '../cli/runtime.ts';
 import { loadConfig } from '../infra/config.ts';
 import { refreshRollups } from '../transforms/refresh.ts';
-import { machine } from './machine.ts';
+import type { Page } from 'playwright-core';
+import { machine, machineText } from './common/machine.ts';
+import { percentile } from './common/numbers.ts';
+import { saveResults } from './common/results.ts';
 import { AS_OF, DATABASE, loadSynthetic } from './synthetic.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const RESULTS = path.join(ROOT, 'bench', 'results');
 const TOKEN = 'bench-admin-token-0123456789';
 /** The overview of the last 28 full days of the synthetic year. */
 const URL_PATH = '/overview?from=2026-10-25&to=2026-11-21';
@@ -43,14 +43,14 @@ function args(argv: string[]) {
   return a;
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))] ?? NaN;
-};
+const pct = (xs: number[], p: number) =>
+  percentile(
+    [...xs].sort((x, y) => x - y),
+    p,
+  );
 
-async function main(): Promise<void> {
-  const a = args(process.argv.slice(2));
-  const dir = a.dir || (await fsp.mkdtemp(path.join(os.tmpdir(), 'cxpulse-dash-')));
+/** The runtime over `dir`, holding N interactions: loaded and the rollups refreshed when it has fewer. */
+async function openData(a: ReturnType<typeof args>, dir: string) {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     CXPULSE_DATA_DIR: dir,
@@ -84,40 +84,50 @@ async function main(): Promise<void> {
     refreshS = (performance.now() - t) / 1000;
     console.error(`rollups refreshed in ${refreshS.toFixed(1)} s`);
   }
+  return { cfg, rt, load, refreshS };
+}
+
+/** Signed in, the overview drawn `warmup` + `runs` times: the timed runs' ms. */
+async function drawRuns(page: Page, base: string, a: ReturnType<typeof args>): Promise<number[]> {
+  const ms: number[] = [];
+  await page.goto(`${base}/signin`);
+  await page.fill('#token', TOKEN);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/overview/);
+  for (let i = 0; i < a.warmup + a.runs; i++) {
+    const t0 = performance.now();
+    await page.goto(`${base}${URL_PATH}`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('[aria-busy="true"]').length === 0 &&
+        document.querySelectorAll('[data-pending]').length === 0,
+      null,
+      { timeout: 120_000, polling: 'raf' },
+    );
+    const t = performance.now() - t0;
+    const charts = await page.locator('.chart svg, .spark svg').count();
+    if (i === 0 && charts < 8) throw new Error(`only ${charts} charts drawn: is there data for ${URL_PATH}?`);
+    if (i >= a.warmup) ms.push(t);
+    console.error(`  run ${i + 1}: ${t.toFixed(0)} ms${i < a.warmup ? ' (warm-up)' : ''}, ${charts} charts`);
+  }
+  return ms;
+}
+
+async function main(): Promise<void> {
+  const a = args(process.argv.slice(2));
+  const dir = a.dir || (await fsp.mkdtemp(path.join(os.tmpdir(), 'cxpulse-dash-')));
+  const { cfg, rt, load, refreshS } = await openData(a, dir);
   const server = await rt.startServer({ collector: false, tokens: [], api: { tokens: cfg.http.apiTokens } });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({
     executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu'],
   });
-  const ms: number[] = [];
+  let ms: number[];
   try {
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    const page = await context.newPage();
-    await page.goto(`${base}/signin`);
-    await page.fill('#token', TOKEN);
-    await page.click('button[type=submit]');
-    await page.waitForURL(/overview/);
-    for (let i = 0; i < a.warmup + a.runs; i++) {
-      const t0 = performance.now();
-      await page.goto(`${base}${URL_PATH}`);
-      await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
-      await page.waitForFunction(
-        () =>
-          document.querySelectorAll('[aria-busy="true"]').length === 0 &&
-          document.querySelectorAll('[data-pending]').length === 0,
-        null,
-        { timeout: 120_000, polling: 'raf' },
-      );
-      const t = performance.now() - t0;
-      const charts = await page.locator('.chart svg, .spark svg').count();
-      if (i === 0 && charts < 8)
-        throw new Error(`only ${charts} charts drawn: is there data for ${URL_PATH}?`);
-      if (i >= a.warmup) ms.push(t);
-      console.error(
-        `  run ${i + 1}: ${t.toFixed(0)} ms${i < a.warmup ? ' (warm-up)' : ''}, ${charts} charts`,
-      );
-    }
+    ms = await drawRuns(await context.newPage(), base, a);
   } finally {
     await browser.close();
     await rt.close();
@@ -141,7 +151,7 @@ async function main(): Promise<void> {
   const md = [
     `### Overview page fully drawn, ${startedAt}`,
     '',
-    `Machine: ${mach['cpu']}, ${mach['cores']} cores, ${mach['ramGiB']} GiB RAM, ${mach['os']}; Node ${mach['node']}; headless Chromium (Debian package) via playwright-core, on the same machine as the server.`,
+    `${machineText(mach)}; headless Chromium (Debian package) via playwright-core, on the same machine as the server.`,
     '',
     `| interactions | runs | p50 ms | p95 ms | min | max |`,
     `| ---: | ---: | ---: | ---: | ---: | ---: |`,
@@ -149,12 +159,7 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   console.log(md);
-  await fsp.mkdir(RESULTS, { recursive: true });
-  await fsp.writeFile(
-    path.join(RESULTS, `dashboard-${startedAt.replace(/\.\d+Z$/, 'Z').replaceAll(':', '-')}.json`),
-    JSON.stringify(result, null, 2),
-  );
-  await fsp.writeFile(path.join(RESULTS, 'dashboard-latest.md'), md);
+  await saveResults('dashboard', startedAt, JSON.stringify(result, null, 2), md);
 }
 
 await main();

@@ -7,19 +7,18 @@
  *
  *   npx tsx bench/export.ts --dir DIR [--rows 10000000]
  */
-import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import fsp from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { RecordBatchReader } from 'apache-arrow';
-import { machine } from './machine.ts';
+import { forkTsx } from './common/child.ts';
+import { machine, machineText } from './common/machine.ts';
+import { saveResults } from './common/results.ts';
+import { sampleMax } from './common/sample.ts';
 import { DATABASE } from './synthetic.ts';
 
 const SELF = fileURLToPath(import.meta.url);
-const ROOT = path.resolve(path.dirname(SELF), '..');
 const TOKEN = 'bench-analyst-token-0123456789';
 
 async function child(dir: string): Promise<void> {
@@ -54,7 +53,70 @@ const rss = (pid: number) => {
   const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
   return { total: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') };
 };
-const rssMiB = (pid: number) => rss(pid).total;
+
+/** The server over `dir` in a child process: the process and its URL. */
+async function startServer(dir: string) {
+  const server = forkTsx(SELF, ['--child', dir], { env: { ...process.env, LOG_LEVEL: 'warn' } });
+  const url = await new Promise<string>((resolve) =>
+    server.on('message', (m: { url?: string }) => m.url && resolve(m.url)),
+  );
+  return { server, url };
+}
+
+/** Read a whole response body: Arrow record batch by record batch, or CSV lines. Rows and bytes. */
+async function readBody(res: Response, format: 'arrow' | 'csv'): Promise<{ n: number; bytes: number }> {
+  let n = 0;
+  let bytes = 0;
+  const body = res.body as unknown as AsyncIterable<Uint8Array>;
+  if (format === 'arrow') {
+    const counted = (async function* () {
+      for await (const c of body) {
+        bytes += c.byteLength;
+        yield c;
+      }
+    })();
+    for await (const reader of RecordBatchReader.readAll(counted))
+      for await (const b of reader) n += b.numRows;
+  } else {
+    for await (const c of body) {
+      bytes += c.byteLength;
+      for (const x of c) if (x === 10) n++;
+    }
+    n -= 1; // the header
+  }
+  return { n, bytes };
+}
+
+/** One export of `rows` rows in `format`, timed, with the server's RSS sampled every 100 ms. */
+async function exportOnce(url: string, pid: number, format: 'arrow' | 'csv', rows: number) {
+  const sql = `SELECT * FROM v_interactions WHERE day >= '2025-11-22' LIMIT ${rows}`;
+  const base = rss(pid);
+  const sampler = sampleMax(() => rss(pid));
+  const t0 = performance.now();
+  const res = await fetch(`${url}/api/v1/sql`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ sql, format }),
+  });
+  if (!res.ok) throw new Error(`${format}: ${res.status} ${await res.text()}`);
+  const { n, bytes } = await readBody(res, format);
+  const s = (performance.now() - t0) / 1000;
+  const peak = sampler.stop(false);
+  // CSV: lines, a row may span several when a value holds a line break
+  if (n < rows) throw new Error(`${format}: read ${n} rows, expected ${rows}`);
+  return {
+    format,
+    rows: n,
+    seconds: s,
+    rowsPerSecond: n / s,
+    mib: bytes / 2 ** 20,
+    rssBaseMiB: base.total,
+    rssPeakMiB: peak.total,
+    rssGrowthMiB: peak.total - base.total,
+    anonGrowthMiB: peak.anon - base.anon,
+    fileGrowthMiB: peak.file - base.file,
+  };
+}
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -63,70 +125,10 @@ async function main(): Promise<void> {
   const dir = opt('--dir', '');
   const rows = Number(opt('--rows', '10000000'));
   if (!dir) throw new Error('--dir DIR: a data dir with the synthetic centre (see bench/dashboard.ts --dir)');
-  const server = fork(SELF, ['--child', dir], {
-    execArgv: ['--import', import.meta.resolve('tsx')],
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const url = await new Promise<string>((resolve) =>
-    server.on('message', (m: { url?: string }) => m.url && resolve(m.url)),
-  );
-  const sql = `SELECT * FROM v_interactions WHERE day >= '2025-11-22' LIMIT ${rows}`;
+  const { server, url } = await startServer(dir);
   const results: Record<string, unknown>[] = [];
   for (const format of ['arrow', 'csv', 'arrow', 'csv'] as const) {
-    const base = rssMiB(server.pid as number);
-    const baseParts = rss(server.pid as number);
-    let peak = base;
-    let peakAnon = baseParts.anon;
-    let peakFile = baseParts.file;
-    const sampler = setInterval(() => {
-      const now = rss(server.pid as number);
-      peak = Math.max(peak, now.total);
-      peakAnon = Math.max(peakAnon, now.anon);
-      peakFile = Math.max(peakFile, now.file);
-    }, 100);
-    const t0 = performance.now();
-    const res = await fetch(`${url}/api/v1/sql`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ sql, format }),
-    });
-    if (!res.ok) throw new Error(`${format}: ${res.status} ${await res.text()}`);
-    let n = 0;
-    let bytes = 0;
-    const body = res.body as unknown as AsyncIterable<Uint8Array>;
-    if (format === 'arrow') {
-      const counted = (async function* () {
-        for await (const c of body) {
-          bytes += c.byteLength;
-          yield c;
-        }
-      })();
-      for await (const reader of RecordBatchReader.readAll(counted))
-        for await (const b of reader) n += b.numRows;
-    } else {
-      for await (const c of body) {
-        bytes += c.byteLength;
-        for (const x of c) if (x === 10) n++;
-      }
-      n -= 1; // the header
-    }
-    const s = (performance.now() - t0) / 1000;
-    clearInterval(sampler);
-    // CSV: lines, a row may span several when a value holds a line break
-    if (n < rows) throw new Error(`${format}: read ${n} rows, expected ${rows}`);
-    const r = {
-      format,
-      rows: n,
-      seconds: s,
-      rowsPerSecond: n / s,
-      mib: bytes / 2 ** 20,
-      rssBaseMiB: base,
-      rssPeakMiB: peak,
-      rssGrowthMiB: peak - base,
-      anonGrowthMiB: peakAnon - baseParts.anon,
-      fileGrowthMiB: peakFile - baseParts.file,
-    };
+    const r = await exportOnce(url, server.pid as number, format, rows);
     console.error(JSON.stringify(r));
     results.push(r);
   }
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
   const md = [
     `### Export of ${rows.toLocaleString('en-US')} rows of v_interactions, ${startedAt}`,
     '',
-    `Machine: ${mach['cpu']}, ${mach['cores']} cores, ${mach['ramGiB']} GiB RAM, ${mach['os']}; Node ${mach['node']}. Server (embedded engine) in a child process, client on the same machine reading the whole stream (Arrow decoded batch by batch with apache-arrow).`,
+    `${machineText(mach)}. Server (embedded engine) in a child process, client on the same machine reading the whole stream (Arrow decoded batch by batch with apache-arrow).`,
     '',
     '| format | rows/s | MiB | seconds | server RSS before → peak (growth) MiB | of which anonymous / file-backed growth MiB |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
@@ -147,13 +149,7 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   console.log(md);
-  const out = path.join(ROOT, 'bench', 'results');
-  await fsp.mkdir(out, { recursive: true });
-  await fsp.writeFile(
-    path.join(out, `export-${startedAt.replace(/\.\d+Z$/, 'Z').replaceAll(':', '-')}.json`),
-    JSON.stringify({ startedAt, machine: mach, results }, null, 2),
-  );
-  await fsp.writeFile(path.join(out, 'export-latest.md'), md);
+  await saveResults('export', startedAt, JSON.stringify({ startedAt, machine: mach, results }, null, 2), md);
 }
 
 await main();

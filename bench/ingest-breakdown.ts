@@ -53,7 +53,8 @@ async function cpuOf<T>(fn: () => Promise<T>): Promise<{ out: T; wall: number; c
   return { out, wall, cpu: (c.user + c.system) / 1e6 };
 }
 
-async function main(): Promise<void> {
+/** K sample events (seed 42, 120 days) and their JSON bytes. */
+function sampleEvents(): Buffer[] {
   const days = 120;
   const per = estimateSampleSize({ seed: 42, customers: 10_000, days }) / 10_000;
   const events: CxEvent[] = [];
@@ -61,13 +62,12 @@ async function main(): Promise<void> {
     events.push(e);
     if (events.length >= K) break;
   }
-  const bufs = events.map((e) => Buffer.from(JSON.stringify(e)));
-  const src = { topic: 'bench.cx.interactions', partition: 0, offset: '123456' };
-  console.log(
-    `${K} events, ${(bufs.reduce((a, b) => a + b.length, 0) / K).toFixed(0)} bytes each on average\n`,
-  );
-  const r: Record<string, number> = {};
+  return events.map((e) => Buffer.from(JSON.stringify(e)));
+}
 
+/** The JS stages one after the other over all K events: the valid events and their rows. */
+function jsStages(bufs: Buffer[], r: Record<string, number>): { evs: CxEvent[]; rows: Row[] } {
+  const src = { topic: 'bench.cx.interactions', partition: 0, offset: '123456' };
   console.log('JS stages (main thread):');
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   const texts = time('TextDecoder (fatal) decode', K, () => bufs.map((b) => utf8.decode(b)), r);
@@ -89,8 +89,139 @@ async function main(): Promise<void> {
   });
   const lines = time('rowLine (JSON.stringify of the row)', K, () => rows.map((x) => rowLine(x)), r);
   void lines;
+  return { evs, rows };
+}
 
-  // ---- chDB ----
+type Client = ReturnType<typeof createClient>;
+type Connection = ReturnType<typeof createChdbConnection>;
+
+/** The chDB side on the interaction rows: inserts of several shapes, each reported per row. */
+class ChdbStages {
+  readonly table = RAW_TABLES.interactions;
+  readonly n: number;
+  private readonly settings = { async_insert: 0, date_time_input_format: 'best_effort' } as const;
+  private readonly sink: ClickHouseSink;
+  constructor(
+    readonly ch: Client,
+    readonly conn: Connection,
+    readonly irows: Row[],
+    private readonly r: Record<string, number>,
+  ) {
+    this.n = irows.length;
+    this.sink = new ClickHouseSink(ch, DB);
+  }
+
+  chunks(size: number): Row[][] {
+    const out: Row[][] = [];
+    for (let i = 0; i < this.n; i += size) out.push(this.irows.slice(i, i + size));
+    return out;
+  }
+
+  bodies(size: number): string[] {
+    return this.chunks(size).map((c) => c.map((x) => JSON.stringify(x)).join('\n') + '\n');
+  }
+
+  async report(label: string, fn: () => Promise<void>): Promise<void> {
+    const m = await cpuOf(fn);
+    const n = this.n;
+    this.r[`chdb: ${label} wall`] = Math.round((m.wall * 1e6 * 100) / n) / 100;
+    this.r[`chdb: ${label} cpu`] = Math.round((m.cpu * 1e6 * 100) / n) / 100;
+    console.log(
+      `${((m.wall * 1e6) / n).toFixed(2).padStart(7)} µs/row wall ${((m.cpu * 1e6) / n).toFixed(2).padStart(7)} µs/row CPU  ${label}`,
+    );
+  }
+
+  sinkWrite(cs: Row[][]) {
+    return async () => {
+      for (const c of cs)
+        await this.sink.write({ rows: { interactions: c.map((x) => rowLine(x)) }, dlq: [] });
+    };
+  }
+
+  insertBodies(t: string, bs: string[], format = 'JSONEachRow') {
+    return async () => {
+      for (const b of bs)
+        await this.ch.command({
+          query: `INSERT INTO ${DB}.${t} FORMAT ${format}\n${b}`,
+          clickhouse_settings: this.settings,
+        });
+    };
+  }
+
+  /** chDB's raw insert: the payload as a Buffer next to the SQL, not inlined into the SQL text. */
+  rawInsert(t: string, bs: string[]) {
+    return async () => {
+      for (const b of bs) {
+        await this.conn.chdb.rawInsert({
+          table: `${DB}.${t}`,
+          values: Buffer.from(b),
+          format: 'JSONEachRow',
+          settings: { date_time_input_format: 'best_effort' },
+        });
+      }
+    };
+  }
+
+  async truncate(): Promise<void> {
+    for (const t of [this.table, 'no_mv', 'interaction_facts'])
+      await this.ch.command({ query: `TRUNCATE TABLE ${DB}.${t}` });
+  }
+}
+
+/** The insert variants through the SQL text: the sink, Null engine, with and without the MV, sizes. */
+async function sqlTextVariants(s: ChdbStages): Promise<string[]> {
+  const table = s.table;
+  await s.sinkWrite(s.chunks(20_000).slice(0, 1))(); // warm-up
+  await s.truncate();
+  await s.report(
+    'ClickHouseSink.write (rowLine + insert), 20k/insert, with MV',
+    s.sinkWrite(s.chunks(20_000)),
+  );
+  await s.truncate();
+  const b20 = s.bodies(20_000);
+  await s.report(
+    'pre-serialized body, 20k/insert, Null engine (parse only)',
+    s.insertBodies('null_engine', b20),
+  );
+  await s.report('pre-serialized body, 20k/insert, with MV', s.insertBodies(table, b20));
+  await s.truncate();
+  await s.report('pre-serialized body, 20k/insert, no MV', s.insertBodies('no_mv', b20));
+  await s.truncate();
+  await s.report('pre-serialized body, 100k/insert, with MV', s.insertBodies(table, s.bodies(100_000)));
+  await s.truncate();
+  await s.report('pre-serialized body, 5k/insert, with MV', s.insertBodies(table, s.bodies(5_000)));
+  await s.truncate();
+  return b20;
+}
+
+/** ISO times parsed by chDB, and chDB's raw insert, against the SQL text once more. */
+async function otherVariants(s: ChdbStages, ievs: CxEvent[], b20: string[]): Promise<void> {
+  const table = s.table;
+  const isoBodies: string[] = [];
+  for (let i = 0; i < s.n; i += 20_000) {
+    isoBodies.push(
+      s.irows
+        .slice(i, i + 20_000)
+        .map((x, j) => JSON.stringify({ ...x, occurred_at: (ievs[i + j] as CxEvent).occurred_at }))
+        .join('\n') + '\n',
+    );
+  }
+  await s.report(
+    'body with ISO occurred_at (best_effort parses it), 20k, with MV',
+    s.insertBodies(table, isoBodies),
+  );
+  await s.truncate();
+  await s.report(
+    'chdb rawInsert(Buffer.from(body)), 20k/insert, Null engine (parse only)',
+    s.rawInsert('null_engine', b20),
+  );
+  await s.report('chdb rawInsert(Buffer.from(body)), 20k/insert, with MV', s.rawInsert(table, b20));
+  await s.truncate();
+  await s.report('again: pre-serialized body via SQL text, 20k/insert, with MV', s.insertBodies(table, b20));
+}
+
+/** The chDB stages in a fresh data dir, removed after. */
+async function chdbStages(evs: CxEvent[], rows: Row[], r: Record<string, number>): Promise<void> {
   console.log('\nchDB inserts (interaction rows only; wall and process CPU per row):');
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cxpulse-breakdown-'));
   // As infra/clickhouse.ts builds the embedded client, keeping the connection for its raw-insert path.
@@ -104,99 +235,27 @@ async function main(): Promise<void> {
     await ch.command({ query: `CREATE TABLE ${DB}.no_mv AS ${DB}.${table}` });
     await ch.command({ query: `CREATE TABLE ${DB}.null_engine AS ${DB}.${table} ENGINE = Null` });
     const irows = rows.filter((x, i) => topicOf((evs[i] as CxEvent).type) === 'interactions');
-    const n = irows.length;
-    const settings = { async_insert: 0, date_time_input_format: 'best_effort' } as const;
-    const chunks = (size: number) => {
-      const out: Row[][] = [];
-      for (let i = 0; i < n; i += size) out.push(irows.slice(i, i + size));
-      return out;
-    };
-    const bodies = (size: number) =>
-      chunks(size).map((c) => c.map((x) => JSON.stringify(x)).join('\n') + '\n');
-    const report = (label: string, m: { wall: number; cpu: number }) => {
-      r[`chdb: ${label} wall`] = Math.round((m.wall * 1e6 * 100) / n) / 100;
-      r[`chdb: ${label} cpu`] = Math.round((m.cpu * 1e6 * 100) / n) / 100;
-      console.log(
-        `${((m.wall * 1e6) / n).toFixed(2).padStart(7)} µs/row wall ${((m.cpu * 1e6) / n).toFixed(2).padStart(7)} µs/row CPU  ${label}`,
-      );
-    };
-    const sink = new ClickHouseSink(ch, DB);
-    const sinkWrite = (cs: Row[][]) => async () => {
-      for (const c of cs) await sink.write({ rows: { interactions: c.map((x) => rowLine(x)) }, dlq: [] });
-    };
-    const insertBodies =
-      (t: string, bs: string[], format = 'JSONEachRow') =>
-      async () => {
-        for (const b of bs)
-          await ch.command({
-            query: `INSERT INTO ${DB}.${t} FORMAT ${format}\n${b}`,
-            clickhouse_settings: settings,
-          });
-      };
-    const truncate = async () => {
-      for (const t of [table, 'no_mv', 'interaction_facts'])
-        await ch.command({ query: `TRUNCATE TABLE ${DB}.${t}` });
-    };
-    await sinkWrite(chunks(20_000).slice(0, 1))(); // warm-up
-    await truncate();
-    report(
-      'ClickHouseSink.write (rowLine + insert), 20k/insert, with MV',
-      await cpuOf(sinkWrite(chunks(20_000))),
-    );
-    await truncate();
-    const b20 = bodies(20_000);
-    report(
-      'pre-serialized body, 20k/insert, Null engine (parse only)',
-      await cpuOf(insertBodies('null_engine', b20)),
-    );
-    report('pre-serialized body, 20k/insert, with MV', await cpuOf(insertBodies(table, b20)));
-    await truncate();
-    report('pre-serialized body, 20k/insert, no MV', await cpuOf(insertBodies('no_mv', b20)));
-    await truncate();
-    report('pre-serialized body, 100k/insert, with MV', await cpuOf(insertBodies(table, bodies(100_000))));
-    await truncate();
-    report('pre-serialized body, 5k/insert, with MV', await cpuOf(insertBodies(table, bodies(5_000))));
-    await truncate();
-    const ievs = evs.filter((e) => topicOf(e.type) === 'interactions');
-    const isoBodies: string[] = [];
-    for (let i = 0; i < n; i += 20_000) {
-      isoBodies.push(
-        irows
-          .slice(i, i + 20_000)
-          .map((x, j) => JSON.stringify({ ...x, occurred_at: (ievs[i + j] as CxEvent).occurred_at }))
-          .join('\n') + '\n',
-      );
-    }
-    report(
-      'body with ISO occurred_at (best_effort parses it), 20k, with MV',
-      await cpuOf(insertBodies(table, isoBodies)),
-    );
-    await truncate();
-    // chDB's raw insert: the payload as a Buffer next to the SQL, not inlined into the SQL text.
-    const raw = (t: string, bs: string[]) => async () => {
-      for (const b of bs) {
-        await conn.chdb.rawInsert({
-          table: `${DB}.${t}`,
-          values: Buffer.from(b),
-          format: 'JSONEachRow',
-          settings: { date_time_input_format: 'best_effort' },
-        });
-      }
-    };
-    report(
-      'chdb rawInsert(Buffer.from(body)), 20k/insert, Null engine (parse only)',
-      await cpuOf(raw('null_engine', b20)),
-    );
-    report('chdb rawInsert(Buffer.from(body)), 20k/insert, with MV', await cpuOf(raw(table, b20)));
-    await truncate();
-    report(
-      'again: pre-serialized body via SQL text, 20k/insert, with MV',
-      await cpuOf(insertBodies(table, b20)),
+    const s = new ChdbStages(ch, conn, irows, r);
+    const b20 = await sqlTextVariants(s);
+    await otherVariants(
+      s,
+      evs.filter((e) => topicOf(e.type) === 'interactions'),
+      b20,
     );
   } finally {
     await ch.close();
     await fsp.rm(dir, { recursive: true, force: true });
   }
+}
+
+async function main(): Promise<void> {
+  const bufs = sampleEvents();
+  console.log(
+    `${K} events, ${(bufs.reduce((a, b) => a + b.length, 0) / K).toFixed(0)} bytes each on average\n`,
+  );
+  const r: Record<string, number> = {};
+  const { evs, rows } = jsStages(bufs, r);
+  await chdbStages(evs, rows, r);
   const out = path.join(
     path.dirname(new URL(import.meta.url).pathname),
     'results',

@@ -12,3 +12,8 @@ export async function machine(): Promise<Record<string, string | number>> {
     node: process.version,
   };
 }
+
+/** The report's machine line: `Machine: <cpu>, <n> cores, <r> GiB RAM, <os>; Node <version>`. */
+export function machineText(m: Record<string, string | number>): string {
+  return `Machine: ${m['cpu']}, ${m['cores']} cores, ${m['ramGiB']} GiB RAM, ${m['os']}; Node ${m['node']}`;
+}
