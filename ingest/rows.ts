@@ -14,7 +14,12 @@ export const RAW_TABLES: Record<EventTopicKind, string> = {
   customers: 'customer_events',
 };
 
-const COLUMNS: Record<EventTopicKind, readonly string[]> = {
+/**
+ * The event fields each raw table has a column of its own for. The table definitions in
+ * transforms/migrations/001_raw_events.sql are the schema, this is the mapping onto it: the two are
+ * kept equal by test/unit/ingest/rows-columns.test.ts.
+ */
+export const COLUMNS: Record<EventTopicKind, readonly string[]> = {
   interactions: [
     'interaction_id',
     'customer_id',
@@ -35,7 +40,7 @@ const COLUMNS: Record<EventTopicKind, readonly string[]> = {
   surveys: ['customer_id', 'survey', 'score', 'interaction_id', 'channel', 'comment', 'language'],
   customers: ['customer_id', 'segment', 'region', 'signed_up_at', 'amount', 'currency', 'reason'],
 };
-const ENVELOPE = new Set(['event_id', 'type', 'occurred_at', 'schema_version', 'attributes']);
+export const ENVELOPE = new Set(['event_id', 'type', 'occurred_at', 'schema_version', 'attributes']);
 const TIME_COLUMNS = new Set(['signed_up_at']);
 
 export interface Source {
