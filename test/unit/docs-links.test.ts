@@ -118,6 +118,24 @@ describe('links in the repository', () => {
     expect(broken).toEqual([]);
   });
 
+  it('every project file named in a comment or a README exists (applied migrations aside)', () => {
+    const named =
+      /(?<![\w./-])(?:infra|ingest|metrics|transforms|dashboards|sample|cli|test|bench|docs|scripts)\/[\w./-]*\.(?:ts|sql|md|mjs|json|yaml)\b/g;
+    const broken: string[] = [];
+    for (const file of FILES.filter((f) => !EXEMPT.test(f))) {
+      const text = readFileSync(path.join(ROOT, file), 'utf8');
+      const where = MARKDOWN.includes(file) ? [text] : CODE.test(file) ? comments(file, text) : [];
+      for (const t of where) {
+        for (const m of t.matchAll(named)) {
+          const rel = path.join(path.dirname(file), m[0]);
+          if (!m[0].includes('*') && !existsSync(path.join(ROOT, m[0])) && !existsSync(path.join(ROOT, rel)))
+            broken.push(`${file}: ${m[0]}`);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
   it('nothing points to the design notes outside the repository', () => {
     const stale: string[] = [];
     for (const file of FILES.filter((f) => !EXEMPT.test(f))) {
