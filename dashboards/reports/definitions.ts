@@ -53,9 +53,10 @@ const ReportSchema = z
   .object({
     name: z
       .string()
+      // lower-case letters of any script (周报, weekly), digits and dashes: a file and URL segment as is
       .regex(
-        /^[a-z0-9][a-z0-9-]{0,62}$/,
-        'must be lower-case letters, digits and dashes (used in file names)',
+        /^[\p{Ll}\p{Lo}\p{Nd}][\p{Ll}\p{Lo}\p{Nd}-]{0,62}$/u,
+        'must be lower-case letters (any script, e.g. 周报), digits and dashes (used in file names)',
       ),
     title: z.string().min(1).max(200).optional(),
     // `schedule: '0 8 * * 1'` is short for `schedule: { cron: '0 8 * * 1' }`

@@ -59,7 +59,7 @@ export function renderHtml(
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(subject)}</title></head>
 <body style="margin:0;padding:0;background:#ffffff;">
 <table role="presentation" cellpadding="0" cellspacing="0" width="100%"><tr><td align="center">
-<table role="presentation" cellpadding="0" cellspacing="0" width="680" style="max-width:680px;font-family:Arial,Helvetica,sans-serif;color:#111827;">
+<table role="presentation" cellpadding="0" cellspacing="0" width="680" style="max-width:680px;font-family:Arial,Helvetica,'PingFang SC','Hiragino Sans GB','Microsoft YaHei','Noto Sans SC','Noto Sans CJK SC','Source Han Sans SC',sans-serif;color:#111827;">
 <tr><td style="padding:16px;">
 <h1 style="font-size:22px;margin:0 0 4px 0;">${esc(data.title)}</h1>
 <p style="font-size:13px;color:#4b5563;margin:0 0 8px 0;">${esc(scopeLine(data))}</p>

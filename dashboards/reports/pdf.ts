@@ -2,9 +2,18 @@ import PDFDocument from 'pdfkit';
 import { formatValue } from '../charts/format.ts';
 import type { ReportData } from './content.ts';
 import { changeLines, kpiLines, scopeLine, STATUS_WORD } from './lines.ts';
-import { FONT_FILES, type Chart } from './png.ts';
+import { CJK_FONT_FILES, FONT_FILES, hasCjk } from './fonts.ts';
+import type { Chart } from './png.ts';
 
-/** A report as a PDF (pdfkit, A4): the same tables and charts as the HTML. */
+/**
+ * A report as a PDF (pdfkit, A4): the same tables and charts as the HTML. Text is set in DejaVu Sans; a
+ * piece of text holding Chinese in Noto Sans SC (which has Latin glyphs too), of which pdfkit embeds only
+ * the glyphs used — a subset, so a Chinese report stays small.
+ */
+
+type Face = 'body' | 'bold';
+/** Select the font for `text` (the CJK face when it holds CJK characters) and return the document. */
+const face = (doc: PDFKit.PDFDocument, f: Face, text: string) => doc.font(hasCjk(text) ? `${f}-cjk` : f);
 
 /** The pieces every section is drawn with: the document, a heading, a table, a chart, column widths. */
 interface Pdf {
@@ -23,19 +32,24 @@ function pdfParts(doc: PDFKit.PDFDocument, charts: Chart[]): Pdf {
   };
   const heading = (t: string) => {
     ensure(60);
-    doc.moveDown(0.8).font('bold').fontSize(14).fillColor('#111827').text(t, 48);
+    face(doc.moveDown(0.8), 'bold', t).fontSize(14).fillColor('#111827').text(t, 48);
     doc.moveDown(0.3);
   };
   const table = (head: string[], rows: string[][], widths: number[]) => {
     const row = (cells: string[], bold: boolean) => {
-      doc.font(bold ? 'bold' : 'body').fontSize(9);
+      const f: Face = bold ? 'bold' : 'body';
+      doc.fontSize(9);
       const h =
-        Math.max(...cells.map((c, i) => doc.heightOfString(c, { width: (widths[i] as number) - 6 }))) + 6;
+        Math.max(
+          ...cells.map((c, i) => face(doc, f, c).heightOfString(c, { width: (widths[i] as number) - 6 })),
+        ) + 6;
       ensure(h);
       const y = doc.y;
       let x = 48;
       cells.forEach((c, i) => {
-        doc.fillColor('#111827').text(c, x + 3, y + 3, { width: (widths[i] as number) - 6 });
+        face(doc, f, c)
+          .fillColor('#111827')
+          .text(c, x + 3, y + 3, { width: (widths[i] as number) - 6 });
         x += widths[i] as number;
       });
       doc
@@ -67,6 +81,8 @@ export async function renderPdf(data: ReportData, subject: string, charts: Chart
   const doc = new PDFDocument({ size: 'A4', margin: 48, info: { Title: subject, Author: 'cxpulse' } });
   doc.registerFont('body', FONT_FILES.regular);
   doc.registerFont('bold', FONT_FILES.bold);
+  doc.registerFont('body-cjk', CJK_FONT_FILES.regular);
+  doc.registerFont('bold-cjk', CJK_FONT_FILES.bold);
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -75,8 +91,9 @@ export async function renderPdf(data: ReportData, subject: string, charts: Chart
   });
   const pdf = pdfParts(doc, charts);
 
-  doc.font('bold').fontSize(20).fillColor('#111827').text(data.title);
-  doc.font('body').fontSize(9).fillColor('#4b5563').text(scopeLine(data));
+  face(doc, 'bold', data.title).fontSize(20).fillColor('#111827').text(data.title);
+  const scope = scopeLine(data);
+  face(doc, 'body', scope).fontSize(9).fillColor('#4b5563').text(scope);
   if (data.kpis) kpiSection(data, pdf);
   if (data.trends) {
     pdf.heading('Trends');
@@ -137,13 +154,8 @@ function slaSection(s: NonNullable<ReportData['sla']>, { heading, table, chart, 
 
 function retentionSection(r: NonNullable<ReportData['retention']>, { doc, heading, chart }: Pdf): void {
   heading('Retention drivers');
-  doc
-    .font('body')
-    .fontSize(9)
-    .fillColor('#4b5563')
-    .text(
-      `${r.customers} customers active ${r.from} to ${r.to}, ${r.churned} churned within ${r.horizon_days} days. Correlation is not causation.`,
-    );
+  const note = `${r.customers} customers active ${r.from} to ${r.to}, ${r.churned} churned within ${r.horizon_days} days. Correlation is not causation.`;
+  face(doc, 'body', note).fontSize(9).fillColor('#4b5563').text(note);
   doc.moveDown(0.3);
   chart('retention-drivers');
 }
@@ -154,8 +166,8 @@ function changesSection(
   { doc, heading, table, frac }: Pdf,
 ): void {
   heading('Process changes');
-  if (changes.length === 0)
-    doc.font('body').fontSize(9).text(`No process change started in the 90 days before ${data.period.to}.`);
+  const none = `No process change started in the 90 days before ${data.period.to}.`;
+  if (changes.length === 0) face(doc, 'body', none).fontSize(9).text(none);
   else
     table(
       ['Change', 'KPI', 'Before', 'After', 'Difference (95 % CI)', 'p'],

@@ -1,20 +1,20 @@
-import { createRequire } from 'node:module';
 import { Resvg } from '@resvg/resvg-js';
 import { parse as parseVega, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { CJK_FAMILY, CJK_FONT_FILES, FONT_FILES, LATIN_FAMILY } from './fonts.ts';
 
 /**
  * Charts drawn on the server: PNGs from the dashboards' own Vega-Lite specs (vega's SVG output,
- * rasterised by resvg). Fonts are the DejaVu files shipped with the `dejavu-fonts-ttf` package, so a
- * report looks the same on every machine; the PDF uses the same files.
+ * rasterised by resvg). Fonts are the files of fonts.ts, nothing of the machine's: text is set in DejaVu
+ * Sans, and a character DejaVu has no glyph for (Chinese) in Noto Sans SC, the next family of the list.
  */
 
-const require = createRequire(import.meta.url);
-export const FONT_FILES = {
-  regular: require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf'),
-  bold: require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf'),
-};
-const FONT = 'DejaVu Sans';
+const FONT = `${LATIN_FAMILY}, ${CJK_FAMILY}`;
+/** DejaVu and Noto Sans SC; a test draws with DejaVu alone to see what the CJK font changes. */
+export const CHART_FONT_FILES: readonly string[] = [
+  ...Object.values(FONT_FILES),
+  ...Object.values(CJK_FONT_FILES),
+];
 const CHART_WIDTH = 640;
 
 export interface Chart {
@@ -27,7 +27,10 @@ export interface Chart {
 }
 
 /** Draw one spec as a PNG: Vega-Lite → Vega → SVG (no browser) → PNG at twice the size, for sharp print. */
-export async function chartPng(spec: TopLevelSpec): Promise<{ png: Buffer; width: number; height: number }> {
+export async function chartPng(
+  spec: TopLevelSpec,
+  fontFiles: readonly string[] = CHART_FONT_FILES,
+): Promise<{ png: Buffer; width: number; height: number }> {
   const s = spec as unknown as Record<string, unknown>;
   const title = s['title'] as Record<string, unknown> | undefined;
   const fixed = {
@@ -41,7 +44,7 @@ export async function chartPng(spec: TopLevelSpec): Promise<{ png: Buffer; width
   try {
     const svg = await view.toSVG();
     const image = new Resvg(svg, {
-      font: { loadSystemFonts: false, fontFiles: Object.values(FONT_FILES), defaultFontFamily: FONT },
+      font: { loadSystemFonts: false, fontFiles: [...fontFiles], defaultFontFamily: LATIN_FAMILY },
       fitTo: { mode: 'zoom', value: 2 },
     }).render();
     return { png: image.asPng(), width: image.width / 2, height: image.height / 2 };

@@ -26,6 +26,22 @@ describe('report definitions', () => {
     expect(d?.filters).toEqual({ region: ['north'], team_id: ['t1', 't2'] });
   });
 
+  it('takes a name, title and filters in Chinese', () => {
+    const [d] = parse([
+      {
+        ...minimal,
+        name: '华北-周报',
+        title: '客户满意度 按团队',
+        filters: { region: '华北', team_id: ['华北一组'] },
+      },
+    ]);
+    expect(d).toMatchObject({
+      name: '华北-周报',
+      title: '客户满意度 按团队',
+      filters: { region: ['华北'], team_id: ['华北一组'] },
+    });
+  });
+
   it.each([
     ['a bad cron', { schedule: 'every monday' }, /reports\[0\]\.schedule\.cron: must be a cron expression/],
     [
@@ -53,6 +69,7 @@ describe('report definitions', () => {
     ],
     ['an unknown key', { colour: 'red' }, /reports\[0\]: .*colour/],
     ['a name with spaces', { name: 'Weekly Review' }, /reports\[0\]\.name: must be lower-case/],
+    ['a name with a slash', { name: '华北/周报' }, /reports\[0\]\.name: must be lower-case/],
     [
       'a cron restricting day and weekday',
       { schedule: '0 8 1 * 1' },

@@ -1,0 +1,198 @@
+import { execFileSync } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '../../../cli/runtime.ts';
+import { barsSpec } from '../../../dashboards/charts/groups.ts';
+import { FONT_FILES } from '../../../dashboards/reports/fonts.ts';
+import { chartPng } from '../../../dashboards/reports/png.ts';
+import type { RunRecord } from '../../../dashboards/reports/runs.ts';
+import { toRow } from '../../../ingest/rows.ts';
+import { ClickHouseSink, rowLine } from '../../../ingest/sink.ts';
+import { generateSample } from '../../../sample/index.ts';
+import { refreshRollups } from '../../../transforms/refresh.ts';
+import { dashboardServer, TOKENS } from '../../helpers/dashboard.ts';
+import { waitFor } from '../../helpers/wait.ts';
+
+/**
+ * Chinese in reports (issue 13): a report named and titled in Chinese, filtered on a Chinese region, over
+ * events whose regions and teams are Chinese, run by the real engine. The PDF's text reads back with
+ * pdftotext and embeds a Noto Sans SC subset; the PNG charts draw the characters with real glyphs.
+ */
+
+const ARTIFACTS = path.resolve('test-artifacts/reports');
+const NAME = '周报';
+const TITLE = '客户满意度周报 华北';
+const REGIONS = ['华北', '华南'] as const;
+const TEAMS = ['华北一组', '华南二组'] as const;
+
+let rt: Runtime;
+let base: string;
+let dir: string;
+
+const today = new Date().toISOString().slice(0, 10);
+const shift = (d: string, k: number) => new Date(Date.parse(d) + k * 86_400_000).toISOString().slice(0, 10);
+const FROM = shift(today, -28);
+const TO = shift(today, -1);
+
+/** A few weeks of the sample centre's events, renamed: customers in 华北 or 华南, teams 华北一组 or 华南二组. */
+async function loadChineseEvents(): Promise<void> {
+  const ch = await rt.clickhouseUp();
+  const start = new Date(Date.now() - 40 * 86_400_000);
+  start.setUTCHours(0, 0, 0, 0);
+  const rows: Record<string, string[]> = { interactions: [], surveys: [], customers: [] };
+  let i = 0;
+  for (const e of generateSample({ seed: 23, customers: 80, days: 40, start, timeZone: rt.cfg.timeZone })) {
+    if (Date.parse(e.occurred_at) > Date.now()) continue;
+    const r = { ...e } as unknown as Record<string, unknown>;
+    for (const k of ['event_id', 'customer_id', 'interaction_id'])
+      if (typeof r[k] === 'string') r[k] = `zh-${r[k] as string}`;
+    if ('region' in r) r['region'] = REGIONS[i % 2];
+    for (const k of ['team_id', 'to_team_id', 'from_team_id'])
+      if (typeof r[k] === 'string' && r[k] !== '') r[k] = TEAMS[(r[k] as string).length % 2];
+    const { table, row } = toRow(r as unknown as typeof e, { topic: 't', partition: 0, offset: String(i++) });
+    rows[table]!.push(rowLine(row));
+  }
+  await new ClickHouseSink(ch, rt.cfg.clickhouse.database).write({ rows, dlq: [] });
+  await refreshRollups(ch, rt.cfg, { overlapMs: 0 });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'cxpulse-reports-zh-'));
+  const file = path.join(dir, 'reports.yaml');
+  writeFileSync(
+    file,
+    `reports:
+  - name: ${NAME}
+    title: ${TITLE}
+    schedule: { cron: '0 8 * * 1', timezone: Asia/Shanghai }
+    period: last_week
+    sections: [kpis, trends, sla]
+    trends: [csat]
+    filters: { region: 华北 }
+    formats: [html, pdf]
+    directory: { path: out }
+`,
+  );
+  ({ rt, base } = await dashboardServer({ REPORTS_FILE: file }));
+  await loadChineseEvents();
+  mkdirSync(ARTIFACTS, { recursive: true });
+}, 240_000);
+
+afterAll(async () => {
+  await rt?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a report titled in Chinese, filtered on a Chinese region', () => {
+  let root: string;
+  let pdfFile: string;
+
+  beforeAll(async () => {
+    const res = await fetch(`${base}/api/v1/reports/${encodeURIComponent(NAME)}/run?period=${FROM}..${TO}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKENS.editor}` },
+    });
+    expect(res.status).toBe(202);
+    const runKey = ((await res.json()) as { run_key: string }).run_key;
+    const done = await waitFor(
+      'the Chinese report run',
+      async () => {
+        const r = await fetch(`${base}/api/v1/reports/runs?run_key=${encodeURIComponent(runKey)}`, {
+          headers: { authorization: `Bearer ${TOKENS.viewer}` },
+        });
+        return ((await r.json()) as { runs: RunRecord[] }).runs[0];
+      },
+      (r) => r !== undefined && (r.status === 'succeeded' || r.status === 'failed'),
+      { timeoutMs: 120_000 },
+    );
+    expect(done?.error).toBe('');
+    expect(done?.status).toBe('succeeded');
+    const reportDir = path.join(dir, 'out', NAME);
+    root = path.join(reportDir, readdirSync(reportDir)[0] as string);
+    pdfFile = path.join(ARTIFACTS, 'zh.pdf');
+    copyFileSync(path.join(root, `${NAME}_${FROM}_${TO}.pdf`), pdfFile);
+  }, 180_000);
+
+  it('writes a PDF whose text reads back in Chinese: the title and the region of the filter', () => {
+    const text = execFileSync('pdftotext', ['-layout', pdfFile, '-'], { encoding: 'utf8' });
+    expect(text).toContain(TITLE);
+    expect(text).toContain('region 华北');
+    expect(text).toContain(`${FROM} to ${TO}`);
+  });
+
+  it('embeds a subset of the CJK font, and stays small', () => {
+    const fonts = execFileSync('pdffonts', [pdfFile], { encoding: 'utf8' }).split('\n').slice(2);
+    const cjk = fonts.filter((l) => /^[A-Z]{6}\+NotoSansSC/.test(l));
+    expect(cjk.length, fonts.join('\n')).toBeGreaterThanOrEqual(1);
+    // columns: name type encoding emb sub uni object ID
+    for (const l of cjk) expect(l.split(/\s+/).slice(-5, -2), l).toEqual(['yes', 'yes', 'yes']);
+    expect(readFileSync(pdfFile).length).toBeLessThan(1_000_000);
+  });
+
+  it('draws the PDF page to PNG for a person to look at', () => {
+    execFileSync('pdftoppm', [
+      '-png',
+      '-r',
+      '70',
+      '-f',
+      '1',
+      '-l',
+      '1',
+      pdfFile,
+      path.join(ARTIFACTS, 'zh-page'),
+    ]);
+    expect(readdirSync(ARTIFACTS).some((f) => f.startsWith('zh-page') && f.endsWith('.png'))).toBe(true);
+  });
+
+  it('writes the HTML with the Chinese title and a CJK-capable font stack', () => {
+    const html = readFileSync(path.join(root, 'report.html'), 'utf8');
+    expect(html).toContain(TITLE);
+    expect(html).toMatch(/font-family:[^;"]*'Noto Sans SC'/);
+  });
+});
+
+describe('PNG charts draw Chinese with real glyphs', () => {
+  const rows = TEAMS.map((team, k) => ({
+    period: 'total',
+    team_id: team,
+    value: 0.8 - k * 0.05,
+    n: 100,
+    ci_low: 0.75 - k * 0.05,
+    ci_high: 0.85 - k * 0.05,
+  }));
+  const bars = (title: string, teams: readonly string[]) =>
+    barsSpec({
+      title,
+      unit: '%',
+      rows: rows.map((r, k) => ({ ...r, team_id: teams[k] })),
+      by: 'team_id',
+      target: 0.8,
+      horizontal: true,
+    });
+
+  it('differs from the same text drawn with DejaVu alone and from a drawing of boxes', async () => {
+    const title = '客户满意度 按团队';
+    const withCjk = await chartPng(bars(title, TEAMS));
+    const dejavuOnly = await chartPng(bars(title, TEAMS), Object.values(FONT_FILES));
+    // the same chart with each character a box (two box shapes, so the two bars stay apart)
+    const box = (t: string, c = '□') => t.replace(/\S/gu, c);
+    const boxes = await chartPng(bars(box(title), [box(TEAMS[0]), box(TEAMS[1], '▯')]));
+    writeFileSync(path.join(ARTIFACTS, 'zh-bars.png'), withCjk.png);
+    writeFileSync(path.join(ARTIFACTS, 'zh-bars-dejavu-only.png'), dejavuOnly.png);
+    writeFileSync(path.join(ARTIFACTS, 'zh-bars-boxes.png'), boxes.png);
+    expect(withCjk.png.equals(dejavuOnly.png)).toBe(false);
+    expect(withCjk.png.equals(boxes.png)).toBe(false);
+    // the Latin text and the frame are the same: only the glyphs of the Chinese text differ
+    expect(withCjk.width).toBe(dejavuOnly.width);
+  });
+});
