@@ -20,6 +20,7 @@ import { logger } from '../infra/logger.ts';
 import { createPipelineMetrics, type PipelineMetrics } from '../infra/metrics.ts';
 import { collectorRouter } from '../ingest/collector.ts';
 import { Ingester } from '../ingest/consumer.ts';
+import { createEventParser, type EventParser } from '../ingest/events.ts';
 import { EventProducer } from '../ingest/producer.ts';
 import { streamSample } from '../sample/index.ts';
 import { listen } from './listen.ts';
@@ -49,8 +50,12 @@ export class Runtime {
   ingester?: Ingester;
   server?: Server;
   private producer?: EventProducer;
+  /** Event validation with the configured segments (CUSTOMER_SEGMENTS), built once. */
+  readonly events: EventParser;
 
-  constructor(readonly cfg: Config) {}
+  constructor(readonly cfg: Config) {
+    this.events = createEventParser({ segments: cfg.vocabulary.segments.map((s) => s.key) });
+  }
 
   /** The local broker when no KAFKA_BROKERS is configured; it lives as long as this process. */
   async kafkaUp(): Promise<Kafka> {
@@ -154,6 +159,7 @@ export class Runtime {
       groupId: this.cfg.kafka.groupId,
       ingest: this.cfg.ingest,
       metrics: this.metrics,
+      events: this.events,
     });
     // Stop the consumer before the producer and the ClickHouse client it writes through.
     this.closers.push(() => ingester.stop());
@@ -204,6 +210,7 @@ export class Runtime {
           tokens: opts.tokens,
           metrics: this.metrics,
           deadlineMs: this.cfg.ingest.collectorDeadlineMs,
+          events: this.events,
         }),
       );
     }

@@ -298,3 +298,28 @@ export interface RunStarted {
   report: string;
   period: { from: string; to: string };
 }
+
+// --------------------------------------------------------------------------------------- vocabulary
+
+/** A display name in each language the pages speak. */
+export interface DisplayNames {
+  'zh-CN': string;
+  en: string;
+}
+
+/** One configured customer segment (CUSTOMER_SEGMENTS): the stored key and its names. */
+export interface SegmentInfo {
+  key: string;
+  names: DisplayNames;
+}
+
+/** `GET /api/v1/vocabulary`: the centre's segments, in order, and the display names of stored values. */
+export interface Vocabulary {
+  segments: SegmentInfo[];
+  /** Per dimension, stored value → names (DISPLAY_NAMES); a value without an entry shows as stored. */
+  display_names: {
+    team_id: Record<string, DisplayNames>;
+    agent_id: Record<string, DisplayNames>;
+    region: Record<string, DisplayNames>;
+  };
+}

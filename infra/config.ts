@@ -10,6 +10,7 @@ import { policy, policyKeys, rollupKeys, rollups, targetKeys, targets } from './
 import { publicUrl, reportKeys, reports } from './config/reports.ts';
 import { sample, sampleKeys } from './config/sample.ts';
 import { sql, sqlKeys } from './config/sql.ts';
+import { vocabulary, vocabularyKeys } from './config/vocabulary.ts';
 
 /**
  * cxpulse configuration: environment variables, optionally preceded by a JSON file named by
@@ -23,6 +24,7 @@ import { sql, sqlKeys } from './config/sql.ts';
 
 export { ROLES, type Role, type TrustProxy } from './config/http.ts';
 export { timeZone } from './config/keys.ts';
+export type { NameLocale, Names, NamedDimension, SegmentSpec } from './config/vocabulary.ts';
 
 /** Every configuration key, its default and what it does (in the order of the README's table). */
 export const CONFIG_KEYS = {
@@ -37,6 +39,7 @@ export const CONFIG_KEYS = {
   ...sqlKeys,
   ...rollupKeys,
   ...reportKeys,
+  ...vocabularyKeys,
 };
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -105,5 +108,7 @@ function toConfig(v: Values<typeof CONFIG_KEYS>) {
     /** Where people open cxpulse (links in reports). */
     publicUrl: url,
     reports: reports(v),
+    /** The centre's segments and display names. */
+    vocabulary: vocabulary(v),
   };
 }

@@ -3,7 +3,7 @@ import { logger } from '../infra/logger.ts';
 import type { PipelineMetrics } from '../infra/metrics.ts';
 import { withRetry, type RetryHooks, type RetryPolicy } from '../infra/retry.ts';
 import type { EventTopicKind, Topics } from '../infra/kafka/topics.ts';
-import { decodeEvent, summarize } from './events.ts';
+import { defaultEventParser, summarize, type EventParser } from './events.ts';
 import type { EventProducer } from './producer.ts';
 import { dlqMessage, dlqRow, toRow, type DlqRecord, type Source } from './rows.ts';
 import { rowLine, type ClickHouseSink } from './sink.ts';
@@ -15,6 +15,8 @@ export interface ChunkWriterDeps {
   topics: Topics;
   metrics: PipelineMetrics;
   retry: RetryPolicy;
+  /** Validation with the centre's segments (CUSTOMER_SEGMENTS); default the contract's. */
+  events?: EventParser | undefined;
 }
 
 /** Where a chunk came from, and what keeps its consumer alive while a write is retried. */
@@ -34,8 +36,11 @@ export interface ChunkContext {
  */
 export class ChunkWriter {
   private readonly log = logger('ingester');
+  private readonly events: EventParser;
 
-  constructor(private readonly deps: ChunkWriterDeps) {}
+  constructor(private readonly deps: ChunkWriterDeps) {
+    this.events = deps.events ?? defaultEventParser;
+  }
 
   async write(ctx: ChunkContext, messages: readonly KafkaMessage[]): Promise<void> {
     const { rows, sources, rejected } = this.decode(ctx, messages);
@@ -67,7 +72,7 @@ export class ChunkWriter {
     const now = new Date();
     for (const m of messages) {
       const source = { topic: ctx.topic, partition: ctx.partition, offset: m.offset };
-      const res = decodeEvent(m.value);
+      const res = this.events.decode(m.value);
       if (!res.ok) {
         const reason = `invalid event: ${summarize(res.errors)}`;
         rejected.push({ reason, errors: res.errors, source, raw: res.raw, rejectedAt: now });

@@ -5,7 +5,7 @@ import { CxError } from '../infra/errors.ts';
 import { logger } from '../infra/logger.ts';
 import type { PipelineMetrics } from '../infra/metrics.ts';
 import type { Topics } from '../infra/kafka/topics.ts';
-import { messageKey, parseEvent, topicOf, type FieldError } from './events.ts';
+import { defaultEventParser, messageKey, topicOf, type EventParser, type FieldError } from './events.ts';
 import type { EventProducer, OutMessage } from './producer.ts';
 
 /** Largest request body `POST /api/v1/events` accepts (docs/contract.md). */
@@ -18,6 +18,8 @@ export interface CollectorDeps {
   metrics: PipelineMetrics;
   /** Longest wait for Kafka's acknowledgement before the answer is 503 (COLLECTOR_DEADLINE_MS). */
   deadlineMs: number;
+  /** Validation with the centre's segments (CUSTOMER_SEGMENTS); default the contract's. */
+  events?: EventParser;
 }
 
 /** Requests waiting for Kafka at once; past this the collector answers 503 at once instead of queueing. */
@@ -40,6 +42,7 @@ export function collectorRouter(deps: CollectorDeps): Router {
   const log = logger('collector');
   const router = express.Router();
   const produce = producerWithin(deps);
+  const events = deps.events ?? defaultEventParser;
   router.post(
     '/api/v1/events',
     ingestTokenCheck(deps),
@@ -55,7 +58,7 @@ export function collectorRouter(deps: CollectorDeps): Router {
       const body = parseBody(req.body as Buffer | undefined, /^application\/x-ndjson\b/i.test(type));
       const items = Array.isArray(body) ? body : [body];
       if (items.length === 0) throw new CxError('invalid_event', 'the array holds no events');
-      const { byTopic, rejected } = sortEvents(items, deps.topics);
+      const { byTopic, rejected } = sortEvents(items, deps.topics, events);
       if (rejected.length === items.length) {
         deps.metrics.httpEventsRejected.inc({ reason: 'invalid_event' }, rejected.length);
         const first = rejected[0] as Rejection;
@@ -94,11 +97,11 @@ function ingestTokenCheck(deps: CollectorDeps): RequestHandler {
 }
 
 /** The valid events as messages per topic (keyed as the contract says), and the refused ones. */
-function sortEvents(items: unknown[], topics: Topics) {
+function sortEvents(items: unknown[], topics: Topics, events: EventParser) {
   const rejected: Rejection[] = [];
   const byTopic = new Map<string, OutMessage[]>();
   items.forEach((item, index) => {
-    const res = parseEvent(item);
+    const res = events.parse(item);
     if (!res.ok) {
       const id = (item as { event_id?: unknown } | null)?.event_id;
       rejected.push({ index, event_id: typeof id === 'string' ? id : undefined, errors: res.errors });

@@ -7,6 +7,7 @@ import type { PipelineMetrics } from '../infra/metrics.ts';
 import { backoffDelay, type RetryHooks, type RetryPolicy } from '../infra/retry.ts';
 import { topicKind, type EventTopicKind, type Topics } from '../infra/kafka/topics.ts';
 import { ChunkWriter } from './chunk-writer.ts';
+import type { EventParser } from './events.ts';
 import type { EventProducer } from './producer.ts';
 import type { ClickHouseSink } from './sink.ts';
 
@@ -34,6 +35,8 @@ export interface IngesterDeps {
   groupId: string;
   ingest: Config['ingest'];
   metrics: PipelineMetrics;
+  /** Validation with the centre's segments (CUSTOMER_SEGMENTS); default the contract's. */
+  events?: EventParser;
 }
 
 /** Kafka's own session timeout for the group; a fetch unanswered for longer is a stall. */

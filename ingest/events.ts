@@ -111,82 +111,85 @@ const envelope = {
 const ev = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.looseObject({ ...envelope, type: z.literal(type), ...shape });
 
-const eventSchemaList = [
-  ev('interaction.opened', {
-    interaction_id: id,
-    customer_id: id,
-    channel: oneOf(CHANNELS),
-    category: oneOf(CATEGORIES),
-    priority: oneOf(PRIORITIES).optional(),
-    severity: oneOf(SEVERITIES).optional(),
-    team_id: id.optional(),
-    agent_id: id.optional(),
-    subject: text(1000).optional(),
-    attributes,
-  }),
-  ev('interaction.first_response', { interaction_id: id, agent_id: id.optional(), team_id: id.optional() }),
-  ev('interaction.transferred', {
-    interaction_id: id,
-    to_team_id: id,
-    from_team_id: id.optional(),
-    reason: text(1000).optional(),
-  }),
-  ev('interaction.escalated', {
-    interaction_id: id,
-    to_team_id: id.optional(),
-    severity: oneOf(SEVERITIES).optional(),
-    reason: text(1000).optional(),
-  }),
-  ev('interaction.resolved', {
-    interaction_id: id,
-    agent_id: id.optional(),
-    resolution_code: text(128).optional(),
-  }),
-  ev('interaction.reopened', { interaction_id: id, reason: text(1000).optional() }),
-  ev('interaction.followed_up', {
-    interaction_id: id,
-    outcome: oneOf(FOLLOW_UP_OUTCOMES).optional(),
-    agent_id: id.optional(),
-  }),
-  ev('interaction.abandoned', {
-    interaction_id: id,
-    wait_seconds: z.number(req('a number of seconds')).finite().min(0, 'must not be negative').optional(),
-  }),
-  ev('survey.responded', {
-    customer_id: id,
-    survey: oneOf(SURVEYS),
-    score: z.number(req('an integer')).int('must be an integer'),
-    interaction_id: id.optional(),
-    channel: oneOf(CHANNELS).optional(),
-    comment: text(10_000).optional(),
-    language: text(35).optional(),
-  }).superRefine((e, ctx) => {
-    const range = SCORE_RANGE[e.survey];
-    if (range && Number.isInteger(e.score) && (e.score < range[0] || e.score > range[1])) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['score'],
-        message: `must be between ${range[0]} and ${range[1]} for a ${e.survey} survey`,
-      });
-    }
-  }),
-  ev('customer.upserted', {
-    customer_id: id,
-    segment: oneOf(SEGMENTS).optional(),
-    region: text(128).optional(),
-    signed_up_at: timestamp.optional(),
-    attributes,
-  }),
-  ev('customer.purchased', { customer_id: id, amount, currency }),
-  ev('customer.renewed', { customer_id: id, amount, currency }),
-  ev('customer.churned', { customer_id: id, reason: text(1000).optional() }),
-] as const;
+/** Every event type's schema, with the customer segments the centre configured. Built once per parser. */
+const eventSchemas = (segments: readonly [string, ...string[]]) =>
+  [
+    ev('interaction.opened', {
+      interaction_id: id,
+      customer_id: id,
+      channel: oneOf(CHANNELS),
+      category: oneOf(CATEGORIES),
+      priority: oneOf(PRIORITIES).optional(),
+      severity: oneOf(SEVERITIES).optional(),
+      team_id: id.optional(),
+      agent_id: id.optional(),
+      subject: text(1000).optional(),
+      attributes,
+    }),
+    ev('interaction.first_response', { interaction_id: id, agent_id: id.optional(), team_id: id.optional() }),
+    ev('interaction.transferred', {
+      interaction_id: id,
+      to_team_id: id,
+      from_team_id: id.optional(),
+      reason: text(1000).optional(),
+    }),
+    ev('interaction.escalated', {
+      interaction_id: id,
+      to_team_id: id.optional(),
+      severity: oneOf(SEVERITIES).optional(),
+      reason: text(1000).optional(),
+    }),
+    ev('interaction.resolved', {
+      interaction_id: id,
+      agent_id: id.optional(),
+      resolution_code: text(128).optional(),
+    }),
+    ev('interaction.reopened', { interaction_id: id, reason: text(1000).optional() }),
+    ev('interaction.followed_up', {
+      interaction_id: id,
+      outcome: oneOf(FOLLOW_UP_OUTCOMES).optional(),
+      agent_id: id.optional(),
+    }),
+    ev('interaction.abandoned', {
+      interaction_id: id,
+      wait_seconds: z.number(req('a number of seconds')).finite().min(0, 'must not be negative').optional(),
+    }),
+    ev('survey.responded', {
+      customer_id: id,
+      survey: oneOf(SURVEYS),
+      score: z.number(req('an integer')).int('must be an integer'),
+      interaction_id: id.optional(),
+      channel: oneOf(CHANNELS).optional(),
+      comment: text(10_000).optional(),
+      language: text(35).optional(),
+    }).superRefine((e, ctx) => {
+      const range = SCORE_RANGE[e.survey];
+      if (range && Number.isInteger(e.score) && (e.score < range[0] || e.score > range[1])) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['score'],
+          message: `must be between ${range[0]} and ${range[1]} for a ${e.survey} survey`,
+        });
+      }
+    }),
+    ev('customer.upserted', {
+      customer_id: id,
+      segment: oneOf(segments).optional(),
+      region: text(128).optional(),
+      signed_up_at: timestamp.optional(),
+      attributes,
+    }),
+    ev('customer.purchased', { customer_id: id, amount, currency }),
+    ev('customer.renewed', { customer_id: id, amount, currency }),
+    ev('customer.churned', { customer_id: id, reason: text(1000).optional() }),
+  ] as const;
 
-export type CxEvent = z.output<(typeof eventSchemaList)[number]>;
+export type CxEvent = z.output<ReturnType<typeof eventSchemas>[number]>;
 export type EventType = CxEvent['type'];
 
-const byType = new Map<string, z.ZodType>(eventSchemaList.map((s) => [s.shape.type.value, s as z.ZodType]));
-export const EVENT_TYPES = [...byType.keys()] as EventType[];
+const schemasByType = (segments: readonly [string, ...string[]]) =>
+  new Map<string, z.ZodType>(eventSchemas(segments).map((s) => [s.shape.type.value, s as z.ZodType]));
+export const EVENT_TYPES = [...schemasByType(SEGMENTS).keys()] as EventType[];
 
 /** Topic (and message key field) of each event type's family. */
 export function topicOf(type: EventType): EventTopicKind {
@@ -209,8 +212,38 @@ export interface FieldError {
 
 export type ParseResult = { ok: true; event: CxEvent } | { ok: false; errors: FieldError[] };
 
-/** Validate one decoded JSON value as an event; every bad field is reported. */
+/** What the validation depends on besides the contract: the centre's segments (CUSTOMER_SEGMENTS). */
+export interface EventVocabulary {
+  /** The values `segment` may take; default the contract's SEGMENTS. */
+  segments: readonly string[];
+}
+
+/** Validation and decoding of events against one vocabulary (schemas built once, at creation). */
+export interface EventParser {
+  /** Validate one decoded JSON value as an event; every bad field is reported. */
+  parse(input: unknown): ParseResult;
+  /** Bytes of one Kafka message or NDJSON line → event (see {@link decodeEvent}). */
+  decode(bytes: Buffer | null): DecodeResult;
+}
+
+/** A parser validating `segment` against `vocabulary.segments` (the collector, ingester, replay, CLI). */
+export function createEventParser(vocabulary: EventVocabulary): EventParser {
+  const [first, ...rest] = vocabulary.segments;
+  if (first === undefined) throw new Error('createEventParser: the segment list is empty');
+  const byType = schemasByType([first, ...rest]);
+  const parse = (input: unknown) => parseWith(byType, input);
+  return { parse, decode: (bytes) => decodeWith(parse, bytes) };
+}
+
+/** The parser of the contract's default vocabulary (segments vip, regular, new). */
+export const defaultEventParser: EventParser = createEventParser({ segments: SEGMENTS });
+
+/** Validate one decoded JSON value as an event (default segments); every bad field is reported. */
 export function parseEvent(input: unknown): ParseResult {
+  return defaultEventParser.parse(input);
+}
+
+function parseWith(byType: Map<string, z.ZodType>, input: unknown): ParseResult {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return {
       ok: false,
@@ -274,10 +307,14 @@ export function summarize(errors: readonly FieldError[]): string {
 export type DecodeResult = ParseResult & { raw: Buffer };
 
 /**
- * Decode the bytes of one Kafka message or NDJSON line: UTF-8, then JSON, then the event rules.
- * Never throws; binary junk and truncated JSON are reported as such.
+ * Decode the bytes of one Kafka message or NDJSON line: UTF-8, then JSON, then the event rules (default
+ * segments). Never throws; binary junk and truncated JSON are reported as such.
  */
 export function decodeEvent(bytes: Buffer | null): DecodeResult {
+  return defaultEventParser.decode(bytes);
+}
+
+function decodeWith(parse: (input: unknown) => ParseResult, bytes: Buffer | null): DecodeResult {
   const raw = bytes ?? Buffer.alloc(0);
   if (raw.length === 0)
     return { ok: false, errors: [{ field: '(event)', message: 'message is empty' }], raw };
@@ -295,5 +332,5 @@ export function decodeEvent(bytes: Buffer | null): DecodeResult {
       raw,
     };
   }
-  return { ...parseEvent(json), raw };
+  return { ...parse(json), raw };
 }

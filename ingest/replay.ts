@@ -5,7 +5,15 @@ import { SingleBar, Presets } from 'cli-progress';
 import { parse as parseCsv } from 'csv-parse';
 import { CxError } from '../infra/errors.ts';
 import type { Topics } from '../infra/kafka/topics.ts';
-import { messageKey, parseEvent, summarize, topicOf, type CxEvent, type FieldError } from './events.ts';
+import {
+  defaultEventParser,
+  messageKey,
+  summarize,
+  topicOf,
+  type CxEvent,
+  type EventParser,
+  type FieldError,
+} from './events.ts';
 import { MAX_BODY_BYTES } from './collector.ts';
 import type { EventProducer, OutMessage } from './producer.ts';
 
@@ -26,6 +34,8 @@ export interface ReplayOptions {
   progress?: boolean;
   /** Events per request / produce call. */
   batchSize?: number;
+  /** Validation with the centre's segments (CUSTOMER_SEGMENTS); default the contract's. */
+  events?: EventParser;
 }
 
 export interface ReplayResult {
@@ -64,7 +74,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     if (batch.length === 0) return;
     const items = batch;
     batch = [];
-    await send(opts.target, items, result);
+    await send(opts.target, items, result, opts.events ?? defaultEventParser);
     bar?.update(done, { events: result.sent });
   };
   for (const file of opts.files) {
@@ -121,7 +131,12 @@ async function* csvItems(file: string, stream: Readable): AsyncGenerator<Item> {
   }
 }
 
-async function send(target: ReplayTarget, items: Item[], result: ReplayResult): Promise<void> {
+async function send(
+  target: ReplayTarget,
+  items: Item[],
+  result: ReplayResult,
+  events: EventParser,
+): Promise<void> {
   const valid: (Item & { event: CxEvent })[] = [];
   for (const it of items) {
     if (it.value instanceof SyntaxError) {
@@ -132,7 +147,7 @@ async function send(target: ReplayTarget, items: Item[], result: ReplayResult): 
       });
       continue;
     }
-    const res = parseEvent(it.value);
+    const res = events.parse(it.value);
     if (!res.ok) result.rejected.push({ file: it.file, line: it.line, errors: res.errors });
     else valid.push({ ...it, event: res.event });
   }

@@ -97,6 +97,7 @@ function replayCommand(program: Command, config: () => Config): void {
             files,
             target,
             progress: opts.progress && process.stderr.isTTY,
+            events: rt.events,
             ...(opts.format ? { format: opts.format } : {}),
           });
           process.stdout.write(`read ${res.read}, sent ${res.sent}, rejected ${res.rejected.length}\n`);

@@ -5,6 +5,7 @@ import { exploreRouter } from './explore.ts';
 import { metricsRouter } from './metrics.ts';
 import { overviewRouter } from './overview.ts';
 import { retentionRouter } from './retention.ts';
+import { vocabularyRouter } from './vocabulary.ts';
 
 export type { ApiDeps } from './deps.ts';
 
@@ -14,7 +15,14 @@ export type { ApiDeps } from './deps.ts';
  */
 export function apiRouter(deps: ApiDeps): Router {
   const router = express.Router();
-  for (const area of [metricsRouter, overviewRouter, exploreRouter, retentionRouter, changesRouter])
-    router.use(area(deps));
+  const areas = [
+    metricsRouter,
+    overviewRouter,
+    exploreRouter,
+    retentionRouter,
+    changesRouter,
+    vocabularyRouter,
+  ];
+  for (const area of areas) router.use(area(deps));
   return router;
 }

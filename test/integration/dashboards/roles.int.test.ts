@@ -34,6 +34,7 @@ const ROUTES: { method: 'GET' | 'POST'; path: string; role: Role; body?: unknown
   { method: 'GET', path: `/api/v1/complaints/funnel?${q}`, role: 'viewer', ok: 200 },
   { method: 'GET', path: `/api/v1/complaints/repeat?${q}`, role: 'viewer', ok: 200 },
   { method: 'GET', path: '/api/v1/retention/drivers', role: 'viewer', ok: 200 },
+  { method: 'GET', path: '/api/v1/vocabulary', role: 'viewer', ok: 200 },
   { method: 'GET', path: '/api/v1/changes', role: 'viewer', ok: 200 },
   { method: 'GET', path: '/api/v1/sql/schema', role: 'analyst', ok: 200 },
   {
