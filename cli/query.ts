@@ -3,6 +3,7 @@ import { createClickHouse, createSandbox } from '../infra/clickhouse.ts';
 import type { Config } from '../infra/config.ts';
 import { CxError, type ErrorCode } from '../infra/errors.ts';
 import { SqlService, type SqlFormat } from '../dashboards/sql.ts';
+import { isNumericType, toXlsx, xlsxCell } from '../dashboards/xlsx.ts';
 
 export interface QueryCommand {
   sql: string;
@@ -23,7 +24,7 @@ const CODES: Record<number, ErrorCode> = {
  * `cxpulse query`: the analysts' SQL from a terminal, through the running server (which holds the
  * embedded store) or, when none answers, the local store in a sandbox of its own. The same gates,
  * limits and audit either way. `table` prints an aligned text table of the JSON answer; csv and arrow
- * stream the bytes.
+ * stream the bytes; xlsx writes a workbook (at most SQL_MAX_XLSX_ROWS rows).
  */
 export async function runQuery(cfg: Config, cmd: QueryCommand): Promise<string> {
   const wire: SqlFormat = cmd.format === 'table' ? 'json' : cmd.format;
@@ -74,6 +75,10 @@ export async function runQuery(cfg: Config, cmd: QueryCommand): Promise<string> 
       .filter((l) => l.length > 0)
       .map((l) => JSON.parse(l) as unknown[]);
     const answer = { columns: names.map((n, i) => ({ name: String(n), type: String(types[i]) })), rows };
+    if (cmd.format === 'xlsx') {
+      await write(cmd.out, await localXlsx(answer, cfg.sql.maxXlsxRows));
+      return '';
+    }
     return cmd.format === 'json'
       ? `${JSON.stringify({ ...answer, row_count: rows.length })}\n`
       : table(answer);
@@ -86,6 +91,22 @@ export async function runQuery(cfg: Config, cmd: QueryCommand): Promise<string> 
 interface JsonAnswer {
   columns: { name: string; type: string }[];
   rows: unknown[][];
+}
+
+/** The local store's answer as an xlsx workbook, as the server builds it (routes/sql.ts). */
+function localXlsx(a: JsonAnswer, maxRows: number): Promise<Buffer> {
+  if (a.rows.length > maxRows)
+    throw new CxError(
+      'sql_limit',
+      `the result has more than ${maxRows} rows, the most an xlsx download holds (SQL_MAX_XLSX_ROWS): add a LIMIT or ask for csv or arrow`,
+    );
+  const numeric = a.columns.map((c) => isNumericType(c.type));
+  const cells = a.rows.map((r) => r.map((v, i) => xlsxCell(v, numeric[i])));
+  return toXlsx(
+    'result',
+    a.columns.map((c) => c.name),
+    cells,
+  );
 }
 
 function table(a: JsonAnswer): string {

@@ -194,6 +194,7 @@ export class Runtime {
           database: this.cfg.clickhouse.database,
           requireRole: auth.require,
           maxJsonRows: this.cfg.sql.maxJsonRows,
+          maxXlsxRows: this.cfg.sql.maxXlsxRows,
         }),
         reportsRouter({
           ...(await this.reportsUp()),

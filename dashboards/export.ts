@@ -1,15 +1,23 @@
 import { csvField } from '../infra/csv.ts';
 import { tableFromJSON, tableToIPC } from 'apache-arrow';
 import type { Response } from 'express';
-import { CxError } from '../infra/errors.ts';
+import { CxError, badParameter } from '../infra/errors.ts';
+import { XLSX_TYPE, rowsToXlsx } from './xlsx.ts';
 
 /**
- * Downloads of a panel's rows: JSON, CSV (RFC 4180, UTF-8) or an Arrow IPC stream (readable by pyarrow,
- * pandas, polars, DuckDB). The same rows the page draws.
+ * Downloads of a panel's rows: JSON, CSV (RFC 4180, UTF-8; with a byte-order mark for Excel when asked
+ * or when the reader prefers Chinese), an Arrow IPC stream (readable by pyarrow, pandas, polars, DuckDB)
+ * or an Excel workbook (xlsx.ts). The same rows the page draws.
  */
 
-export const FORMATS = ['json', 'csv', 'arrow'] as const;
+export const FORMATS = ['json', 'csv', 'arrow', 'xlsx'] as const;
 export type Format = (typeof FORMATS)[number];
+
+/** The query-string parameters of a download, for the routes' lists of known parameters. */
+export const DOWNLOAD_PARAMS = ['format', 'bom'] as const;
+
+/** The UTF-8 byte-order mark: Excel on Windows reads a CSV as UTF-8 only after it. */
+export const UTF8_BOM = Uint8Array.of(0xef, 0xbb, 0xbf);
 
 export function parseFormat(v: unknown): Format {
   if (v === undefined) return 'json';
@@ -18,6 +26,29 @@ export function parseFormat(v: unknown): Format {
       details: { parameter: 'format' },
     });
   return v as Format;
+}
+
+/** Whether the first language of an `Accept-Language` header (by weight, then order) is Chinese. */
+export function prefersChinese(acceptLanguage: string | undefined): boolean {
+  const langs = (acceptLanguage ?? '')
+    .split(',')
+    .map((part, i) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((x) => x !== undefined);
+      return { tag: tag.trim().toLowerCase(), q: q === undefined ? 1 : Number(q), i };
+    })
+    .filter((l) => l.tag !== '' && l.q > 0)
+    .sort((a, b) => b.q - a.q || a.i - b.i);
+  const first = langs[0]?.tag;
+  return first === 'zh' || first?.startsWith('zh-') === true;
+}
+
+/** `bom=1|true` asks for the byte-order mark, `bom=0|false` refuses it; otherwise zh readers get it. */
+export function wantsBom(bom: unknown, acceptLanguage: string | undefined): boolean {
+  if (bom === undefined) return prefersChinese(acceptLanguage);
+  if (bom === '1' || bom === 'true') return true;
+  if (bom === '0' || bom === 'false') return false;
+  throw badParameter('bom', 'must be 1, true, 0 or false');
 }
 
 const cell = (v: unknown): string => {
@@ -38,21 +69,34 @@ export function toArrow(rows: readonly Record<string, unknown>[]): Uint8Array {
   return tableToIPC(tableFromJSON(filled), 'stream');
 }
 
-/** Send rows in the asked format; `name` becomes the download's file name. */
-export function sendRows(
+/**
+ * Send rows in the asked format; `name` becomes the download's file name (and the sheet's). A CSV
+ * starts with the byte-order mark when the request's `bom` and `Accept-Language` ask for it (wantsBom).
+ */
+export async function sendRows(
   res: Response,
   format: Format,
   name: string,
   rows: readonly Record<string, unknown>[],
   json: () => unknown,
-): void {
+): Promise<void> {
+  const bom = wantsBom(res.req.query['bom'], res.req.get('accept-language'));
   if (format === 'json') {
     res.json(json());
     return;
   }
   const file = name.replace(/[^A-Za-z0-9_.-]/g, '_');
   if (format === 'csv') {
-    res.attachment(`${file}.csv`).type('text/csv; charset=utf-8').send(toCsv(rows));
+    const text = Buffer.from(toCsv(rows), 'utf8');
+    const body = bom ? Buffer.concat([UTF8_BOM, text]) : text;
+    res.attachment(`${file}.csv`).type('text/csv; charset=utf-8').send(body);
+    return;
+  }
+  if (format === 'xlsx') {
+    res
+      .attachment(`${file}.xlsx`)
+      .type(XLSX_TYPE)
+      .send(await rowsToXlsx(file, rows));
     return;
   }
   res

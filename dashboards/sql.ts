@@ -33,10 +33,12 @@ export { MAX_SQL_CHARS, singleStatement } from './sql-text.ts';
  * Every query, refused or not, is audited in `sql_audit` (who, SQL, format, duration, rows, outcome).
  */
 
-export type SqlFormat = 'json' | 'csv' | 'arrow';
-export const SQL_FORMATS: readonly SqlFormat[] = ['json', 'csv', 'arrow'];
+export type SqlFormat = 'json' | 'csv' | 'arrow' | 'xlsx';
+export const SQL_FORMATS: readonly SqlFormat[] = ['json', 'csv', 'arrow', 'xlsx'];
+/** The engine's output for each format (an xlsx is built from the JSON rows by routes/sql.ts). */
 const CH_FORMAT: Record<SqlFormat, string> = {
   json: 'JSONCompactEachRowWithNamesAndTypes',
+  xlsx: 'JSONCompactEachRowWithNamesAndTypes',
   csv: 'CSVWithNames',
   arrow: 'ArrowStream',
 };
@@ -173,8 +175,8 @@ export class SqlService {
     } finally {
       release();
       if (q.signal.aborted) outcome = 'cancelled';
-      // the header lines of JSON (names, types) and CSV (names) are not rows
-      const header = q.format === 'json' ? 2 : q.format === 'csv' ? 1 : 0;
+      // the header lines of JSON and xlsx (names, types) and CSV (names) are not rows
+      const header = q.format === 'json' || q.format === 'xlsx' ? 2 : q.format === 'csv' ? 1 : 0;
       await this.record(q, t0, outcome, rows + Math.max(0, lines - header), bytes, error);
     }
   }

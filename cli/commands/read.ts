@@ -117,15 +117,22 @@ function queryCommand(program: Command, config: () => Config): void {
     )
     .argument('<sql>', 'one SELECT, e.g. "SELECT channel, count() FROM v_interactions GROUP BY channel"')
     .addOption(
-      new Option('--format <format>', 'output').choices(['table', 'json', 'csv', 'arrow']).default('table'),
+      new Option('--format <format>', 'output')
+        .choices(['table', 'json', 'csv', 'arrow', 'xlsx'])
+        .default('table'),
     )
-    .option('--output <file>', 'write to a file instead of standard output (csv, arrow)')
+    .option('--output <file>', 'write to a file instead of standard output (csv, arrow, xlsx)')
     .option('--url <url>', 'server base URL (default from HTTP_HOST / HTTP_PORT)')
     .option('--token <token>', 'API token with the analyst role (default: the local data dir token)')
     .action(
       async (
         sql: string,
-        opts: { format: 'table' | 'json' | 'csv' | 'arrow'; output?: string; url?: string; token?: string },
+        opts: {
+          format: 'table' | 'json' | 'csv' | 'arrow' | 'xlsx';
+          output?: string;
+          url?: string;
+          token?: string;
+        },
       ) => {
         const cfg = config();
         const rt = new Runtime(cfg);

@@ -6,7 +6,7 @@ import {
   repeatComplainers,
   slaHeatmap,
 } from '../../metrics/answer/explore.ts';
-import { parseFormat, sendRows } from '../export.ts';
+import { DOWNLOAD_PARAMS, parseFormat, sendRows } from '../export.ts';
 import type { ApiDeps } from './deps.ts';
 import { booleanOf, limitOf, parseMetricRequest, periodScope, wholeNumber } from './params.ts';
 
@@ -22,7 +22,7 @@ export function exploreRouter(deps: ApiDeps): Router {
       'counted',
       'page',
       'page_size',
-      'format',
+      ...DOWNLOAD_PARAMS,
       'period',
     ]);
     const q = req.query as Record<string, string | undefined>;
@@ -34,13 +34,19 @@ export function exploreRouter(deps: ApiDeps): Router {
       page: wholeNumber('page', q['page'] ?? '1'),
       pageSize: wholeNumber('page_size', q['page_size'] ?? '50'),
     });
-    sendRows(res, parseFormat(q['format']), `interactions_${scope.from}_${scope.to}`, page.rows, () => page);
+    await sendRows(
+      res,
+      parseFormat(q['format']),
+      `interactions_${scope.from}_${scope.to}`,
+      page.rows,
+      () => page,
+    );
   });
 
   router.get('/api/v1/sla/heatmap', deps.requireRole('viewer'), async (req, res) => {
-    const r = parseMetricRequest(req, deps.cfg.timeZone, ['format']);
+    const r = parseMetricRequest(req, deps.cfg.timeZone, [...DOWNLOAD_PARAMS]);
     const cells = await slaHeatmap(deps.clickhouse, deps.cfg, r);
-    sendRows(
+    await sendRows(
       res,
       parseFormat(req.query['format']),
       'sla_heatmap',
@@ -50,23 +56,23 @@ export function exploreRouter(deps: ApiDeps): Router {
   });
 
   router.get('/api/v1/sla/breaching', deps.requireRole('viewer'), async (req, res) => {
-    const r = parseMetricRequest(req, deps.cfg.timeZone, ['format', 'limit']);
+    const r = parseMetricRequest(req, deps.cfg.timeZone, [...DOWNLOAD_PARAMS, 'limit']);
     const q = req.query as Record<string, string | undefined>;
     const rows = await breachingNow(deps.clickhouse, deps.cfg, { ...r, limit: limitOf(q['limit']) });
-    sendRows(res, parseFormat(q['format']), 'breaching', rows, () => ({ rows }));
+    await sendRows(res, parseFormat(q['format']), 'breaching', rows, () => ({ rows }));
   });
 
   router.get('/api/v1/complaints/funnel', deps.requireRole('viewer'), async (req, res) => {
-    const r = parseMetricRequest(req, deps.cfg.timeZone, ['format']);
+    const r = parseMetricRequest(req, deps.cfg.timeZone, [...DOWNLOAD_PARAMS]);
     const stages = await complaintFunnel(deps.clickhouse, deps.cfg, r);
-    sendRows(res, parseFormat(req.query['format']), 'complaint_funnel', stages, () => ({ stages }));
+    await sendRows(res, parseFormat(req.query['format']), 'complaint_funnel', stages, () => ({ stages }));
   });
 
   router.get('/api/v1/complaints/repeat', deps.requireRole('viewer'), async (req, res) => {
-    const r = parseMetricRequest(req, deps.cfg.timeZone, ['format', 'limit']);
+    const r = parseMetricRequest(req, deps.cfg.timeZone, [...DOWNLOAD_PARAMS, 'limit']);
     const q = req.query as Record<string, string | undefined>;
     const rows = await repeatComplainers(deps.clickhouse, deps.cfg, { ...r, limit: limitOf(q['limit']) });
-    sendRows(res, parseFormat(q['format']), 'repeat_complainers', rows, () => ({ rows }));
+    await sendRows(res, parseFormat(q['format']), 'repeat_complainers', rows, () => ({ rows }));
   });
   return router;
 }

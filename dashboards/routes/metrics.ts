@@ -5,7 +5,7 @@ import { answerMetric } from '../../metrics/answer/metric.ts';
 import { chooseStore } from '../../metrics/query/store.ts';
 import { buildMetricQuery } from '../../metrics/query/builder.ts';
 import { readRollupState } from '../../metrics/answer/state.ts';
-import { parseFormat, sendRows } from '../export.ts';
+import { DOWNLOAD_PARAMS, parseFormat, sendRows } from '../export.ts';
 import type { MetricCatalog } from '../wire.ts';
 import type { ApiDeps } from './deps.ts';
 import { parseMetricRequest } from './params.ts';
@@ -49,10 +49,10 @@ export function metricsRouter(deps: ApiDeps): Router {
         'not_found',
         `no metric named ${JSON.stringify(req.params['name'])}; GET /api/v1/metrics lists them`,
       );
-    const request = parseMetricRequest(req, deps.cfg.timeZone, ['format']);
+    const request = parseMetricRequest(req, deps.cfg.timeZone, [...DOWNLOAD_PARAMS]);
     const format = parseFormat(req.query['format']);
     const answer = await answerMetric(deps.clickhouse, deps.cfg, m, request);
-    sendRows(res, format, `${m.name}_${request.from}_${request.to}`, answer.rows, () => ({
+    await sendRows(res, format, `${m.name}_${request.from}_${request.to}`, answer.rows, () => ({
       metric: m.name,
       unit: m.unit,
       from: request.from,

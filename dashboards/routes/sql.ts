@@ -5,11 +5,15 @@ import { CxError, badParameter, isCxError } from '../../infra/errors.ts';
 import type { Caller } from '../auth.ts';
 import { ANALYST_TABLES, SQL_FORMATS, type SqlFormat, type SqlService } from '../sql.ts';
 import type { SqlSchema } from '../wire.ts';
+import { UTF8_BOM, wantsBom } from '../export.ts';
+import { XLSX_TYPE, isNumericType, toXlsx, xlsxCell } from '../xlsx.ts';
 
 /**
- * `POST /api/v1/sql` (analyst): `{ sql, format: json | csv | arrow }`. JSON answers
+ * `POST /api/v1/sql` (analyst): `{ sql, format: json | csv | arrow | xlsx }`. JSON answers
  * `{ columns: [{name, type}], rows: [[…]], row_count, elapsed_ms }` and is capped at `maxJsonRows`
- * (a larger result fails and says to use csv or arrow); CSV and Arrow stream. An error before the first
+ * (a larger result fails and says to use csv or arrow); an xlsx workbook is built in memory from the
+ * same rows, capped at `maxXlsxRows`; CSV and Arrow stream, a CSV after a UTF-8 byte-order mark when
+ * `?bom=1` or the caller prefers Chinese (export.ts `wantsBom`; `?bom=0` turns it off). An error before the first
  * byte is a JSON error with its status; an error after it (a limit reached mid-stream) aborts the
  * response, so a result is never silently cut short. A client that goes away cancels its query. A query
  * that waited too long for a slot is `503 sql_busy` with `Retry-After`.
@@ -21,6 +25,7 @@ export function sqlRouter(deps: {
   database: string;
   requireRole: (minimum: Role) => RequestHandler;
   maxJsonRows: number;
+  maxXlsxRows: number;
 }): Router {
   const router = express.Router();
 
@@ -55,6 +60,7 @@ export function sqlRouter(deps: {
         throw badParameter('format', `must be one of ${SQL_FORMATS.join(', ')}`);
       for (const k of Object.keys(body))
         if (k !== 'sql' && k !== 'format') throw badParameter(k, 'unknown field; send sql and format');
+      const bom = wantsBom(req.query['bom'], req.get('accept-language'));
       const caller = res.locals['caller'] as Caller;
       const ac = new AbortController();
       // the client went away before the whole answer was sent: stop the query
@@ -73,19 +79,26 @@ export function sqlRouter(deps: {
           throw err;
         });
       if (format === 'json') await sendJson(res, chunks, deps.maxJsonRows, ac, t0);
-      else await sendStream(res, chunks, format);
+      else if (format === 'xlsx') await sendXlsx(res, chunks, deps.maxXlsxRows, ac);
+      else await sendStream(res, chunks, format, bom);
     },
   );
   return router;
 }
 
-async function sendJson(
-  res: Response,
+interface Compact {
+  names: unknown[];
+  types: unknown[];
+  rows: unknown[][];
+}
+
+/** The rows of a JSONCompactEachRowWithNamesAndTypes result; more than `maxRows` aborts with `tooMany`. */
+async function collect(
   chunks: AsyncGenerator<Uint8Array>,
   maxRows: number,
   ac: AbortController,
-  t0: number,
-): Promise<void> {
+  tooMany: string,
+): Promise<Compact> {
   const decoder = new TextDecoder();
   let buffered = '';
   const lines: unknown[][] = [];
@@ -97,14 +110,27 @@ async function sendJson(
     if (lines.length - 2 > maxRows) {
       ac.abort();
       await chunks.return(undefined);
-      throw new CxError(
-        'sql_limit',
-        `the result has more than ${maxRows} rows, the most a JSON answer holds: add a LIMIT or ask for csv or arrow`,
-      );
+      throw new CxError('sql_limit', tooMany);
     }
   }
   if (buffered.trim()) lines.push(JSON.parse(buffered) as unknown[]);
   const [names = [], types = [], ...rows] = lines;
+  return { names, types, rows };
+}
+
+async function sendJson(
+  res: Response,
+  chunks: AsyncGenerator<Uint8Array>,
+  maxRows: number,
+  ac: AbortController,
+  t0: number,
+): Promise<void> {
+  const { names, types, rows } = await collect(
+    chunks,
+    maxRows,
+    ac,
+    `the result has more than ${maxRows} rows, the most a JSON answer holds: add a LIMIT or ask for csv or arrow`,
+  );
   res.json({
     columns: names.map((n, i) => ({ name: n, type: types[i] })),
     rows,
@@ -113,10 +139,30 @@ async function sendJson(
   });
 }
 
+/** The result as an xlsx workbook: the same rows as JSON, numbers as numbers, at most `maxRows`. */
+async function sendXlsx(
+  res: Response,
+  chunks: AsyncGenerator<Uint8Array>,
+  maxRows: number,
+  ac: AbortController,
+): Promise<void> {
+  const { names, types, rows } = await collect(
+    chunks,
+    maxRows,
+    ac,
+    `the result has more than ${maxRows} rows, the most an xlsx download holds (SQL_MAX_XLSX_ROWS): add a LIMIT or ask for csv or arrow`,
+  );
+  const numeric = types.map((t) => isNumericType(String(t)));
+  const cells = rows.map((r) => r.map((v, i) => xlsxCell(v, numeric[i])));
+  const body = await toXlsx('result', names.map(String), cells);
+  res.status(200).attachment('result.xlsx').type(XLSX_TYPE).send(body);
+}
+
 async function sendStream(
   res: Response,
   chunks: AsyncGenerator<Uint8Array>,
   format: 'csv' | 'arrow',
+  bom: boolean,
 ): Promise<void> {
   // The first chunk comes before any header: an early error (a limit, a timeout) is a clean JSON error.
   const first = await chunks.next();
@@ -124,6 +170,8 @@ async function sendStream(
   if (format === 'csv') res.attachment('result.csv').type('text/csv; charset=utf-8');
   else res.attachment('result.arrows').type('application/vnd.apache.arrow.stream');
   try {
+    // the byte-order mark goes first, once, before the header line
+    if (format === 'csv' && bom) await write(res, UTF8_BOM);
     if (!first.done) await write(res, first.value);
     for await (const c of chunks) await write(res, c);
     res.end();

@@ -218,7 +218,7 @@ export function panel<R extends Record<string, unknown>>(opts: PanelOptions<R>):
   return root;
 }
 
-/** Under a panel: its rows as CSV, JSON or Arrow, and "show SQL" for a KPI. */
+/** Under a panel: its rows as CSV, JSON, Arrow or XLSX, and "show SQL" for a KPI. */
 function panelTools<R extends Record<string, unknown>>(opts: PanelOptions<R>): HTMLElement {
   const tools = h('div', { class: 'panel-tools' });
   const download = (format: string) => {
@@ -237,6 +237,8 @@ function panelTools<R extends Record<string, unknown>>(opts: PanelOptions<R>): H
     download('json'),
     ' ',
     download('arrow'),
+    ' ',
+    download('xlsx'),
   );
   if (opts.sql) {
     const sql = opts.sql;

@@ -12,6 +12,11 @@ export const sqlKeys = {
     doc: 'Most rows of a JSON answer to an analyst query (CSV and Arrow stream up to SQL_MAX_ROWS).',
     schema: int(1, 10_000_000),
   },
+  SQL_MAX_XLSX_ROWS: {
+    default: '100000',
+    doc: 'Most rows of an xlsx download of an analyst query (built in memory; more fails with 422, CSV and Arrow stream up to SQL_MAX_ROWS).',
+    schema: int(1, 1_000_000),
+  },
   SQL_MAX_BYTES: {
     default: '8589934592',
     doc: 'Most bytes (uncompressed, in the engine) an analyst query may return.',
@@ -54,6 +59,7 @@ export function sql(v: Values<typeof sqlKeys>) {
   return {
     maxRows: v.SQL_MAX_ROWS,
     maxJsonRows: v.SQL_MAX_JSON_ROWS,
+    maxXlsxRows: v.SQL_MAX_XLSX_ROWS,
     maxBytes: v.SQL_MAX_BYTES,
     timeoutSeconds: v.SQL_TIMEOUT_SECONDS,
     maxMemoryMb: v.SQL_MAX_MEMORY_MB,

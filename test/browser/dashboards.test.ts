@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
+import ExcelJS from 'exceljs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../cli/runtime.ts';
@@ -219,7 +220,7 @@ describe('numbers, filters, drill-down and downloads', () => {
     await page.close();
   });
 
-  it('downloads a panel as CSV, JSON and Arrow with the same rows', async () => {
+  it('downloads a panel as CSV, JSON, Arrow and XLSX with the same rows', async () => {
     const page = await open('/teams');
     await settled(page);
     const panel = page.locator('section.panel', { hasText: 'by team' }).first();
@@ -238,6 +239,14 @@ describe('numbers, filters, drill-down and downloads', () => {
     expect(arrow.getChild('value')!.toArray()).toEqual(
       Float64Array.from(json.rows.map((r) => r['value'] as number)),
     );
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await (await get('xlsx')).body()) as unknown as ArrayBuffer);
+    const sheet = wb.worksheets[0]!;
+    const header = (sheet.getRow(1).values as unknown[]).slice(1);
+    expect(sheet.rowCount - 1).toBe(json.rows.length);
+    expect(
+      json.rows.map((_, i) => sheet.getRow(i + 2).getCell(header.indexOf('value') + 1).value ?? null),
+    ).toEqual(json.rows.map((r) => r['value'] ?? null));
     await page.close();
   });
 

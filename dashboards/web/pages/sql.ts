@@ -118,11 +118,11 @@ async function runQuery(editor: HTMLTextAreaElement, result: HTMLElement): Promi
   }
 }
 
-/** The result of the editor's query as a CSV or Arrow download. */
+/** The result of the editor's query as a CSV, Arrow or XLSX download. */
 async function downloadResult(
   editor: HTMLTextAreaElement,
   status: HTMLElement,
-  format: 'csv' | 'arrow',
+  format: 'csv' | 'arrow' | 'xlsx',
 ): Promise<void> {
   status.textContent = `Preparing ${format.toUpperCase()}…`;
   const res = await fetch('/api/v1/sql', {
@@ -137,7 +137,7 @@ async function downloadResult(
     return;
   }
   const url = URL.createObjectURL(await res.blob());
-  const a = h('a', { href: url, download: format === 'csv' ? 'result.csv' : 'result.arrows' });
+  const a = h('a', { href: url, download: `result.${format === 'arrow' ? 'arrows' : format}` });
   document.body.append(a);
   a.click();
   a.remove();
@@ -194,6 +194,11 @@ function sqlToolbar(
       'button',
       { type: 'button', onclick: () => void downloadResult(editor, status, 'arrow') },
       'Download Arrow',
+    ),
+    h(
+      'button',
+      { type: 'button', onclick: () => void downloadResult(editor, status, 'xlsx') },
+      'Download XLSX',
     ),
   );
 }
