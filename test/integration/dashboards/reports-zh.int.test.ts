@@ -24,7 +24,7 @@ import { dashboardServer, TOKENS } from '../../helpers/dashboard.ts';
 import { waitFor } from '../../helpers/wait.ts';
 
 /**
- * Chinese in reports (issue 13): a report named and titled in Chinese, filtered on a Chinese region, over
+ * Chinese in reports: a report named and titled in Chinese, filtered on a Chinese region, over
  * events whose regions and teams are Chinese, run by the real engine. The PDF's text reads back with
  * pdftotext and embeds a Noto Sans SC subset; the PNG charts draw the characters with real glyphs.
  */

@@ -8,7 +8,7 @@ import { rand, testConfig, testEnv } from '../../helpers/env.ts';
 import { waitFor } from '../../helpers/wait.ts';
 
 /**
- * The centre's own vocabulary end to end (issue 13, item 5): segments configured with CUSTOMER_SEGMENTS
+ * The centre's own vocabulary end to end: segments configured with CUSTOMER_SEGMENTS
  * (here Chinese keys) are accepted by the collector and the ingester and served with their names in
  * both languages by `GET /api/v1/vocabulary`; a segment outside the list is a 400 naming `segment` and
  * the allowed values over HTTP and a DLQ row with that reason through Kafka; Chinese team, agent and
