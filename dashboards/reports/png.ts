@@ -1,7 +1,7 @@
 import { Resvg } from '@resvg/resvg-js';
 import { parse as parseVega, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { CJK_FAMILY, CJK_FONT_FILES, FONT_FILES, LATIN_FAMILY } from './fonts.ts';
+import { CJK_FAMILY, CJK_FONT_FILES, FONT_FILES, hasCjk, LATIN_FAMILY } from './fonts.ts';
 
 /**
  * Charts drawn on the server: PNGs from the dashboards' own Vega-Lite specs (vega's SVG output,
@@ -43,8 +43,10 @@ export async function chartPng(
   const view = new View(parseVega(compile(fixed).spec), { renderer: 'none' });
   try {
     const svg = await view.toSVG();
+    // resvg reads its font files on every render; the 10 MB CJK ones only when the chart has CJK text
+    const files = fontFiles === CHART_FONT_FILES && !hasCjk(svg) ? Object.values(FONT_FILES) : fontFiles;
     const image = new Resvg(svg, {
-      font: { loadSystemFonts: false, fontFiles: [...fontFiles], defaultFontFamily: LATIN_FAMILY },
+      font: { loadSystemFonts: false, fontFiles: [...files], defaultFontFamily: LATIN_FAMILY },
       fitTo: { mode: 'zoom', value: 2 },
     }).render();
     return { png: image.asPng(), width: image.width / 2, height: image.height / 2 };
