@@ -187,7 +187,7 @@ export class Runtime {
           cfg: this.cfg,
           requireRole: auth.require,
         }),
-        pagesRouter({ auth, timeZone: this.cfg.timeZone }),
+        pagesRouter({ auth, timeZone: this.cfg.timeZone, locale: this.cfg.vocabulary.locale }),
         sqlRouter({
           sql: await this.sqlService(),
           clickhouse: await this.clickhouseUp(),

@@ -2,6 +2,8 @@ import { csvField } from '../infra/csv.ts';
 import { tableFromJSON, tableToIPC } from 'apache-arrow';
 import type { Response } from 'express';
 import { CxError, badParameter } from '../infra/errors.ts';
+import { isLocale, LOCALE_COOKIE, localeOfAcceptLanguage } from '../i18n/locales.ts';
+import { cookie } from './auth.ts';
 import { XLSX_TYPE, rowsToXlsx } from './xlsx.ts';
 
 /**
@@ -28,24 +30,14 @@ export function parseFormat(v: unknown): Format {
   return v as Format;
 }
 
-/** Whether the first language of an `Accept-Language` header (by weight, then order) is Chinese. */
-export function prefersChinese(acceptLanguage: string | undefined): boolean {
-  const langs = (acceptLanguage ?? '')
-    .split(',')
-    .map((part, i) => {
-      const [tag = '', ...params] = part.trim().split(';');
-      const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((x) => x !== undefined);
-      return { tag: tag.trim().toLowerCase(), q: q === undefined ? 1 : Number(q), i };
-    })
-    .filter((l) => l.tag !== '' && l.q > 0)
-    .sort((a, b) => b.q - a.q || a.i - b.i);
-  const first = langs[0]?.tag;
-  return first === 'zh' || first?.startsWith('zh-') === true;
+/** Whether a reader prefers Chinese: the language remembered by the pages' switcher, else `Accept-Language`. */
+export function prefersChinese(acceptLanguage: string | undefined, choice?: string | null): boolean {
+  return (isLocale(choice) ? choice : localeOfAcceptLanguage(acceptLanguage)) === 'zh-CN';
 }
 
 /** `bom=1|true` asks for the byte-order mark, `bom=0|false` refuses it; otherwise zh readers get it. */
-export function wantsBom(bom: unknown, acceptLanguage: string | undefined): boolean {
-  if (bom === undefined) return prefersChinese(acceptLanguage);
+export function wantsBom(bom: unknown, acceptLanguage: string | undefined, choice?: string | null): boolean {
+  if (bom === undefined) return prefersChinese(acceptLanguage, choice);
   if (bom === '1' || bom === 'true') return true;
   if (bom === '0' || bom === 'false') return false;
   throw badParameter('bom', 'must be 1, true, 0 or false');
@@ -80,7 +72,7 @@ export async function sendRows(
   rows: readonly Record<string, unknown>[],
   json: () => unknown,
 ): Promise<void> {
-  const bom = wantsBom(res.req.query['bom'], res.req.get('accept-language'));
+  const bom = wantsBom(res.req.query['bom'], res.req.get('accept-language'), cookie(res.req, LOCALE_COOKIE));
   if (format === 'json') {
     res.json(json());
     return;

@@ -1,4 +1,3 @@
-import { today as todayIn } from '../infra/time.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +6,11 @@ import express, { type Request, type Response, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { CxError } from '../infra/errors.ts';
 import { logger } from '../infra/logger.ts';
-import { SESSION_COOKIE, SESSION_SECONDS, hasRole, type Auth, type Caller } from './auth.ts';
+import type { Locale } from '../i18n/locales.ts';
+import { translator } from '../i18n/translator.ts';
+import { SESSION_COOKIE, SESSION_SECONDS, hasRole, type Auth } from './auth.ts';
+import { languageRoutes, requestLocale, safeNext } from './language.ts';
+import { forbiddenPage, PAGES, pageShell, signInPage } from './shell.ts';
 
 /**
  * The dashboard pages: one HTML shell per page (no inline script; the CSP forbids it), the browser
@@ -17,73 +20,7 @@ import { SESSION_COOKIE, SESSION_SECONDS, hasRole, type Auth, type Caller } from
 
 const WEB = path.join(path.dirname(fileURLToPath(import.meta.url)), 'web');
 
-export interface Page {
-  path: string;
-  page: string;
-  title: string;
-  role: Caller['role'];
-  /** what the page answers, shown under its title */
-  lead: string;
-}
-
-export const PAGES: readonly Page[] = [
-  {
-    path: '/overview',
-    page: 'overview',
-    title: 'Overview',
-    role: 'viewer',
-    lead: 'Are we on target, where not, and is it getting better?',
-  },
-  {
-    path: '/service',
-    page: 'service',
-    title: 'Service levels',
-    role: 'viewer',
-    lead: 'Response and resolution times against their targets.',
-  },
-  {
-    path: '/complaints',
-    page: 'complaints',
-    title: 'Complaints',
-    role: 'viewer',
-    lead: 'Volume, severity and the closed loop of every complaint.',
-  },
-  {
-    path: '/customers',
-    page: 'customers',
-    title: 'Customers and retention',
-    role: 'viewer',
-    lead: 'What goes together with customers leaving.',
-  },
-  {
-    path: '/improvement',
-    page: 'improvement',
-    title: 'Improvement',
-    role: 'viewer',
-    lead: 'Did the KPI move after a process change, and is that real?',
-  },
-  {
-    path: '/teams',
-    page: 'teams',
-    title: 'Teams and agents',
-    role: 'viewer',
-    lead: 'KPIs per team and agent, with their uncertainty.',
-  },
-  {
-    path: '/sql',
-    page: 'sql',
-    title: 'SQL',
-    role: 'analyst',
-    lead: 'Your own questions, read-only, over the same data as the dashboards.',
-  },
-  {
-    path: '/reports',
-    page: 'reports',
-    title: 'Reports',
-    role: 'viewer',
-    lead: 'Scheduled KPI reports: when they go out, where to, and whether they arrived.',
-  },
-];
+export { PAGES, type Page } from './shell.ts';
 
 let bundle: Promise<string> | undefined;
 /** The browser bundle, built once per process. */
@@ -106,81 +43,17 @@ export function browserBundle(): Promise<string> {
 const FAVICON =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#0f172a"/><path d="M2 11 6 7l3 3 5-6" stroke="#60a5fa" stroke-width="2" fill="none"/></svg>';
 
-const esc = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
-
-function shell(page: Page, caller: Caller, timeZone: string): string {
-  const today = todayIn(timeZone);
-  const nav = PAGES.filter((p) => hasRole(caller.role, p.role))
-    .map(
-      (p) => `<a href="${p.path}"${p.page === page.page ? ' aria-current="page"' : ''}>${esc(p.title)}</a>`,
-    )
-    .join('');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(page.title)} · cxpulse</title>
-<link rel="stylesheet" href="/assets/app.css">
-<script type="module" src="/assets/app.js"></script>
-</head>
-<body data-page="${page.page}" data-role="${caller.role}" data-today="${today}" data-tz="${esc(timeZone)}">
-<a class="skip" href="#main">Skip to content</a>
-<header>
-<span class="brand">cxpulse</span>
-<nav aria-label="pages">${nav}</nav>
-<form method="post" action="/signout" class="signout"><span class="muted">${esc(caller.role)}</span> <button type="submit">Sign out</button></form>
-</header>
-<div class="page-head"><h1>${esc(page.title)}</h1><p class="lead">${esc(page.lead)}</p><p id="freshness" class="muted" aria-live="polite"></p></div>
-<main id="main" tabindex="-1"></main>
-</body>
-</html>
-`;
-}
-
-function signInPage(next: string, message?: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · cxpulse</title>
-<link rel="stylesheet" href="/assets/app.css">
-</head>
-<body class="signin">
-<main id="main">
-<h1>cxpulse</h1>
-<form method="post" action="/signin" class="panel">
-<h2>Sign in</h2>
-${message ? `<p class="error" role="alert">${esc(message)}</p>` : ''}
-<label for="token">Access token</label>
-<input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
-<input type="hidden" name="next" value="${esc(next)}">
-<button type="submit">Sign in</button>
-<p class="muted">Your administrator gives you a token (CXPULSE_API_TOKENS). With <code>cxpulse start</code> it is in the data directory, file <code>api-token</code>.</p>
-</form>
-</main>
-</body>
-</html>
-`;
-}
-
 const cookieOptions = (req: Request) =>
   ({ httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' }) as const;
 
-/** Only same-site relative paths are followed after sign-in. */
-const safeNext = (v: unknown): string =>
-  typeof v === 'string' && /^\/(?!\/)[A-Za-z0-9/_\-?=&.%,]*$/.test(v) ? v : '/overview';
+type PagesDeps = { auth: Auth; timeZone: string; locale: Locale; failedSignInsPerWindow?: number };
 
-type PagesDeps = { auth: Auth; timeZone: string; failedSignInsPerWindow?: number };
+const readerOf = (req: Request, deps: PagesDeps) => translator(requestLocale(req, deps.locale));
 
 export function pagesRouter(deps: PagesDeps): Router {
   const router = express.Router();
   assetRoutes(router);
+  languageRoutes(router);
   signInRoutes(router, deps);
   pageRoutes(router, deps);
   return router;
@@ -210,7 +83,10 @@ function assetRoutes(router: Router): void {
 function signInRoutes(router: Router, deps: PagesDeps): void {
   const log = logger('pages');
   router.get('/signin', (req, res) => {
-    res.type('html').send(signInPage(safeNext(req.query['next'])));
+    res
+      .type('html')
+      .set('Vary', 'Accept-Language, Cookie')
+      .send(signInPage(readerOf(req, deps), safeNext(req.query['next'])));
   });
   const limiter = rateLimit({
     windowMs: 15 * 60_000,
@@ -223,7 +99,7 @@ function signInRoutes(router: Router, deps: PagesDeps): void {
       res
         .status(429)
         .type('html')
-        .send(signInPage('/overview', 'Too many failed sign-ins. Wait 15 minutes and try again.'));
+        .send(signInPage(readerOf(req, deps), '/overview', readerOf(req, deps).t('signin.tooMany')));
     },
   });
   router.post('/signin', limiter, express.urlencoded({ extended: false, limit: '4kb' }), (req, res) => {
@@ -232,7 +108,11 @@ function signInRoutes(router: Router, deps: PagesDeps): void {
     const caller = typeof body['token'] === 'string' ? deps.auth.signIn(body['token']) : null;
     if (!caller) {
       log.info({ event_name: 'signin_failed', ip: req.ip }, 'sign-in refused');
-      res.status(401).type('html').send(signInPage(next, 'That token is not valid.'));
+      const tr = readerOf(req, deps);
+      res
+        .status(401)
+        .type('html')
+        .send(signInPage(tr, next, tr.t('signin.invalid')));
       return;
     }
     // `Secure` whenever the request came over https (through a trusted proxy: HTTP_TRUST_PROXY)
@@ -272,13 +152,14 @@ function pageRoutes(router: Router, deps: PagesDeps): void {
         res
           .status(403)
           .type('html')
-          .send(`<!doctype html><title>Forbidden</title><p>This page needs the ${page.role} role.</p>`);
+          .send(forbiddenPage(readerOf(req, deps), page.role));
         return;
       }
       res
         .type('html')
         .set('Cache-Control', 'no-store')
-        .send(shell(page, caller, deps.timeZone));
+        .set('Vary', 'Accept-Language, Cookie')
+        .send(pageShell(page, caller, deps.timeZone, readerOf(req, deps), req.originalUrl));
     });
   }
 }

@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
+import type { Translator } from '../../i18n/translator.ts';
 import { base, clean, spec, type SeriesRow } from './base.ts';
 
 /**
@@ -17,6 +18,8 @@ export function barsSpec(opts: {
   by: string;
   target?: number | null;
   horizontal?: boolean;
+  /** the reader's words, numbers and value labels (English when absent) */
+  tr?: Translator;
 }): TopLevelSpec {
   const { rows, by, target } = opts;
   const cat = {
@@ -73,6 +76,8 @@ export function stackedCountSpec(opts: {
   x: string;
   stack: string;
   value?: string;
+  /** the reader's words, numbers and value labels (English when absent) */
+  tr?: Translator;
 }): TopLevelSpec {
   const value = opts.value ?? 'value';
   return spec({
@@ -97,6 +102,8 @@ export function heatmapSpec(opts: {
   title: string;
   unit: string;
   rows: readonly { weekday: number; hour: number; value: number | null; n: number }[];
+  /** the reader's words, numbers and value labels (English when absent) */
+  tr?: Translator;
 }): TopLevelSpec {
   const days = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
   return spec({
@@ -121,6 +128,8 @@ export function heatmapSpec(opts: {
 export function funnelSpec(opts: {
   title: string;
   rows: readonly { stage: string; count: number }[];
+  /** the reader's words, numbers and value labels (English when absent) */
+  tr?: Translator;
 }): TopLevelSpec {
   const first = opts.rows[0]?.count ?? 0;
   const values = opts.rows.map((r, i) => ({
@@ -161,6 +170,8 @@ export function quantileSpec(opts: {
   title: string;
   unit: string;
   rows: readonly { group: string; p50: number | null; p90: number | null; target?: number | null }[];
+  /** the reader's words, numbers and value labels (English when absent) */
+  tr?: Translator;
 }): TopLevelSpec {
   const targets = opts.rows.some((r) => typeof r.target === 'number');
   return spec({
@@ -214,6 +225,8 @@ export function correlationSpec(opts: {
     p: number | null;
     n: number;
   }[];
+  /** the reader's words, numbers and value labels (English when absent) */
+  tr?: Translator;
 }): TopLevelSpec {
   return spec({
     ...base(opts.title, 'container', Math.max(140, opts.rows.length * 28)),

@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
+import type { Translator } from '../../i18n/translator.ts';
 import { base, spec } from './base.ts';
 
 /**
@@ -8,6 +9,7 @@ import { base, spec } from './base.ts';
 export function quickChartSpec(
   columns: readonly { name: string; type: string }[],
   rows: readonly unknown[][],
+  _tr?: Translator,
 ): TopLevelSpec | null {
   const numeric = (t: string) => /^(Nullable\()?(U?Int|Float|Decimal)/.test(t);
   const y = columns.findIndex((c) => numeric(c.type));

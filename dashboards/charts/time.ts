@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
+import type { Translator } from '../../i18n/translator.ts';
 import { base, clean, spec, type SeriesRow } from './base.ts';
 
 /** Charts of a KPI over time: the trend with its CI band and annotations, the tile's sparkline, the control chart. */
@@ -20,6 +21,8 @@ export function trendSpec(opts: {
   target?: number | null;
   annotations?: readonly Annotation[];
   timeUnit?: 'day' | 'week' | 'month';
+  /** the reader's words, numbers and value labels (English when absent) */
+  tr?: Translator;
 }): TopLevelSpec {
   const { rows, by, target, annotations = [] } = opts;
   const colour = by
@@ -91,7 +94,7 @@ export function trendSpec(opts: {
 }
 
 /** A tiny trend for a KPI tile. */
-export function sparklineSpec(rows: readonly SeriesRow[], colour: string): TopLevelSpec {
+export function sparklineSpec(rows: readonly SeriesRow[], colour: string, _tr?: Translator): TopLevelSpec {
   return spec({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: 'container',
@@ -119,6 +122,8 @@ export function controlChartSpec(opts: {
     out: boolean;
   }[];
   changeDate?: string;
+  /** the reader's words, numbers and value labels (English when absent) */
+  tr?: Translator;
 }): TopLevelSpec {
   const x = { field: 'period', type: 'temporal' as const, title: null };
   const layers: Record<string, unknown>[] = [

@@ -2,7 +2,8 @@ import express, { type RequestHandler, type Response, type Router } from 'expres
 import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Role } from '../../infra/config.ts';
 import { CxError, badParameter, isCxError } from '../../infra/errors.ts';
-import type { Caller } from '../auth.ts';
+import { LOCALE_COOKIE } from '../../i18n/locales.ts';
+import { cookie, type Caller } from '../auth.ts';
 import { ANALYST_TABLES, SQL_FORMATS, type SqlFormat, type SqlService } from '../sql.ts';
 import type { SqlSchema } from '../wire.ts';
 import { UTF8_BOM, wantsBom } from '../export.ts';
@@ -60,7 +61,7 @@ export function sqlRouter(deps: {
         throw badParameter('format', `must be one of ${SQL_FORMATS.join(', ')}`);
       for (const k of Object.keys(body))
         if (k !== 'sql' && k !== 'format') throw badParameter(k, 'unknown field; send sql and format');
-      const bom = wantsBom(req.query['bom'], req.get('accept-language'));
+      const bom = wantsBom(req.query['bom'], req.get('accept-language'), cookie(req, LOCALE_COOKIE));
       const caller = res.locals['caller'] as Caller;
       const ac = new AbortController();
       // the client went away before the whole answer was sent: stop the query

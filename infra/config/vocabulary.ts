@@ -4,11 +4,12 @@
  * regions the events name by id. Keys and names may be any Unicode text (`重要客户`, `华东二组`).
  */
 import { z } from 'zod';
+import { LOCALES, type Locale } from '../../i18n/locales.ts';
 import type { KeyTable, Values } from './keys.ts';
 
-/** The languages display names are written in. */
-export const NAME_LOCALES = ['zh-CN', 'en'] as const;
-export type NameLocale = (typeof NAME_LOCALES)[number];
+/** The languages display names are written in: the languages cxpulse speaks. */
+export const NAME_LOCALES = LOCALES;
+export type NameLocale = Locale;
 /** A display name in each language. */
 export type Names = Record<NameLocale, string>;
 
@@ -135,6 +136,11 @@ const displayNames = z.string().transform((text, ctx) => {
 });
 
 export const vocabularyKeys = {
+  CXPULSE_LOCALE: {
+    default: 'zh-CN',
+    doc: `The language of a reader whose browser asks for none of ${LOCALES.join(', ')} (\`Accept-Language\`; a choice made with the switcher on every page wins), and of a report without \`locale\`: ${LOCALES.map((l) => `\`${l}\``).join(' or ')}.`,
+    schema: z.enum(LOCALES, { error: `must be one of ${LOCALES.join(', ')}` }),
+  },
   CUSTOMER_SEGMENTS: {
     default:
       '{"vip":{"zh-CN":"重要客户","en":"VIP"},"regular":{"zh-CN":"普通客户","en":"Regular"},"new":{"zh-CN":"新客户","en":"New"}}',
@@ -150,6 +156,8 @@ export const vocabularyKeys = {
 
 export function vocabulary(v: Values<typeof vocabularyKeys>) {
   return {
+    /** CXPULSE_LOCALE: the language when a reader's browser or a report names none */
+    locale: v.CXPULSE_LOCALE,
     /** CUSTOMER_SEGMENTS, in order */
     segments: v.CUSTOMER_SEGMENTS,
     /** DISPLAY_NAMES per dimension and stored value */
