@@ -4,3 +4,4 @@ export type { SampleOptions, SlaPolicy } from './options.ts';
 export { plantedEffects, type PlantedEffects } from './planted.ts';
 export { generateSample } from './simulation.ts';
 export { streamSample } from './stream.ts';
+export { SAMPLE_DISPLAY_NAMES } from './names.ts';

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { type Config } from '../../infra/config.ts';
 import { CxError, errorMessage } from '../../infra/errors.ts';
 import { logger } from '../../infra/logger.ts';
+import { SAMPLE_DISPLAY_NAMES } from '../../sample/index.ts';
 import { Runtime } from '../runtime.ts';
 
 const log = logger('cli');
@@ -22,7 +23,7 @@ function startCommand(program: Command, config: () => Config): void {
     )
     .option('--no-sample', 'do not stream the sample data into an empty store')
     .action(async (opts: { sample: boolean }) => {
-      const cfg = config();
+      const cfg = withSampleNames(config(), opts.sample);
       const rt = new Runtime(cfg);
       try {
         await rt.clickhouseUp();
@@ -50,6 +51,13 @@ function startCommand(program: Command, config: () => Config): void {
       }
       await runUntilSignal(rt);
     });
+}
+
+/** With sample data and no DISPLAY_NAMES of its own, the sample centre's region and team names. */
+function withSampleNames(cfg: Config, sample: boolean): Config {
+  const named = Object.values(cfg.vocabulary.displayNames).some((m) => Object.keys(m).length > 0);
+  if (!sample || !cfg.sample.enabled || named) return cfg;
+  return { ...cfg, vocabulary: { ...cfg.vocabulary, displayNames: SAMPLE_DISPLAY_NAMES } };
 }
 
 function serveCommand(program: Command, config: () => Config): void {

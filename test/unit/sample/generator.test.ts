@@ -4,6 +4,7 @@ import {
   estimateSampleSize,
   generateSample,
   plantedEffects,
+  SAMPLE_DISPLAY_NAMES,
   type SampleOptions,
 } from '../../../sample/index.ts';
 import { loadConfig } from '../../../infra/config.ts';
@@ -307,5 +308,25 @@ describe('estimateSampleSize', () => {
       for (const _ of generateSample(opts)) n++;
       expect(Math.abs(estimateSampleSize(opts) / n - 1), JSON.stringify(opts)).toBeLessThan(0.1);
     }
+  });
+});
+
+describe('the sample centre names', () => {
+  it('name every region and team of the data in both languages', () => {
+    const seen = { region: new Set<string>(), team_id: new Set<string>() };
+    for (const e of events) {
+      if (e.type === 'customer.upserted' && e.region) seen.region.add(e.region);
+      if (e.type === 'interaction.opened') {
+        if (e.team_id) seen.team_id.add(e.team_id);
+      }
+    }
+    expect(seen.region.size).toBeGreaterThan(3);
+    expect(seen.team_id.size).toBeGreaterThan(3);
+    for (const [dim, values] of Object.entries(seen))
+      for (const v of values) {
+        const n = SAMPLE_DISPLAY_NAMES[dim as 'region' | 'team_id'][v];
+        expect(n?.['zh-CN'], `${dim} ${v}`).toMatch(/\p{Script=Han}/u);
+        expect(n?.en, `${dim} ${v}`).toMatch(/^[A-Z]/);
+      }
   });
 });
