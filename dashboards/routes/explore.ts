@@ -17,7 +17,7 @@ import { booleanOf, limitOf, parseMetricRequest, periodScope, wholeNumber } from
 export function exploreRouter(deps: ApiDeps): Router {
   const router = express.Router();
   router.get('/api/v1/interactions', deps.requireRole('viewer'), async (req, res) => {
-    const r = parseMetricRequest(req, deps.cfg.timeZone, [
+    const r = parseMetricRequest(req, deps.cfg, [
       'metric',
       'counted',
       'page',
@@ -44,7 +44,7 @@ export function exploreRouter(deps: ApiDeps): Router {
   });
 
   router.get('/api/v1/sla/heatmap', deps.requireRole('viewer'), async (req, res) => {
-    const r = parseMetricRequest(req, deps.cfg.timeZone, [...DOWNLOAD_PARAMS]);
+    const r = parseMetricRequest(req, deps.cfg, [...DOWNLOAD_PARAMS]);
     const cells = await slaHeatmap(deps.clickhouse, deps.cfg, r);
     await sendRows(
       res,
@@ -56,20 +56,20 @@ export function exploreRouter(deps: ApiDeps): Router {
   });
 
   router.get('/api/v1/sla/breaching', deps.requireRole('viewer'), async (req, res) => {
-    const r = parseMetricRequest(req, deps.cfg.timeZone, [...DOWNLOAD_PARAMS, 'limit']);
+    const r = parseMetricRequest(req, deps.cfg, [...DOWNLOAD_PARAMS, 'limit']);
     const q = req.query as Record<string, string | undefined>;
     const rows = await breachingNow(deps.clickhouse, deps.cfg, { ...r, limit: limitOf(q['limit']) });
     await sendRows(res, parseFormat(q['format']), 'breaching', rows, () => ({ rows }));
   });
 
   router.get('/api/v1/complaints/funnel', deps.requireRole('viewer'), async (req, res) => {
-    const r = parseMetricRequest(req, deps.cfg.timeZone, [...DOWNLOAD_PARAMS]);
+    const r = parseMetricRequest(req, deps.cfg, [...DOWNLOAD_PARAMS]);
     const stages = await complaintFunnel(deps.clickhouse, deps.cfg, r);
     await sendRows(res, parseFormat(req.query['format']), 'complaint_funnel', stages, () => ({ stages }));
   });
 
   router.get('/api/v1/complaints/repeat', deps.requireRole('viewer'), async (req, res) => {
-    const r = parseMetricRequest(req, deps.cfg.timeZone, [...DOWNLOAD_PARAMS, 'limit']);
+    const r = parseMetricRequest(req, deps.cfg, [...DOWNLOAD_PARAMS, 'limit']);
     const q = req.query as Record<string, string | undefined>;
     const rows = await repeatComplainers(deps.clickhouse, deps.cfg, { ...r, limit: limitOf(q['limit']) });
     await sendRows(res, parseFormat(q['format']), 'repeat_complainers', rows, () => ({ rows }));

@@ -49,7 +49,7 @@ export function metricsRouter(deps: ApiDeps): Router {
         'not_found',
         `no metric named ${JSON.stringify(req.params['name'])}; GET /api/v1/metrics lists them`,
       );
-    const request = parseMetricRequest(req, deps.cfg.timeZone, [...DOWNLOAD_PARAMS]);
+    const request = parseMetricRequest(req, deps.cfg, [...DOWNLOAD_PARAMS]);
     const format = parseFormat(req.query['format']);
     const answer = await answerMetric(deps.clickhouse, deps.cfg, m, request);
     await sendRows(res, format, `${m.name}_${request.from}_${request.to}`, answer.rows, () => ({
@@ -69,7 +69,7 @@ export function metricsRouter(deps: ApiDeps): Router {
   router.get('/api/v1/metrics/:name/sql', deps.requireRole('viewer'), async (req, res) => {
     const m = byName.get(String(req.params['name']));
     if (!m) throw new CxError('not_found', `no metric named ${JSON.stringify(req.params['name'])}`);
-    const request = parseMetricRequest(req, deps.cfg.timeZone);
+    const request = parseMetricRequest(req, deps.cfg);
     const state = await readRollupState(deps.clickhouse, deps.cfg.clickhouse.database);
     const store = chooseStore(m, request, deps.cfg, state);
     const q = buildMetricQuery(m, request, deps.cfg, store);

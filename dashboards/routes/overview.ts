@@ -7,7 +7,7 @@ import { parseMetricRequest } from './params.ts';
 export function overviewRouter(deps: ApiDeps): Router {
   const router = express.Router();
   router.get('/api/v1/overview', deps.requireRole('viewer'), async (req, res) => {
-    const r = parseMetricRequest(req, deps.cfg.timeZone);
+    const r = parseMetricRequest(req, deps.cfg);
     const o = await computeOverview(deps.clickhouse, deps.cfg, {
       from: r.from,
       to: r.to,

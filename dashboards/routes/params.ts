@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { Config } from '../../infra/config.ts';
 import { badParameter } from '../../infra/errors.ts';
 import { addDays } from '../../infra/time.ts';
 import { parseMetricRequest as parseQuery } from '../../metrics/query/parse.ts';
@@ -6,12 +7,25 @@ import type { MetricRequest } from '../../metrics/query/request.ts';
 
 /** The query-string readers the routes share: a metric request, a drill-down's period, numbers, days. */
 
-/** A route's metric request from its query string (metrics/query/parse.ts). */
-export const parseMetricRequest = (
+/**
+ * A route's metric request from its query string (metrics/query/parse.ts); a `segment` filter must name
+ * one of the centre's segments (CUSTOMER_SEGMENTS), or it is a `bad_parameter` listing them.
+ */
+export function parseMetricRequest(
   req: Request,
-  timeZone: string,
+  cfg: Pick<Config, 'timeZone' | 'vocabulary'>,
   extra: readonly string[] = [],
-): MetricRequest => parseQuery(req.query as Record<string, unknown>, timeZone, extra);
+): MetricRequest {
+  const r = parseQuery(req.query as Record<string, unknown>, cfg.timeZone, extra);
+  const known = cfg.vocabulary.segments.map((s) => s.key);
+  const unknown = (r.filters.segment ?? []).find((s) => !known.includes(s));
+  if (unknown !== undefined)
+    throw badParameter(
+      'segment',
+      `${JSON.stringify(unknown)} is not a segment; use one of ${known.join(', ')}`,
+    );
+  return r;
+}
 
 /** A drill-down's dates: the request's, or one period of it (`period` = its first day, with `grain`). */
 export function periodScope(r: MetricRequest, period: string | undefined): MetricRequest {

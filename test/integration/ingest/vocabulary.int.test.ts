@@ -216,4 +216,15 @@ describe('Chinese names of teams, agents and regions', () => {
     expect(await by('agent_id')).toEqual({ 张伟: 2, 李娜: 1 });
     expect(await by('region')).toEqual({ 华南: 3 });
   });
+
+  it('refuses a metric filter on a segment outside the list, naming it and the allowed ones', async () => {
+    const res = await fetch(
+      `${base}/api/v1/metrics/interactions?${encodeURI('from=2026-03-02&to=2026-03-02&segment=散客')}`,
+      { headers: { authorization: `Bearer ${VIEWER}` } },
+    );
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('bad_parameter');
+    expect(body.error.message).toBe('segment: "散客" is not a segment; use one of 重要客户, 成长客户');
+  });
 });
