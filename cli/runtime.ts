@@ -115,7 +115,10 @@ export class Runtime {
   /** The report definitions (REPORTS_FILE, validated now) and the runner that runs them. */
   async reportsUp(): Promise<{ runner: ReportRunner; definitions: ReportDefinition[] }> {
     if (this.reports) return this.reports;
-    const definitions = loadDefinitions(this.cfg.reports.file, this.cfg.timeZone);
+    const definitions = loadDefinitions(this.cfg.reports.file, {
+      timeZone: this.cfg.timeZone,
+      locale: this.cfg.vocabulary.locale,
+    });
     const runner = new ReportRunner(await this.clickhouseUp(), this.cfg);
     // stop waiting to retry, then let the runs in hand (scheduled or manual) record their outcome
     this.closers.push(async () => {

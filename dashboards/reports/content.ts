@@ -1,3 +1,5 @@
+import type { Locale } from '../../i18n/locales.ts';
+import type { CentreNames } from '../../i18n/translator.ts';
 import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Config } from '../../infra/config.ts';
 import { addDays, dayCount, localDate } from '../../infra/time.ts';
@@ -31,6 +33,9 @@ export type ReportMetric = Pick<MetricInfo, 'name' | 'title'> & {
 export interface ReportData {
   report: string;
   title: string;
+  /** the recipients' language, and the centre's names of segments, teams, agents and regions */
+  locale: Locale;
+  names: CentreNames;
   period: Period;
   previous: Period;
   filters: Partial<Record<Dimension, string[]>>;
@@ -52,7 +57,7 @@ export interface ReportData {
 }
 
 /** The changes considered by a report: started within this many days before its period ends. */
-const CHANGE_LOOKBACK_DAYS = 90;
+export const CHANGE_LOOKBACK_DAYS = 90;
 
 export async function gatherReport(
   client: ClickHouseClient,
@@ -142,6 +147,8 @@ function gathering(client: ClickHouseClient, cfg: Config, def: ReportDefinition,
     data: {
       report: def.name,
       title: def.title,
+      locale: def.locale,
+      names: { segments: cfg.vocabulary.segments, display_names: cfg.vocabulary.displayNames },
       period,
       previous: previousPeriod(period.from, period.to),
       filters: def.filters,

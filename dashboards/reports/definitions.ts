@@ -3,6 +3,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { validate as validCron } from 'node-cron';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { LOCALES, type Locale } from '../../i18n/locales.ts';
 import { timeZone } from '../../infra/config.ts';
 import { CxError } from '../../infra/errors.ts';
 import { DIMENSIONS, type Dimension } from '../../metrics/types.ts';
@@ -59,6 +60,8 @@ const ReportSchema = z
         'must be lower-case letters (any script, e.g. 周报), digits and dashes (used in file names)',
       ),
     title: z.string().min(1).max(200).optional(),
+    /** the recipients' language: every word, number and date of the report */
+    locale: z.enum(LOCALES, { error: `must be one of ${LOCALES.join(', ')}` }).optional(),
     // `schedule: '0 8 * * 1'` is short for `schedule: { cron: '0 8 * * 1' }`
     schedule: z.preprocess(
       (v) => (typeof v === 'string' ? { cron: v } : v),
@@ -115,6 +118,8 @@ const FileSchema = z
 export interface ReportDefinition {
   name: string;
   title: string;
+  /** the language the report is written in (the definition's, else CXPULSE_LOCALE) */
+  locale: Locale;
   schedule: { cron: string; timezone: string };
   period: PeriodKind;
   sections: Section[];
@@ -126,10 +131,16 @@ export interface ReportDefinition {
   directory?: { path: string };
 }
 
-/** Validate parsed YAML (or an object written in TypeScript); `defaultTimeZone` fills schedules without one. */
+/** What a definition takes from the configuration when it says nothing: CXPULSE_TIMEZONE, CXPULSE_LOCALE. */
+export interface DefinitionDefaults {
+  timeZone: string;
+  locale: Locale;
+}
+
+/** Validate parsed YAML (or an object written in TypeScript); `defaults` fill what a definition leaves out. */
 export function parseDefinitions(
   input: unknown,
-  defaultTimeZone: string,
+  defaults: DefinitionDefaults,
   source = 'reports',
 ): ReportDefinition[] {
   const res = FileSchema.safeParse(input ?? {});
@@ -140,13 +151,14 @@ export function parseDefinitions(
   return res.data.reports.map((r) => ({
     ...r,
     title: r.title ?? r.name,
-    schedule: { cron: r.schedule.cron, timezone: r.schedule.timezone ?? defaultTimeZone },
+    locale: r.locale ?? defaults.locale,
+    schedule: { cron: r.schedule.cron, timezone: r.schedule.timezone ?? defaults.timeZone },
     filters: r.filters as Partial<Record<Dimension, string[]>>,
   }));
 }
 
 /** Read the definitions file; a missing file is no reports, a broken one is an error naming the problem. */
-export function loadDefinitions(file: string, defaultTimeZone: string): ReportDefinition[] {
+export function loadDefinitions(file: string, defaults: DefinitionDefaults): ReportDefinition[] {
   if (!existsSync(file)) return [];
   let doc: unknown;
   try {
@@ -154,7 +166,7 @@ export function loadDefinitions(file: string, defaultTimeZone: string): ReportDe
   } catch (err) {
     throw new CxError('report_invalid', `${file}: not valid YAML: ${String(err)}`, { cause: err });
   }
-  return parseDefinitions(doc, defaultTimeZone, file);
+  return parseDefinitions(doc, defaults, file);
 }
 
 function formatPath(p: readonly PropertyKey[]): string {

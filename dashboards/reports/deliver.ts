@@ -68,7 +68,7 @@ export async function sendEmail(smtp: Config['reports']['smtp'], d: Delivery): P
       messageId: `<${runId(d.runKey)}@cxpulse>`,
       headers: { 'X-Cxpulse-Run': d.runKey },
       html: d.rendered.html((c) => `cid:${cid(c)}`),
-      text: `${d.rendered.subject}\n\nOpen the dashboards for this period: ${d.data.links.dashboard}\n`,
+      text: d.rendered.text,
       attachments: [
         ...d.rendered.charts.map((c) => ({
           filename: `${c.id}.png`,

@@ -1,10 +1,26 @@
+import type { Translator } from '../../i18n/translator.ts';
 import { STATUS_COLOURS } from '../charts/base.ts';
-import { formatValue } from '../charts/format.ts';
 import type { ReportData } from './content.ts';
-import { changeLines, kpiLines, scopeLine, STATUS_WORD } from './lines.ts';
+import {
+  changeHead,
+  changeLines,
+  formatValue,
+  instant,
+  kpiHead,
+  kpiLines,
+  metricTitle,
+  noChanges,
+  retentionNote,
+  scopeLine,
+  stageName,
+  statusWord,
+} from './lines.ts';
 import type { Chart } from './png.ts';
 
-/** A report as email-safe HTML: tables and inline styles, charts as images (`imageSrc` names them). */
+/**
+ * A report as email-safe HTML in the recipients' language (`tr`; `lang` on the document): tables and
+ * inline styles, charts as images (`imageSrc` names them).
+ */
 
 const esc = (s: string) =>
   s.replace(
@@ -12,14 +28,15 @@ const esc = (s: string) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
   );
 
-/** The pieces every section is written with: a table, a heading, the images of a chart. */
+/** The pieces every section is written with: the words, a table, a heading, the images of a chart. */
 interface Html {
+  tr: Translator;
   table: (head: string[], rows: string[][]) => string;
   h2: (t: string) => string;
   chartOf: (id: string) => string;
 }
 
-function htmlParts(charts: Chart[], imageSrc: (c: Chart) => string): Html {
+function htmlParts(tr: Translator, charts: Chart[], imageSrc: (c: Chart) => string): Html {
   const td = 'padding:6px 10px;border-bottom:1px solid #e5e7eb;font-size:14px;';
   const th = `${td}text-align:left;color:#374151;font-weight:bold;background:#f3f4f6;`;
   const table = (head: string[], rows: string[][]) =>
@@ -35,20 +52,21 @@ function htmlParts(charts: Chart[], imageSrc: (c: Chart) => string): Html {
       .filter((c) => c.id === id)
       .map(img)
       .join('');
-  return { table, h2, chartOf };
+  return { tr, table, h2, chartOf };
 }
 
 export function renderHtml(
   data: ReportData,
+  tr: Translator,
   subject: string,
   charts: Chart[],
   imageSrc: (c: Chart) => string,
 ): string {
-  const html = htmlParts(charts, imageSrc);
+  const html = htmlParts(tr, charts, imageSrc);
   const parts: string[] = [];
   if (data.kpis) parts.push(...kpiSection(data, html));
   if (data.trends) {
-    parts.push(html.h2('Trends'));
+    parts.push(html.h2(tr.t('reports:heading.trends')));
     for (const t of data.trends) parts.push(html.chartOf(`trend-${t.metric.name}`));
   }
   if (data.complaints) parts.push(...complaintsSection(data.complaints, html));
@@ -56,31 +74,34 @@ export function renderHtml(
   if (data.retention) parts.push(...retentionSection(data.retention, html));
   if (data.changes) parts.push(...changesSection(data, data.changes, html));
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(subject)}</title></head>
+<html lang="${esc(tr.locale)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(subject)}</title></head>
 <body style="margin:0;padding:0;background:#ffffff;">
 <table role="presentation" cellpadding="0" cellspacing="0" width="100%"><tr><td align="center">
 <table role="presentation" cellpadding="0" cellspacing="0" width="680" style="max-width:680px;font-family:Arial,Helvetica,'PingFang SC','Hiragino Sans GB','Microsoft YaHei','Noto Sans SC','Noto Sans CJK SC','Source Han Sans SC',sans-serif;color:#111827;">
 <tr><td style="padding:16px;">
 <h1 style="font-size:22px;margin:0 0 4px 0;">${esc(data.title)}</h1>
-<p style="font-size:13px;color:#4b5563;margin:0 0 8px 0;">${esc(scopeLine(data))}</p>
+<p style="font-size:13px;color:#4b5563;margin:0 0 8px 0;">${esc(scopeLine(data, tr))}</p>
 ${parts.join('\n')}
-<p style="font-size:13px;margin-top:24px;"><a href="${esc(data.links.dashboard)}">Open the dashboards for this period</a> · <a href="${esc(data.links.history)}">Report history</a></p>
+<p style="font-size:13px;margin-top:24px;"><a href="${esc(data.links.dashboard)}">${esc(tr.t('reports:link.dashboard'))}</a> · <a href="${esc(data.links.history)}">${esc(tr.t('reports:link.history'))}</a></p>
+<p style="font-size:12px;color:#6b7280;">${esc(tr.t('reports:footer', { at: instant(tr, data.generatedAt, data.timeZone) }))}</p>
 </td></tr></table>
 </td></tr></table>
 </body></html>`;
 }
 
-function kpiSection(data: ReportData, { table, h2 }: Html): string[] {
+function kpiSection(data: ReportData, { tr, table, h2 }: Html): string[] {
   return [
-    h2('KPIs against targets'),
+    h2(tr.t('reports:heading.kpis')),
     table(
-      ['KPI', 'Value', 'Target', 'Status', `Change vs ${data.previous.from} to ${data.previous.to}`],
-      kpiLines(data).map((l) => {
+      kpiHead(data, tr),
+      kpiLines(data, tr).map((l) => {
         const tile = data.kpis?.find((t) => t.metric === l.metric);
         const colour = STATUS_COLOURS[(tile?.current.status ?? 'none') as keyof typeof STATUS_COLOURS];
         return [
           esc(l.title),
           `<b style="white-space:nowrap;">${esc(l.value)}</b>`,
+          esc(l.ci),
+          esc(l.n),
           esc(l.target),
           `<span style="color:${colour};font-weight:bold;">${esc(l.status)}</span>`,
           esc(l.change),
@@ -90,47 +111,53 @@ function kpiSection(data: ReportData, { table, h2 }: Html): string[] {
   ];
 }
 
-function complaintsSection(c: NonNullable<ReportData['complaints']>, { table, h2, chartOf }: Html): string[] {
+function complaintsSection(
+  c: NonNullable<ReportData['complaints']>,
+  { tr, table, h2, chartOf }: Html,
+): string[] {
+  const measure = (row: (typeof c)['rate']) => [
+    esc(metricTitle(tr, row.metric.name, row.metric.title)),
+    `<b style="white-space:nowrap;">${esc(formatValue(tr, row.value, row.metric.unit))}</b>`,
+  ];
   return [
-    h2('Complaints: closed loop'),
+    h2(tr.t('reports:heading.complaints')),
     table(
-      ['Measure', 'Value'],
+      [tr.t('reports:column.measure'), tr.t('reports:column.value')],
       [
-        ...c.funnel.map((s) => [esc(s.stage), esc(String(s.count))]),
-        [
-          esc(c.followUp.metric.title),
-          `<b style="white-space:nowrap;">${esc(formatValue(c.followUp.value, c.followUp.metric.unit))}</b>`,
-        ],
-        [
-          esc(c.rate.metric.title),
-          `<b style="white-space:nowrap;">${esc(formatValue(c.rate.value, c.rate.metric.unit))}</b>`,
-        ],
+        ...c.funnel.map((s) => [esc(stageName(tr, s.stage)), esc(tr.number(s.count))]),
+        measure(c.followUp),
+        measure(c.rate),
       ],
     ),
     chartOf('complaints-funnel'),
   ];
 }
 
-function slaSection(s: NonNullable<ReportData['sla']>, { table, h2, chartOf }: Html): string[] {
+function slaSection(s: NonNullable<ReportData['sla']>, { tr, table, h2, chartOf }: Html): string[] {
   return [
-    h2(`${s.metric.title} by channel`),
+    h2(tr.t('reports:chart.byChannel', { metric: metricTitle(tr, s.metric.name, s.metric.title) })),
     table(
-      ['Channel', 'Value', 'n', 'Status'],
+      [
+        tr.t('vocabulary:dimension.channel'),
+        tr.t('reports:column.value'),
+        tr.t('reports:column.n'),
+        tr.t('reports:column.status'),
+      ],
       s.rows.map((r) => [
-        esc(String(r['channel'])),
-        `<b style="white-space:nowrap;">${esc(formatValue(r.value, s.metric.unit))}</b>`,
-        esc(String(r.n)),
-        esc(r.status === null ? '–' : (STATUS_WORD[r.status] ?? r.status)),
+        esc(tr.label('channel', r['channel'])),
+        `<b style="white-space:nowrap;">${esc(formatValue(tr, r.value, s.metric.unit))}</b>`,
+        esc(tr.number(r.n)),
+        esc(statusWord(tr, r.status)),
       ]),
     ),
     chartOf('sla-by-channel'),
   ];
 }
 
-function retentionSection(r: NonNullable<ReportData['retention']>, { h2, chartOf }: Html): string[] {
+function retentionSection(r: NonNullable<ReportData['retention']>, { tr, h2, chartOf }: Html): string[] {
   return [
-    h2('Retention drivers'),
-    `<p style="font-size:13px;color:#4b5563;">${esc(`${r.customers} customers active ${r.from} to ${r.to}, ${r.churned} churned within ${r.horizon_days} days. Correlation is not causation.`)}</p>`,
+    h2(tr.t('reports:heading.retention')),
+    `<p style="font-size:13px;color:#4b5563;">${esc(retentionNote(r, tr))}</p>`,
     chartOf('retention-drivers'),
   ];
 }
@@ -138,15 +165,15 @@ function retentionSection(r: NonNullable<ReportData['retention']>, { h2, chartOf
 function changesSection(
   data: ReportData,
   changes: NonNullable<ReportData['changes']>,
-  { table, h2 }: Html,
+  { tr, table, h2 }: Html,
 ): string[] {
   return [
-    h2('Process changes'),
+    h2(tr.t('reports:heading.changes')),
     changes.length === 0
-      ? `<p style="font-size:14px;">No process change started in the 90 days before ${esc(data.period.to)}.</p>`
+      ? `<p style="font-size:14px;">${esc(noChanges(data, tr))}</p>`
       : table(
-          ['Change', 'KPI', 'Before', 'After', 'Difference (95 % CI)', 'p'],
-          changeLines(data).map((l) => l.map(esc)),
+          changeHead(tr),
+          changeLines(data, tr).map((l) => l.map(esc)),
         ),
   ];
 }

@@ -1,12 +1,26 @@
 import PDFDocument from 'pdfkit';
-import { formatValue } from '../charts/format.ts';
+import type { Translator } from '../../i18n/translator.ts';
 import type { ReportData } from './content.ts';
-import { changeLines, kpiLines, scopeLine, STATUS_WORD } from './lines.ts';
+import {
+  changeHead,
+  changeLines,
+  formatValue,
+  instant,
+  kpiHead,
+  kpiLines,
+  metricTitle,
+  noChanges,
+  retentionNote,
+  scopeLine,
+  stageName,
+  statusWord,
+} from './lines.ts';
 import { CJK_FONT_FILES, FONT_FILES, hasCjk } from './fonts.ts';
 import type { Chart } from './png.ts';
 
 /**
- * A report as a PDF (pdfkit, A4): the same tables and charts as the HTML. Text is set in DejaVu Sans; a
+ * A report as a PDF (pdfkit, A4) in the recipients' language (`tr`): the same tables and charts as the
+ * HTML. Text is set in DejaVu Sans; a
  * piece of text holding Chinese in Noto Sans SC (which has Latin glyphs too), of which pdfkit embeds only
  * the glyphs used — a subset, so a Chinese report stays small.
  */
@@ -17,6 +31,7 @@ const face = (doc: PDFKit.PDFDocument, f: Face, text: string) => doc.font(hasCjk
 
 /** The pieces every section is drawn with: the document, a heading, a table, a chart, column widths. */
 interface Pdf {
+  tr: Translator;
   doc: PDFKit.PDFDocument;
   heading: (t: string) => void;
   table: (head: string[], rows: string[][], widths: number[]) => void;
@@ -25,7 +40,7 @@ interface Pdf {
   frac: (...f: number[]) => number[];
 }
 
-function pdfParts(doc: PDFKit.PDFDocument, charts: Chart[]): Pdf {
+function pdfParts(doc: PDFKit.PDFDocument, tr: Translator, charts: Chart[]): Pdf {
   const width = doc.page.width - 96;
   const ensure = (h: number) => {
     if (doc.y + h > doc.page.height - 48) doc.addPage();
@@ -74,11 +89,21 @@ function pdfParts(doc: PDFKit.PDFDocument, charts: Chart[]): Pdf {
     }
   };
   const frac = (...f: number[]) => f.map((x) => x * width);
-  return { doc, heading, table, chart, frac };
+  return { tr, doc, heading, table, chart, frac };
 }
 
-export async function renderPdf(data: ReportData, subject: string, charts: Chart[]): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4', margin: 48, info: { Title: subject, Author: 'cxpulse' } });
+export async function renderPdf(
+  data: ReportData,
+  tr: Translator,
+  subject: string,
+  charts: Chart[],
+): Promise<Buffer> {
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 48,
+    lang: tr.locale,
+    info: { Title: subject, Author: 'cxpulse' },
+  });
   doc.registerFont('body', FONT_FILES.regular);
   doc.registerFont('bold', FONT_FILES.bold);
   doc.registerFont('body-cjk', CJK_FONT_FILES.regular);
@@ -89,72 +114,89 @@ export async function renderPdf(data: ReportData, subject: string, charts: Chart
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
   });
-  const pdf = pdfParts(doc, charts);
+  const pdf = pdfParts(doc, tr, charts);
 
   face(doc, 'bold', data.title).fontSize(20).fillColor('#111827').text(data.title);
-  const scope = scopeLine(data);
+  const scope = scopeLine(data, tr);
   face(doc, 'body', scope).fontSize(9).fillColor('#4b5563').text(scope);
   if (data.kpis) kpiSection(data, pdf);
   if (data.trends) {
-    pdf.heading('Trends');
+    pdf.heading(tr.t('reports:heading.trends'));
     for (const t of data.trends) pdf.chart(`trend-${t.metric.name}`);
   }
   if (data.complaints) complaintsSection(data.complaints, pdf);
   if (data.sla) slaSection(data.sla, pdf);
   if (data.retention) retentionSection(data.retention, pdf);
   if (data.changes) changesSection(data, data.changes, pdf);
-  doc.moveDown(1).font('body').fontSize(8).fillColor('#2563eb').text('Open the dashboards for this period', {
-    link: data.links.dashboard,
-    underline: true,
-  });
+  footer(data, pdf);
   doc.end();
   return done;
 }
 
-function kpiSection(data: ReportData, { heading, table, frac }: Pdf): void {
-  heading('KPIs against targets');
+/** The links to the dashboards and the run history, and when the report was made. */
+function footer(data: ReportData, { tr, doc }: Pdf): void {
+  const link = (text: string, url: string) =>
+    face(doc, 'body', text).fontSize(8).fillColor('#2563eb').text(text, { link: url, underline: true });
+  doc.moveDown(1);
+  link(tr.t('reports:link.dashboard'), data.links.dashboard);
+  link(tr.t('reports:link.history'), data.links.history);
+  const made = tr.t('reports:footer', { at: instant(tr, data.generatedAt, data.timeZone) });
+  face(doc.moveDown(0.5), 'body', made).fontSize(8).fillColor('#6b7280').text(made, { underline: false });
+}
+
+function kpiSection(data: ReportData, { tr, heading, table, frac }: Pdf): void {
+  heading(tr.t('reports:heading.kpis'));
   table(
-    ['KPI', 'Value', 'Target', 'Status', `Change vs ${data.previous.from} to ${data.previous.to}`],
-    kpiLines(data).map((l) => [l.title, l.value, l.target, l.status, l.change]),
-    frac(0.32, 0.14, 0.14, 0.1, 0.3),
+    kpiHead(data, tr),
+    kpiLines(data, tr).map((l) => [l.title, l.value, l.ci, l.n, l.target, l.status, l.change]),
+    frac(0.26, 0.12, 0.14, 0.08, 0.1, 0.08, 0.22),
   );
 }
 
 function complaintsSection(
   c: NonNullable<ReportData['complaints']>,
-  { heading, table, chart, frac }: Pdf,
+  { tr, heading, table, chart, frac }: Pdf,
 ): void {
-  heading('Complaints: closed loop');
+  heading(tr.t('reports:heading.complaints'));
+  const measure = (row: (typeof c)['rate']) => [
+    metricTitle(tr, row.metric.name, row.metric.title),
+    formatValue(tr, row.value, row.metric.unit),
+  ];
   table(
-    ['Measure', 'Value'],
+    [tr.t('reports:column.measure'), tr.t('reports:column.value')],
     [
-      ...c.funnel.map((s) => [s.stage, String(s.count)]),
-      [c.followUp.metric.title, formatValue(c.followUp.value, c.followUp.metric.unit)],
-      [c.rate.metric.title, formatValue(c.rate.value, c.rate.metric.unit)],
+      ...c.funnel.map((s) => [stageName(tr, s.stage), tr.number(s.count)]),
+      measure(c.followUp),
+      measure(c.rate),
     ],
     frac(0.6, 0.4),
   );
   chart('complaints-funnel');
 }
 
-function slaSection(s: NonNullable<ReportData['sla']>, { heading, table, chart, frac }: Pdf): void {
-  heading(`${s.metric.title} by channel`);
+function slaSection(s: NonNullable<ReportData['sla']>, { tr, heading, table, chart, frac }: Pdf): void {
+  heading(tr.t('reports:chart.byChannel', { metric: metricTitle(tr, s.metric.name, s.metric.title) }));
   table(
-    ['Channel', 'Value', 'n', 'Status'],
+    [
+      tr.t('vocabulary:dimension.channel'),
+      tr.t('reports:column.value'),
+      tr.t('reports:column.n'),
+      tr.t('reports:column.status'),
+    ],
     s.rows.map((r) => [
-      String(r['channel']),
-      formatValue(r.value, s.metric.unit),
-      String(r.n),
-      r.status === null ? '–' : (STATUS_WORD[r.status] ?? r.status),
+      tr.label('channel', r['channel']),
+      formatValue(tr, r.value, s.metric.unit),
+      tr.number(r.n),
+      statusWord(tr, r.status),
     ]),
     frac(0.35, 0.25, 0.2, 0.2),
   );
   chart('sla-by-channel');
 }
 
-function retentionSection(r: NonNullable<ReportData['retention']>, { doc, heading, chart }: Pdf): void {
-  heading('Retention drivers');
-  const note = `${r.customers} customers active ${r.from} to ${r.to}, ${r.churned} churned within ${r.horizon_days} days. Correlation is not causation.`;
+function retentionSection(r: NonNullable<ReportData['retention']>, { tr, doc, heading, chart }: Pdf): void {
+  heading(tr.t('reports:heading.retention'));
+  const note = retentionNote(r, tr);
   face(doc, 'body', note).fontSize(9).fillColor('#4b5563').text(note);
   doc.moveDown(0.3);
   chart('retention-drivers');
@@ -163,15 +205,10 @@ function retentionSection(r: NonNullable<ReportData['retention']>, { doc, headin
 function changesSection(
   data: ReportData,
   changes: NonNullable<ReportData['changes']>,
-  { doc, heading, table, frac }: Pdf,
+  { tr, doc, heading, table, frac }: Pdf,
 ): void {
-  heading('Process changes');
-  const none = `No process change started in the 90 days before ${data.period.to}.`;
+  heading(tr.t('reports:heading.changes'));
+  const none = noChanges(data, tr);
   if (changes.length === 0) face(doc, 'body', none).fontSize(9).text(none);
-  else
-    table(
-      ['Change', 'KPI', 'Before', 'After', 'Difference (95 % CI)', 'p'],
-      changeLines(data),
-      frac(0.26, 0.2, 0.1, 0.1, 0.26, 0.08),
-    );
+  else table(changeHead(tr), changeLines(data, tr), frac(0.26, 0.2, 0.1, 0.1, 0.26, 0.08));
 }

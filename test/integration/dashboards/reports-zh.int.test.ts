@@ -8,14 +8,21 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../cli/runtime.ts';
 import { barsSpec } from '../../../dashboards/charts/groups.ts';
+import type { ReportData } from '../../../dashboards/reports/content.ts';
 import { FONT_FILES } from '../../../dashboards/reports/fonts.ts';
 import { chartPng } from '../../../dashboards/reports/png.ts';
+import { renderReport } from '../../../dashboards/reports/render.ts';
 import type { RunRecord } from '../../../dashboards/reports/runs.ts';
+import { translator } from '../../../i18n/translator.ts';
+import { OVERVIEW_METRICS } from '../../../metrics/answer/overview.ts';
 import { toRow } from '../../../ingest/rows.ts';
 import { ClickHouseSink, rowLine } from '../../../ingest/sink.ts';
 import { generateSample } from '../../../sample/index.ts';
@@ -24,9 +31,11 @@ import { dashboardServer, TOKENS } from '../../helpers/dashboard.ts';
 import { waitFor } from '../../helpers/wait.ts';
 
 /**
- * Chinese in reports: a report named and titled in Chinese, filtered on a Chinese region, over
- * events whose regions and teams are Chinese, run by the real engine. The PDF's text reads back with
- * pdftotext and embeds a Noto Sans SC subset; the PNG charts draw the characters with real glyphs.
+ * Chinese in reports: a report with `locale: zh-CN` (on a server whose CXPULSE_LOCALE is English),
+ * named and titled in Chinese, filtered on a Chinese region, over events whose regions and teams are
+ * Chinese, run by the real engine and emailed to a real SMTP server on loopback. Its subject, headings,
+ * KPI titles and status words are the zh-CN catalogue's; the PDF's text reads back with pdftotext and
+ * embeds a Noto Sans SC subset; the PNG charts draw the characters with real glyphs and Chinese formats.
  */
 
 const ARTIFACTS = path.resolve('test-artifacts/reports');
@@ -38,6 +47,14 @@ const TEAMS = ['华北一组', '华南二组'] as const;
 let rt: Runtime;
 let base: string;
 let dir: string;
+let smtp: SMTPServer;
+const mails: Buffer[] = [];
+/** The zh-CN catalogue: what the report must say, looked up independently of the renderer. */
+const zh = translator('zh-CN');
+const zhDay = (d: string) =>
+  new Intl.DateTimeFormat('zh-CN', { dateStyle: 'medium', timeZone: 'UTC' }).format(
+    new Date(`${d}T00:00:00Z`),
+  );
 
 const today = new Date().toISOString().slice(0, 10);
 const shift = (d: string, k: number) => new Date(Date.parse(d) + k * 86_400_000).toISOString().slice(0, 10);
@@ -68,34 +85,60 @@ async function loadChineseEvents(): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'cxpulse-reports-zh-'));
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, _session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        mails.push(Buffer.concat(chunks));
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
   const file = path.join(dir, 'reports.yaml');
   writeFileSync(
     file,
     `reports:
   - name: ${NAME}
     title: ${TITLE}
+    locale: zh-CN
     schedule: { cron: '0 8 * * 1', timezone: Asia/Shanghai }
     period: last_week
-    sections: [kpis, trends, sla]
+    sections: [kpis, trends, complaints, sla]
     trends: [csat]
     filters: { region: 华北 }
     formats: [html, pdf]
+    email: { to: [zongjian@example.com] }
     directory: { path: out }
 `,
   );
-  ({ rt, base } = await dashboardServer({ REPORTS_FILE: file }));
+  ({ rt, base } = await dashboardServer({
+    REPORTS_FILE: file,
+    // the report's own locale wins over the centre's default
+    CXPULSE_LOCALE: 'en',
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String((smtp.server.address() as AddressInfo).port),
+    SMTP_TLS: 'none',
+  }));
   await loadChineseEvents();
   mkdirSync(ARTIFACTS, { recursive: true });
 }, 240_000);
 
 afterAll(async () => {
   await rt?.close();
+  await new Promise<void>((r) => (smtp ? smtp.close(r) : r()));
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('a report titled in Chinese, filtered on a Chinese region', () => {
   let root: string;
   let pdfFile: string;
+  let pdfText: string;
+  let mail: ParsedMail;
 
   beforeAll(async () => {
     const res = await fetch(`${base}/api/v1/reports/${encodeURIComponent(NAME)}/run?period=${FROM}..${TO}`, {
@@ -121,13 +164,58 @@ describe('a report titled in Chinese, filtered on a Chinese region', () => {
     root = path.join(reportDir, readdirSync(reportDir)[0] as string);
     pdfFile = path.join(ARTIFACTS, 'zh.pdf');
     copyFileSync(path.join(root, `${NAME}_${FROM}_${TO}.pdf`), pdfFile);
+    pdfText = execFileSync('pdftotext', ['-layout', pdfFile, '-'], { encoding: 'utf8' });
+    expect(mails).toHaveLength(1);
+    mail = await simpleParser(mails[0] as Buffer, { skipImageLinks: true });
   }, 180_000);
 
-  it('writes a PDF whose text reads back in Chinese: the title and the region of the filter', () => {
-    const text = execFileSync('pdftotext', ['-layout', pdfFile, '-'], { encoding: 'utf8' });
-    expect(text).toContain(TITLE);
-    expect(text).toContain('region 华北');
-    expect(text).toContain(`${FROM} to ${TO}`);
+  const period = () => zh.t('reports:period', { from: zhDay(FROM), to: zhDay(TO) });
+
+  it('emails it with the subject in Chinese: the title and the period in Chinese dates', () => {
+    expect(mail.subject).toBe(zh.t('reports:subject', { title: TITLE, period: period() }));
+    expect(mail.subject).toMatch(/年.*月.*日 至 .*年.*月.*日$/);
+    expect(mail.text).toContain(zh.t('reports:link.dashboard'));
+    expect(String(mail.html)).toContain('<html lang="zh-CN">');
+  });
+
+  it('writes a PDF whose text reads back in Chinese: title, period, region, headings, columns', () => {
+    expect(pdfText).toContain(TITLE);
+    expect(pdfText).toContain(period());
+    const region = zh.t('reports:scope.filter', {
+      dimension: zh.t('vocabulary:dimension.region'),
+      values: '华北',
+    });
+    expect(region).toBe('地区：华北');
+    expect(pdfText).toContain(region);
+    for (const key of ['kpis', 'trends', 'complaints'])
+      expect(pdfText, key).toContain(zh.t(`reports:heading.${key}`));
+    for (const key of ['value', 'target', 'status'])
+      expect(pdfText, key).toContain(zh.t(`reports:column.${key}`));
+    for (const stage of ['accepted', 'resolved', 'followed_up'])
+      expect(pdfText, stage).toContain(zh.t(`reports:stage.${stage}`));
+    expect(pdfText).not.toMatch(/KPIs against targets|Trends|whole centre|data complete through/);
+  });
+
+  it('names each KPI by its catalogue title and writes its status word in Chinese', async () => {
+    const res = await fetch(
+      `${base}/api/v1/overview?from=${FROM}&to=${TO}&region=${encodeURIComponent('华北')}`,
+      { headers: { authorization: `Bearer ${TOKENS.viewer}` } },
+    );
+    expect(res.status).toBe(200);
+    const tiles = (
+      (await res.json()) as { tiles: { metric: string; title: string; current: { status: string | null } }[] }
+    ).tiles;
+    expect(tiles.map((t) => t.metric)).toEqual([...OVERVIEW_METRICS]);
+    const flat = pdfText.replace(/\s+/g, '');
+    for (const t of tiles) {
+      const key = `metrics:${t.metric}.title`;
+      const title = zh.has(key) ? zh.t(key) : t.title;
+      // a long title wraps in its column: its first characters are on one line
+      expect(flat, t.metric).toContain(title.replace(/\s+/g, '').slice(0, 6));
+      if (t.current.status)
+        expect(pdfText, t.metric).toContain(zh.t(`vocabulary:status.${t.current.status}`));
+    }
+    expect(tiles.some((t) => t.current.status !== null)).toBe(true);
   });
 
   it('embeds a subset of the CJK font, and stays small', () => {
@@ -136,7 +224,9 @@ describe('a report titled in Chinese, filtered on a Chinese region', () => {
     expect(cjk.length, fonts.join('\n')).toBeGreaterThanOrEqual(1);
     // columns: name type encoding emb sub uni object ID
     for (const l of cjk) expect(l.split(/\s+/).slice(-5, -2), l).toEqual(['yes', 'yes', 'yes']);
-    expect(readFileSync(pdfFile).length).toBeLessThan(1_000_000);
+    const size = readFileSync(pdfFile).length;
+    console.info(`zh.pdf: ${size} bytes`);
+    expect(size).toBeLessThan(1_000_000);
   });
 
   it('draws the PDF page to PNG for a person to look at', () => {
@@ -157,6 +247,7 @@ describe('a report titled in Chinese, filtered on a Chinese region', () => {
   it('writes the HTML with the Chinese title and a CJK-capable font stack', () => {
     const html = readFileSync(path.join(root, 'report.html'), 'utf8');
     expect(html).toContain(TITLE);
+    expect(html).toContain(zh.t('reports:heading.kpis'));
     expect(html).toMatch(/font-family:[^;"]*'Noto Sans SC'/);
   });
 });
@@ -183,7 +274,7 @@ describe('PNG charts draw Chinese with real glyphs', () => {
   it('differs from the same text drawn with DejaVu alone and from a drawing of boxes', async () => {
     const title = '客户满意度 按团队';
     const withCjk = await chartPng(bars(title, TEAMS));
-    const dejavuOnly = await chartPng(bars(title, TEAMS), Object.values(FONT_FILES));
+    const dejavuOnly = await chartPng(bars(title, TEAMS), { fontFiles: Object.values(FONT_FILES) });
     // the same chart with each character a box (two box shapes, so the two bars stay apart)
     const box = (t: string, c = '□') => t.replace(/\S/gu, c);
     const boxes = await chartPng(bars(box(title), [box(TEAMS[0]), box(TEAMS[1], '▯')]));
@@ -194,5 +285,51 @@ describe('PNG charts draw Chinese with real glyphs', () => {
     expect(withCjk.png.equals(boxes.png)).toBe(false);
     // the Latin text and the frame are the same: only the glyphs of the Chinese text differ
     expect(withCjk.width).toBe(dejavuOnly.width);
+  });
+});
+
+describe('report charts in the language of the report', () => {
+  const day = (k: number) => shift(FROM, k);
+  const data = (locale: 'zh-CN' | 'en'): ReportData => ({
+    report: NAME,
+    title: TITLE,
+    locale,
+    names: {},
+    period: { from: FROM, to: day(13) },
+    previous: { from: shift(FROM, -14), to: shift(FROM, -1) },
+    filters: { region: ['华北'] },
+    timeZone: 'Asia/Shanghai',
+    generatedAt: new Date(),
+    completeThrough: new Date(),
+    trends: [
+      {
+        metric: { name: 'csat', title: 'CSAT', unit: 'percent', target: 80 },
+        grain: 'day',
+        rows: Array.from({ length: 14 }, (_, k) => ({
+          period: day(k),
+          value: 80 + (k % 5),
+          n: 120,
+          ci_low: 76 + (k % 5),
+          ci_high: 84 + (k % 5),
+          target: 80,
+          status: 'met' as const,
+          low_confidence: false,
+        })),
+      },
+    ],
+    links: { dashboard: 'https://cx.example.com/overview', history: 'https://cx.example.com/reports' },
+  });
+
+  it('titles a trend from the catalogue and draws it differently from the English one', async () => {
+    const [zhChart] = (await renderReport(data('zh-CN'), { pdf: false })).charts;
+    const [enChart] = (await renderReport(data('en'), { pdf: false })).charts;
+    const csat = zh.has('metrics:csat.title') ? zh.t('metrics:csat.title') : 'CSAT';
+    expect(zhChart?.title).toBe(
+      zh.t('reports:chart.trend', { metric: csat, grain: zh.t('reports:grain.day') }),
+    );
+    expect(enChart?.title).toMatch(/ by day$/);
+    writeFileSync(path.join(ARTIFACTS, 'zh-trend.png'), (zhChart as { png: Buffer }).png);
+    writeFileSync(path.join(ARTIFACTS, 'en-trend.png'), (enChart as { png: Buffer }).png);
+    expect(zhChart?.png.equals((enChart as { png: Buffer }).png)).toBe(false);
   });
 });

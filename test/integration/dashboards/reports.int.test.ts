@@ -59,12 +59,16 @@ const shift = (d: string, k: number) => new Date(Date.parse(d) + k * 86_400_000)
 // the period the tests ask for: 28 whole days ending yesterday (Asia/Shanghai days; data covers them)
 const FROM = shift(today, -28);
 const TO = shift(today, -1);
+/** A day as an English reader reads it (`Mar 5, 2026`), written here with Intl directly. */
+const enDay = (d: string) =>
+  new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${d}T00:00:00Z`));
 
 function definitions(): string {
   return `
 reports:
   - name: weekly
     title: Weekly service review
+    locale: en
     schedule: { cron: '0 8 * * 1', timezone: Asia/Shanghai }
     period: last_week
     sections: [kpis, trends, complaints, sla, retention, changes]
@@ -170,7 +174,7 @@ beforeAll(async () => {
     REPORT_CLAIM_SETTLE_MS: '300',
     CXPULSE_PUBLIC_URL: 'https://cx.example.com',
   }));
-  defs = loadDefinitions(file, rt.cfg.timeZone);
+  defs = loadDefinitions(file, { timeZone: rt.cfg.timeZone, locale: rt.cfg.vocabulary.locale });
   mkdirSync(ARTIFACTS, { recursive: true });
 }, 240_000);
 
@@ -251,7 +255,8 @@ describe('a report run from the API, delivered three ways', () => {
   });
 
   it('emails the recipients with the subject, the HTML and its PNG charts inline', async () => {
-    expect(mail.subject).toBe(`Weekly service review: ${FROM} to ${TO}`);
+    expect(mail.subject).toBe(`Weekly service review: ${enDay(FROM)} to ${enDay(TO)}`);
+    expect(mail.text).toContain(`Open the dashboards for this period: https://cx.example.com/overview?`);
     expect((mails[0] as { envelope: string[] }).envelope.sort()).toEqual([
       'director@example.com',
       'quality@example.com',
@@ -277,6 +282,7 @@ describe('a report run from the API, delivered three ways', () => {
     }
     expect(html).toContain(`https://cx.example.com/overview?from=${FROM}&amp;to=${TO}`);
     expect(mail.messageId).toMatch(/@cxpulse>$/);
+    expect(html).toContain('<html lang="en">');
   });
 
   it('attaches a PDF whose KPI table holds the values the metrics API returns for the period', async () => {
@@ -301,7 +307,9 @@ describe('a report run from the API, delivered three ways', () => {
           `${name}: PDF ${shown}, API ${value}`,
         ).toBeLessThanOrEqual(0.05 + 1e-9);
     }
-    expect(pdfText).toContain(`${FROM} to ${TO}`);
+    expect(pdfText).toContain(`${enDay(FROM)} to ${enDay(TO)}`);
+    for (const heading of ['KPIs against targets', 'Trends', 'Complaints: closed loop', 'Process changes'])
+      expect(pdfText).toContain(heading);
   });
 
   it('renders the PDF pages to PNG for a person to look at', () => {

@@ -6,20 +6,37 @@ import { parsePeriod, periodFor } from '../../../dashboards/reports/period.ts';
 import { lastSlot, nextSlot, runKeyOf } from '../../../dashboards/reports/slots.ts';
 
 const minimal = { name: 'weekly', schedule: '0 8 * * 1', period: 'last_week', directory: { path: 'out' } };
-const parse = (reports: unknown[]) => parseDefinitions({ reports }, 'Asia/Shanghai');
+const parse = (reports: unknown[], locale: 'zh-CN' | 'en' = 'zh-CN') =>
+  parseDefinitions({ reports }, { timeZone: 'Asia/Shanghai', locale });
 
 describe('report definitions', () => {
-  it('fills the defaults: all sections, html and pdf, the centre time zone', () => {
+  it('fills the defaults: all sections, html and pdf, the centre time zone and language', () => {
     const [d] = parse([minimal]);
     expect(d).toMatchObject({
       name: 'weekly',
       title: 'weekly',
+      locale: 'zh-CN',
       schedule: { cron: '0 8 * * 1', timezone: 'Asia/Shanghai' },
       sections: ['kpis', 'trends', 'complaints', 'sla', 'retention', 'changes'],
       formats: ['html', 'pdf'],
       filters: {},
     });
   });
+
+  it('writes a report in its own language, else in the configured one (CXPULSE_LOCALE)', () => {
+    expect(parse([{ ...minimal, locale: 'en' }])[0]?.locale).toBe('en');
+    expect(parse([{ ...minimal, locale: 'zh-CN' }], 'en')[0]?.locale).toBe('zh-CN');
+    expect(parse([minimal], 'en')[0]?.locale).toBe('en');
+  });
+
+  it.each([['fr'], ['zh'], ['EN'], [''], [7]])(
+    'refuses locale %j, naming the field and the languages',
+    (v) => {
+      expect(() => parse([{ ...minimal, locale: v }])).toThrow(
+        /reports\[0\]\.locale: must be one of zh-CN, en/,
+      );
+    },
+  );
 
   it('takes a filter as one value or a list', () => {
     const [d] = parse([{ ...minimal, filters: { region: 'north', team_id: ['t1', 't2'] } }]);
@@ -86,8 +103,8 @@ describe('report definitions', () => {
   });
 
   it('reads no reports from an empty document', () => {
-    expect(parseDefinitions(null, 'UTC')).toEqual([]);
-    expect(parseDefinitions({}, 'UTC')).toEqual([]);
+    expect(parseDefinitions(null, { timeZone: 'UTC', locale: 'en' })).toEqual([]);
+    expect(parseDefinitions({}, { timeZone: 'UTC', locale: 'en' })).toEqual([]);
   });
 });
 
