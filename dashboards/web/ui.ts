@@ -345,7 +345,7 @@ async function fillPanel<R extends Record<string, unknown>>(
         chart.title = t('common:panel.drillHint');
       }
     }
-    body.append(dataTable(rows, opts.columns));
+    body.append(dataTable(rows, opts.columns, false, true));
   } catch (err) {
     body.replaceChildren(
       h('p', { class: 'error', role: 'alert' }, t('common:panel.couldNotLoad', { reason: errorText(err) })),
@@ -370,8 +370,9 @@ const LABELLED = new Set([
 ]);
 
 /** A cell as the reader reads it; numbers stay as the API gave them (the table is the data). */
-function cellText(col: string, v: unknown): string {
+function cellText(col: string, v: unknown, named: boolean): string {
   if (typeof v === 'number') return String(v);
+  if (!named) return fmt(v);
   if (typeof v === 'boolean') return t(v ? 'common:values.true' : 'common:values.false');
   if (LABELLED.has(col)) return label(col, v);
   const stage = col === 'stage' && typeof v === 'string' ? `common:stage.${v.replace(' ', '_')}` : '';
@@ -380,21 +381,32 @@ function cellText(col: string, v: unknown): string {
 
 const columnTitle = (c: string) => (has(`common:columns.${c}`) ? t(`common:columns.${c}`) : c);
 
-/** The panel's rows as an accessible table, folded under the chart. */
+/**
+ * The panel's rows as an accessible table, folded under the chart. `named`: column titles from the
+ * catalogue and stored values as people read them (the panels); without it every header and cell is
+ * as the rows have it (a SQL answer).
+ */
 export function dataTable(
   rows: readonly Record<string, unknown>[],
   columns?: string[],
   open = false,
+  named = false,
 ): HTMLElement {
   const cols = columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const table = h(
     'table',
     {},
-    h('thead', {}, h('tr', {}, ...cols.map((c) => h('th', { scope: 'col', 'data-col': c }, columnTitle(c))))),
+    h(
+      'thead',
+      {},
+      h('tr', {}, ...cols.map((c) => h('th', { scope: 'col', 'data-col': c }, named ? columnTitle(c) : c))),
+    ),
     h(
       'tbody',
       {},
-      ...rows.map((r) => h('tr', {}, ...cols.map((c) => h('td', { 'data-col': c }, cellText(c, r[c]))))),
+      ...rows.map((r) =>
+        h('tr', {}, ...cols.map((c) => h('td', { 'data-col': c }, cellText(c, r[c], named)))),
+      ),
     ),
   );
   return h(
@@ -451,7 +463,7 @@ async function showDrill(root: HTMLElement, params: URLSearchParams, page = 1): 
       'agent_id',
       'counted',
     ];
-    box.replaceChildren(nav, dataTable(r.rows, cols, true));
+    box.replaceChildren(nav, dataTable(r.rows, cols, true, true));
   } catch (err) {
     box.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(err)));
   }
