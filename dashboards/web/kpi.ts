@@ -1,14 +1,15 @@
 import { type SeriesRow } from '../charts/base.ts';
-import { UNIT_LABEL } from '../charts/format.ts';
 import { barsSpec } from '../charts/groups.ts';
 import { trendSpec, type Annotation } from '../charts/time.ts';
 import type { ChangeList, MetricCatalog, MetricInfo, SlaPolicy } from '../wire.ts';
 import { dayCount } from '../../infra/time.ts';
+import { has, num, t, translatorNow } from './i18n.ts';
 import { api, filterParams, panel, setFreshness, type Filters } from './ui.ts';
 
 /**
  * What the KPI pages share: the catalog (fetched once per page view), the process changes as chart
- * annotations, and the two KPI panels every page uses — a trend and bars per group.
+ * annotations, the words of a KPI (title, unit) in the reader's language, and the two KPI panels every
+ * page uses — a trend and bars per group.
  */
 
 let catalog: Map<string, MetricInfo> | undefined;
@@ -20,7 +21,7 @@ export async function metricInfo(name: string): Promise<MetricInfo> {
     policy = r.policy;
   }
   const m = catalog.get(name);
-  if (!m) throw new Error(`unknown metric ${name}`);
+  if (!m) throw new Error(t('common:kpi.unknownMetric', { name }));
   return m;
 }
 
@@ -30,7 +31,24 @@ export async function slaPolicy(): Promise<SlaPolicy | undefined> {
   return policy;
 }
 
-export const UNIT = UNIT_LABEL;
+/** A KPI's title in the reader's language (the catalog's English title where the catalogue has none). */
+export function metricTitle(m: { name: string; title: string }): string {
+  const key = `metrics:${m.name}.title`;
+  return has(key) ? t(key) : m.title;
+}
+
+/** How a unit is written next to a value or on an axis. */
+export function unitWord(unit: string): string {
+  const key = `common:units.${unit}`;
+  return has(key) ? t(key) : unit;
+}
+
+/** "CSAT by team": a KPI's title per group. */
+export function byTitle(m: { name: string; title: string }, by: string): string {
+  const key = `common:dimensionInText.${by}`;
+  const dimension = has(key) ? t(key) : by.replace('_id', '');
+  return t('common:kpi.byDimension', { metric: metricTitle(m), dimension });
+}
 
 let annotationsOnce: Promise<Annotation[]> | undefined;
 /** The process changes as chart annotations, fetched once per page view. */
@@ -61,7 +79,7 @@ export async function trendPanel(
     (a) => a.date >= f.from && a.date <= f.to,
   );
   return panel<SeriesRow>({
-    title: `${m.title}${opts.by ? ` by ${opts.by.replace('_id', '')}` : ''}`,
+    title: opts.by ? byTitle(m, opts.by) : metricTitle(m),
     source: { path: `/api/v1/metrics/${name}`, params },
     sql: { metric: name, params },
     wide: opts.wide,
@@ -69,11 +87,12 @@ export async function trendPanel(
     spec: (rows) =>
       trendSpec({
         title: '',
-        unit: UNIT[m.unit] ?? m.unit,
+        unit: unitWord(m.unit),
         rows,
         by: opts.by,
         target: m.target?.basis === 'absolute' ? m.target.value : null,
         annotations,
+        tr: translatorNow(),
       }),
     drill: (d) => {
       const p = filterParams(f, m.dimensions);
@@ -101,19 +120,20 @@ export async function barsPanel(
   params.set('grain', 'total');
   params.set('by', by);
   return panel<SeriesRow>({
-    title: opts.title ?? `${m.title} by ${by.replace('_id', '')}`,
-    description: 'Bars with their 95 % confidence interval; pale bars rest on fewer than 30 observations.',
+    title: opts.title ?? byTitle(m, by),
+    description: t('common:kpi.barsDescription'),
     source: { path: `/api/v1/metrics/${name}`, params },
     sql: { metric: name, params },
     wide: opts.wide,
     spec: (rows) =>
       barsSpec({
         title: '',
-        unit: UNIT[m.unit] ?? m.unit,
+        unit: unitWord(m.unit),
         rows,
         by,
         horizontal: opts.horizontal,
         target: m.target?.basis === 'absolute' ? m.target.value : null,
+        tr: translatorNow(),
       }),
     columns: [by, 'value', 'ci_low', 'ci_high', 'n', 'low_confidence', 'target', 'status'],
     drill: (d) => {
@@ -129,4 +149,9 @@ export async function barsPanel(
 export const daysOf = (f: Filters) => dayCount(f.from, f.to);
 
 /** A p-value as the pages write it. */
-export const fmtP = (p: number | null) => (p === null ? '–' : p < 0.001 ? '< 0.001' : p.toFixed(3));
+export const fmtP = (p: number | null) =>
+  p === null
+    ? '–'
+    : p < 0.001
+      ? `< ${num(0.001)}`
+      : num(p, { minimumFractionDigits: 3, maximumFractionDigits: 3 });

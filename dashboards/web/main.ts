@@ -1,3 +1,5 @@
+import type { Vocabulary } from '../wire.ts';
+import { keepSwitcherCurrent, t, useNames } from './i18n.ts';
 import { resetAnnotations } from './kpi.ts';
 import { complaints } from './pages/complaints.ts';
 import { customers } from './pages/customers.ts';
@@ -7,12 +9,14 @@ import { reportsPage } from './pages/reports.ts';
 import { service } from './pages/service.ts';
 import { sqlPage } from './pages/sql.ts';
 import { teams } from './pages/teams.ts';
-import { filterBar, h, readFilters, type Filters } from './ui.ts';
+import { api, errorText, filterBar, h, readFilters, useSegments, type Filters } from './ui.ts';
 
 /**
  * The pages. The server sends the same shell for each (`<body data-page=…>`); this script draws the
  * page from the API. Everything the page shows comes from `/api/v1` with the filters of the URL. Each
- * page is a file in `pages/`; this one picks it and draws the filter bar and the error state.
+ * page is a file in `pages/`; this one picks it and draws the filter bar and the error state. Before the
+ * first page it loads the centre's vocabulary (segments, display names) once; without it, stored values
+ * show as stored.
  */
 
 const PAGES: Record<string, (main: HTMLElement, f: Filters, role: string) => Promise<void>> = {
@@ -35,7 +39,11 @@ async function render(): Promise<void> {
     await (PAGES[page] as (typeof PAGES)[string])(main, readFilters(), role)
       .catch((err: Error) =>
         main.append(
-          h('p', { class: 'error', role: 'alert' }, `This page could not be drawn: ${err.message}`),
+          h(
+            'p',
+            { class: 'error', role: 'alert' },
+            t('common:page.couldNotDraw', { reason: errorText(err) }),
+          ),
         ),
       )
       .finally(() => {
@@ -56,7 +64,7 @@ async function render(): Promise<void> {
     await (PAGES[page] ?? overview)(main, f, role);
   } catch (err) {
     main.append(
-      h('p', { class: 'error', role: 'alert' }, `This page could not be drawn: ${(err as Error).message}`),
+      h('p', { class: 'error', role: 'alert' }, t('common:page.couldNotDraw', { reason: errorText(err) })),
     );
   } finally {
     main.setAttribute('aria-busy', 'false');
@@ -64,8 +72,20 @@ async function render(): Promise<void> {
   }
 }
 
+/** The centre's segments and display names, once; the pages go on without them when they fail. */
+async function loadVocabulary(): Promise<void> {
+  try {
+    const v = await api<Vocabulary>('/api/v1/vocabulary');
+    useNames(v);
+    useSegments(v.segments.map((s) => s.key));
+  } catch {
+    // stored values show as stored, the segment filter takes free text
+  }
+}
+
+keepSwitcherCurrent();
 window.addEventListener('popstate', () => {
   resetAnnotations();
   void render();
 });
-void render();
+void loadVocabulary().then(render);

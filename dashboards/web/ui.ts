@@ -1,10 +1,11 @@
-import embed, { type VisualizationSpec } from 'vega-embed';
+import embed, { type EmbedOptions, type VisualizationSpec } from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import type { TopLevelSpec } from 'vega-lite';
 import { CATEGORIES, CHANNELS, PRIORITIES } from '../../ingest/vocabulary.ts';
 import { windowEnding } from '../../infra/time.ts';
 import { formatValue } from '../charts/format.ts';
 import type { InteractionsPage, MetricSql } from '../wire.ts';
+import { day, embedLocale, has, label, num, t } from './i18n.ts';
 
 /**
  * The building blocks of every page: DOM helpers, the API client, filters kept in the URL, and the panel
@@ -33,13 +34,35 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 
 // ------------------------------------------------------------------------------------------ API
 
+/** An API answer that is not OK: its status, the error `code` of the body (`{error:{code,message}}`), the message. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly code?: string,
   ) {
     super(message);
   }
+}
+
+type ErrorBody = { error?: { code?: string; message?: string } };
+
+function apiError(status: number, body: ErrorBody): ApiError {
+  return new ApiError(status, body.error?.message ?? `HTTP ${status}`, body.error?.code);
+}
+
+/** An error as the reader reads it: the catalogue's words for its code, the server's message as detail. */
+export function errorText(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof ApiError) {
+    const key = err.code ? `errors:${err.code}` : '';
+    const words = key && has(key) ? t(key) : err.code ? '' : t('errors:http', { status: err.status });
+    if (words)
+      return words === message ? words : `${words} ${t('common:errors.detail', { detail: message })}`;
+  } else if (err instanceof TypeError) {
+    return `${t('errors:network')} ${t('common:errors.detail', { detail: message })}`;
+  }
+  return message;
 }
 
 export async function api<T>(path: string, params: URLSearchParams = new URLSearchParams()): Promise<T> {
@@ -47,10 +70,10 @@ export async function api<T>(path: string, params: URLSearchParams = new URLSear
   const res = await fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } });
   if (res.status === 401) {
     location.assign(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`);
-    throw new ApiError(401, 'signed out');
+    throw new ApiError(401, 'signed out', 'unauthorized');
   }
-  const body = (await res.json().catch(() => ({}))) as T & { error?: { message: string } };
-  if (!res.ok) throw new ApiError(res.status, body.error?.message ?? `HTTP ${res.status}`);
+  const body = (await res.json().catch(() => ({}))) as T & ErrorBody;
+  if (!res.ok) throw apiError(res.status, body);
   return body;
 }
 
@@ -61,8 +84,8 @@ export async function send<T>(method: 'POST', path: string, body: unknown): Prom
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     body: JSON.stringify(body),
   });
-  const out = (await res.json().catch(() => ({}))) as T & { error?: { message: string } };
-  if (!res.ok) throw new ApiError(res.status, out.error?.message ?? `HTTP ${res.status}`);
+  const out = (await res.json().catch(() => ({}))) as T & ErrorBody;
+  if (!res.ok) throw apiError(res.status, out);
   return out;
 }
 
@@ -78,6 +101,11 @@ export const VALUES: Record<(typeof FILTER_DIMENSIONS)[number], readonly string[
   segment: [],
   region: [],
 };
+
+/** The centre's segments (keys of `/api/v1/vocabulary`) become the segment filter's list. */
+export function useSegments(keys: readonly string[]): void {
+  VALUES.segment = keys;
+}
 
 export interface Filters {
   from: string;
@@ -109,37 +137,41 @@ export function filterParams(f: Filters, allowed?: readonly string[]): URLSearch
 
 /** The filter bar: a form whose submit writes the URL (shareable) and re-renders the page. */
 export function filterBar(f: Filters, onChange: () => void): HTMLElement {
-  const input = (name: string, label: string, value: string, type = 'date') =>
-    h('label', {}, label, h('input', { type, name, value, required: true }));
+  const input = (name: string, text: string, value: string, type = 'date') =>
+    h('label', {}, text, h('input', { type, name, value, required: true }));
   const select = (d: (typeof FILTER_DIMENSIONS)[number]) => {
+    // the stored values stay the options' values; the reader sees their names
     const values = VALUES[d];
-    const label = d.replace('_id', '');
+    const text = t(`vocabulary:dimension.${d}`);
+    const current = f.dims[d];
     if (values.length === 0)
       return h(
         'label',
         {},
-        label,
-        h('input', { name: d, value: f.dims[d] ?? '', placeholder: 'all', size: 8 }),
+        text,
+        h('input', { name: d, value: current ?? '', placeholder: t('common:filters.all'), size: 8 }),
       );
+    // a value in the URL that the list does not offer stays selectable
+    const offered = current && !values.includes(current) ? [...values, current] : values;
     return h(
       'label',
       {},
-      label,
+      text,
       h(
         'select',
         { name: d },
-        h('option', { value: '' }, 'all'),
-        ...values.map((v) => h('option', { value: v, selected: f.dims[d] === v }, v.replace('_', ' '))),
+        h('option', { value: '' }, t('common:filters.all')),
+        ...offered.map((v) => h('option', { value: v, selected: current === v }, label(d, v))),
       ),
     );
   };
   const form = h(
     'form',
-    { class: 'filters', role: 'search', 'aria-label': 'filters' },
-    input('from', 'from', f.from),
-    input('to', 'to', f.to),
+    { class: 'filters', role: 'search', 'aria-label': t('common:filters.label') },
+    input('from', t('common:filters.from'), f.from),
+    input('to', t('common:filters.to'), f.to),
     ...FILTER_DIMENSIONS.map(select),
-    h('button', { type: 'submit' }, 'Apply'),
+    h('button', { type: 'submit' }, t('common:filters.apply')),
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -164,8 +196,9 @@ export const fmt = formatValue;
 export function setFreshness(completeThrough: string | undefined, timeZone: string | undefined): void {
   const el = document.getElementById('freshness');
   if (!el || !completeThrough) return;
-  const t = new Date(completeThrough);
-  el.textContent = `Data complete through ${t.toLocaleString('en-GB', { timeZone: timeZone ?? 'UTC', dateStyle: 'medium', timeStyle: 'short' })} · times in ${timeZone ?? 'UTC'}`;
+  const zone = timeZone ?? 'UTC';
+  const when = day(completeThrough, { timeZone: zone, dateStyle: 'medium', timeStyle: 'short' });
+  el.textContent = t('common:freshness', { when, zone });
 }
 
 // ------------------------------------------------------------------------------------------ panels
@@ -186,6 +219,8 @@ export interface PanelOptions<R extends Record<string, unknown>> {
   drill?: (datum: Record<string, unknown>) => URLSearchParams | null;
   /** a class for the grid (wide panels span the page) */
   wide?: boolean;
+  /** the rows in the reader's words (a name the API writes in English), for the chart and the table */
+  present?: (rows: R[]) => R[];
   /** called with the whole API body (freshness and the like) */
   onBody?: (body: Record<string, unknown>) => void;
 }
@@ -198,7 +233,7 @@ export function panel<R extends Record<string, unknown>>(opts: PanelOptions<R>):
   const body = h(
     'div',
     { class: 'panel-body', 'aria-busy': 'true' },
-    h('p', { class: 'loading' }, 'Loading…'),
+    h('p', { class: 'loading' }, t('common:panel.loading')),
   );
   const tools = panelTools(opts);
   const root = h(
@@ -231,7 +266,7 @@ function panelTools<R extends Record<string, unknown>>(opts: PanelOptions<R>): H
     );
   };
   tools.append(
-    h('span', { class: 'muted' }, 'Download '),
+    h('span', { class: 'muted' }, `${t('common:panel.download')} `),
     download('csv'),
     ' ',
     download('json'),
@@ -243,15 +278,20 @@ function panelTools<R extends Record<string, unknown>>(opts: PanelOptions<R>): H
   if (opts.sql) {
     const sql = opts.sql;
     const pre = h('pre', { class: 'sql', hidden: true });
-    const btn = h('button', { type: 'button', class: 'link', 'aria-expanded': 'false' }, 'Show SQL');
+    const btn = h(
+      'button',
+      { type: 'button', class: 'link', 'aria-expanded': 'false' },
+      t('common:panel.showSql'),
+    );
     btn.addEventListener('click', async () => {
       const open = pre.hidden;
       pre.hidden = !open;
       btn.setAttribute('aria-expanded', String(open));
-      btn.textContent = open ? 'Hide SQL' : 'Show SQL';
+      btn.textContent = open ? t('common:panel.hideSql') : t('common:panel.showSql');
       if (open && !pre.textContent) {
         const r = await api<MetricSql>(`/api/v1/metrics/${sql.metric}/sql`, sql.params);
-        pre.textContent = `-- answered from: ${r.store}\n${r.sql.trim()}\n-- parameters: ${JSON.stringify(r.params)}`;
+        const store = t('common:panel.sqlStore', { store: r.store });
+        pre.textContent = `${store}\n${r.sql.trim()}\n${t('common:panel.sqlParams', { params: JSON.stringify(r.params) })}`;
       }
     });
     tools.append(' · ', btn, pre);
@@ -268,12 +308,13 @@ async function fillPanel<R extends Record<string, unknown>>(
   try {
     const res = await api<Record<string, unknown>>(opts.source.path, opts.source.params);
     opts.onBody?.(res);
-    const rows = (res[opts.source.rowsKey ?? 'rows'] ?? []) as R[];
+    const raw = (res[opts.source.rowsKey ?? 'rows'] ?? []) as R[];
+    const rows = opts.present ? opts.present(raw) : raw;
     body.replaceChildren();
     body.setAttribute('aria-busy', 'false');
     root.dataset['rows'] = String(rows.length);
     if (rows.length === 0) {
-      body.append(h('p', { class: 'empty' }, 'No data for these filters and dates.'));
+      body.append(h('p', { class: 'empty' }, t('common:panel.empty')));
       return;
     }
     const spec = opts.spec?.(rows) ?? null;
@@ -281,7 +322,7 @@ async function fillPanel<R extends Record<string, unknown>>(
       const chart = h('div', {
         class: 'chart',
         role: 'img',
-        'aria-label': `${opts.title} chart; the data is in the table below`,
+        'aria-label': t('common:panel.chartLabel', { title: opts.title }),
       });
       body.append(chart);
       const result = await embed(chart, spec as VisualizationSpec, {
@@ -290,6 +331,7 @@ async function fillPanel<R extends Record<string, unknown>>(
         ast: true,
         expr: expressionInterpreter,
         tooltip: { theme: 'light' },
+        ...(embedLocale() as EmbedOptions),
       });
       root.dataset['drawn'] = 'true';
       if (opts.drill) {
@@ -300,45 +342,77 @@ async function fillPanel<R extends Record<string, unknown>>(
           if (p) void showDrill(root, p);
         });
         chart.classList.add('clickable');
-        chart.title = 'Click a mark to list the interactions behind it';
+        chart.title = t('common:panel.drillHint');
       }
     }
-    body.append(dataTable(rows, opts.columns));
+    body.append(dataTable(rows, opts.columns, false, true));
   } catch (err) {
     body.replaceChildren(
-      h('p', { class: 'error', role: 'alert' }, `Could not load: ${(err as Error).message}`),
+      h('p', { class: 'error', role: 'alert' }, t('common:panel.couldNotLoad', { reason: errorText(err) })),
     );
     body.setAttribute('aria-busy', 'false');
   }
 }
 
-/** The panel's rows as an accessible table, folded under the chart. */
+/** Columns whose stored values have names for people (`label`). */
+const LABELLED = new Set([
+  'channel',
+  'category',
+  'priority',
+  'severity',
+  'survey',
+  'outcome',
+  'status',
+  'segment',
+  'team_id',
+  'agent_id',
+  'region',
+]);
+
+/** A cell as the reader reads it; numbers stay as the API gave them (the table is the data). */
+function cellText(col: string, v: unknown, named: boolean): string {
+  if (typeof v === 'number') return String(v);
+  if (!named) return fmt(v);
+  if (typeof v === 'boolean') return t(v ? 'common:values.true' : 'common:values.false');
+  if (LABELLED.has(col)) return label(col, v);
+  const stage = col === 'stage' && typeof v === 'string' ? `common:stage.${v.replace(' ', '_')}` : '';
+  return stage && has(stage) ? t(stage) : fmt(v);
+}
+
+const columnTitle = (c: string) => (has(`common:columns.${c}`) ? t(`common:columns.${c}`) : c);
+
+/**
+ * The panel's rows as an accessible table, folded under the chart. `named`: column titles from the
+ * catalogue and stored values as people read them (the panels); without it every header and cell is
+ * as the rows have it (a SQL answer).
+ */
 export function dataTable(
   rows: readonly Record<string, unknown>[],
   columns?: string[],
   open = false,
+  named = false,
 ): HTMLElement {
   const cols = columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const table = h(
     'table',
     {},
-    h('thead', {}, h('tr', {}, ...cols.map((c) => h('th', { scope: 'col' }, c)))),
+    h(
+      'thead',
+      {},
+      h('tr', {}, ...cols.map((c) => h('th', { scope: 'col', 'data-col': c }, named ? columnTitle(c) : c))),
+    ),
     h(
       'tbody',
       {},
       ...rows.map((r) =>
-        h(
-          'tr',
-          {},
-          ...cols.map((c) => h('td', { 'data-col': c }, typeof r[c] === 'number' ? String(r[c]) : fmt(r[c]))),
-        ),
+        h('tr', {}, ...cols.map((c) => h('td', { 'data-col': c }, cellText(c, r[c], named)))),
       ),
     ),
   );
   return h(
     'details',
     { class: 'data', open },
-    h('summary', {}, `Data (${rows.length} rows)`),
+    h('summary', {}, t('common:panel.data', { count: rows.length, rows: num(rows.length) })),
     h('div', { class: 'scroll' }, table),
   );
 }
@@ -348,8 +422,8 @@ async function showDrill(root: HTMLElement, params: URLSearchParams, page = 1): 
   root.querySelector('.drill')?.remove();
   const box = h(
     'div',
-    { class: 'drill', role: 'region', 'aria-label': 'interactions behind the selection' },
-    h('p', {}, 'Loading…'),
+    { class: 'drill', role: 'region', 'aria-label': t('common:drill.label') },
+    h('p', {}, t('common:panel.loading')),
   );
   root.append(box);
   const p = new URLSearchParams(params);
@@ -361,12 +435,12 @@ async function showDrill(root: HTMLElement, params: URLSearchParams, page = 1): 
     const nav = h(
       'div',
       { class: 'pager' },
-      h('strong', {}, `${r.total.toLocaleString('en-US')} interactions`),
-      ` · page ${r.page} of ${pages} `,
+      h('strong', {}, t('common:drill.total', { count: r.total, total: num(r.total) })),
+      ` · ${t('common:drill.page', { page: num(r.page), pages: num(pages) })} `,
       h(
         'button',
         { type: 'button', disabled: r.page <= 1, onclick: () => void showDrill(root, params, r.page - 1) },
-        '‹ previous',
+        t('common:drill.previous'),
       ),
       h(
         'button',
@@ -375,9 +449,9 @@ async function showDrill(root: HTMLElement, params: URLSearchParams, page = 1): 
           disabled: r.page >= pages,
           onclick: () => void showDrill(root, params, r.page + 1),
         },
-        'next ›',
+        t('common:drill.next'),
       ),
-      h('button', { type: 'button', onclick: () => box.remove() }, 'close'),
+      h('button', { type: 'button', onclick: () => box.remove() }, t('common:drill.close')),
     );
     const cols = [
       'interaction_id',
@@ -389,8 +463,8 @@ async function showDrill(root: HTMLElement, params: URLSearchParams, page = 1): 
       'agent_id',
       'counted',
     ];
-    box.replaceChildren(nav, dataTable(r.rows, cols, true));
+    box.replaceChildren(nav, dataTable(r.rows, cols, true, true));
   } catch (err) {
-    box.replaceChildren(h('p', { class: 'error', role: 'alert' }, (err as Error).message));
+    box.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(err)));
   }
 }

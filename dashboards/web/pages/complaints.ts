@@ -1,5 +1,6 @@
 import type { SeriesRow } from '../../charts/base.ts';
 import { funnelSpec, stackedCountSpec } from '../../charts/groups.ts';
+import { t, translatorNow } from '../i18n.ts';
 import { barsPanel, metricInfo, trendPanel } from '../kpi.ts';
 import { filterParams, h, panel, type Filters } from '../ui.ts';
 
@@ -14,7 +15,7 @@ export async function complaints(main: HTMLElement, f: Filters): Promise<void> {
   p.set('by', 'category,severity');
   grid.append(
     panel<SeriesRow & { category: string; severity: string }>({
-      title: 'Complaints by category and severity',
+      title: t('pages:complaints.byCategoryTitle'),
       source: { path: '/api/v1/metrics/complaints', params: p },
       sql: { metric: 'complaints', params: p },
       spec: (rows) =>
@@ -23,6 +24,7 @@ export async function complaints(main: HTMLElement, f: Filters): Promise<void> {
           rows: rows.filter((r) => r.category === 'complaint' || r.value),
           x: 'severity',
           stack: 'category',
+          tr: translatorNow(),
         }),
       columns: ['category', 'severity', 'value'],
     }),
@@ -30,20 +32,22 @@ export async function complaints(main: HTMLElement, f: Filters): Promise<void> {
   grid.append(await trendPanel(f, 'complaint_rate'));
   grid.append(
     panel<{ stage: string; count: number }>({
-      title: 'Closed loop: accepted → responded → resolved → followed up in 48 h',
+      title: t('pages:complaints.funnelTitle'),
       source: { path: '/api/v1/complaints/funnel', params: filterParams(f), rowsKey: 'stages' },
-      spec: (rows) => funnelSpec({ title: '', rows }),
+      spec: (rows) => funnelSpec({ title: '', rows, tr: translatorNow() }),
     }),
   );
-  grid.append(await barsPanel(f, 'follow_up_48h', 'severity', { title: '48 h follow-up by severity' }));
+  grid.append(
+    await barsPanel(f, 'follow_up_48h', 'severity', { title: t('pages:complaints.followUpTitle') }),
+  );
   const missed = filterParams(f, m.dimensions);
   missed.set('metric', 'follow_up_48h');
   missed.set('counted', 'false');
   missed.set('page_size', '100');
   grid.append(
     panel({
-      title: 'Complaints that missed their 48 h follow-up',
-      description: 'Resolved complaints not followed up within 48 hours of their resolution, newest first.',
+      title: t('pages:complaints.missedTitle'),
+      description: t('pages:complaints.missedDescription'),
       source: { path: '/api/v1/interactions', params: missed },
       spec: null,
       columns: ['interaction_id', 'customer_id', 'opened_at', 'severity', 'team_id', 'agent_id'],
@@ -54,7 +58,7 @@ export async function complaints(main: HTMLElement, f: Filters): Promise<void> {
   pr.set('limit', '50');
   grid.append(
     panel({
-      title: 'Repeat complainers',
+      title: t('pages:complaints.repeatTitle'),
       source: { path: '/api/v1/complaints/repeat', params: pr },
       spec: null,
     }),

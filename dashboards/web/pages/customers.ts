@@ -1,25 +1,36 @@
 import { correlationSpec } from '../../charts/groups.ts';
-import type { RetentionDriver } from '../../wire.ts';
+import type { RetentionDriver, RetentionDrivers } from '../../wire.ts';
+import { day, has, num, t, translatorNow } from '../i18n.ts';
 import { barsPanel } from '../kpi.ts';
 import { h, panel, type Filters } from '../ui.ts';
 
 /** `/customers`: retention drivers (correlation, not causation) and churn by segment and region. */
 
+type Driver = RetentionDriver & Record<string, unknown>;
+
+/** A feature's name in the reader's language (the API's English where the catalogue has none). */
+const featureTitle = (d: Driver): Driver => {
+  const key = `pages:customers.features.${d.feature}`;
+  return has(key) ? { ...d, title: t(key) } : d;
+};
+
+/** What the drivers do and do not show, for the window and horizon of the answer. */
+function driversNote(b: Partial<RetentionDrivers>): string | null {
+  if (typeof b.from !== 'string' || typeof b.to !== 'string' || typeof b.horizon_days !== 'number')
+    return typeof b.note === 'string' ? b.note : null;
+  return t('pages:customers.driversNote', { from: day(b.from), to: day(b.to), days: num(b.horizon_days) });
+}
+
 export async function customers(main: HTMLElement, f: Filters): Promise<void> {
   const grid = h('div', { class: 'grid' });
   main.append(grid);
-  grid.append(
-    h(
-      'p',
-      { class: 'note wide', role: 'note' },
-      'Correlation is not causation: these features go together with later churn; they do not prove that changing them changes churn. Use process changes (Improvement) to test that.',
-    ),
-  );
+  grid.append(h('p', { class: 'note wide', role: 'note' }, t('pages:customers.causation')));
   const p = new URLSearchParams();
   grid.append(
-    panel<RetentionDriver & Record<string, unknown>>({
-      title: 'Retention drivers: correlation of experience with later churn',
+    panel<Driver>({
+      title: t('pages:customers.driversTitle'),
       source: { path: '/api/v1/retention/drivers', params: p, rowsKey: 'drivers' },
+      present: (rows) => rows.map(featureTitle),
       spec: (rows) =>
         !rows.some((r) => r.r !== null)
           ? null
@@ -35,10 +46,12 @@ export async function customers(main: HTMLElement, f: Filters): Promise<void> {
                   p: r.p_value,
                   n: r.n,
                 })),
+              tr: translatorNow(),
             }),
       columns: ['title', 'r', 'ci_low', 'ci_high', 'p_value', 'n', 'spearman', 'odds_ratio'],
       onBody: (b) => {
-        if (typeof b['note'] === 'string') grid.append(h('p', { class: 'note wide muted' }, b['note']));
+        const note = driversNote(b as Partial<RetentionDrivers>);
+        if (note) grid.append(h('p', { class: 'note wide muted' }, note));
       },
       wide: true,
     }),

@@ -1,76 +1,100 @@
 import { STATUS_COLOURS } from '../../charts/base.ts';
 import { sparklineSpec } from '../../charts/time.ts';
-import embed, { type VisualizationSpec } from 'vega-embed';
+import embed, { type EmbedOptions, type VisualizationSpec } from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import type { Overview, OverviewTile } from '../../wire.ts';
-import { fmtP, trendPanel, UNIT } from '../kpi.ts';
+import { day, embedLocale, num, t, translatorNow } from '../i18n.ts';
+import { fmtP, metricTitle, trendPanel, unitWord } from '../kpi.ts';
 import { api, filterParams, fmt, h, setFreshness, type Filters } from '../ui.ts';
 
 /** `/overview`: a tile per KPI (value, target, status, change vs the previous period), then the trends. */
 
 export async function overview(main: HTMLElement, f: Filters): Promise<void> {
-  const tiles = h('div', { class: 'tiles', 'aria-live': 'polite' }, h('p', { class: 'loading' }, 'Loading…'));
+  const tiles = h(
+    'div',
+    { class: 'tiles', 'aria-live': 'polite' },
+    h('p', { class: 'loading' }, t('common:panel.loading')),
+  );
   main.append(tiles);
   const trends = h('div', { class: 'grid' });
   main.append(trends);
   const o = await api<Overview>('/api/v1/overview', filterParams(f));
   setFreshness(o.complete_through, o.time_zone);
-  tiles.replaceChildren(...o.tiles.map((t) => tile(t, o.previous)));
+  tiles.replaceChildren(...o.tiles.map((k) => tile(k, o.previous)));
   for (const name of ['csat', 'nps', 'fcr', 'sla_compliance']) trends.append(await trendPanel(f, name));
 }
 
-function tile(t: OverviewTile, prev: { from: string; to: string }): HTMLElement {
-  const status = t.current.status ?? 'none';
+/** "target 85 % · met" */
+function targetLine(k: OverviewTile): HTMLElement {
+  return h(
+    'p',
+    { class: 'target' },
+    k.current.target === null
+      ? t('pages:overview.tile.noTarget')
+      : `${t('pages:overview.tile.target', { value: fmt(k.current.target, k.unit) })} · `,
+    k.current.status ? h('strong', { class: 'status' }, t(`vocabulary:status.${k.current.status}`)) : '',
+  );
+}
+
+/** "▲ 1.2 pts vs 1 Mar 2026 – 28 Mar 2026 · significant (p 0.012)" */
+function changeLine(k: OverviewTile, prev: { from: string; to: string }): HTMLElement {
+  const { diff, significant, p_value } = k.change;
+  const better = diff === null ? null : k.direction === 'higher' ? diff > 0 : diff < 0;
+  const arrow = diff === null ? '' : diff > 0 ? '▲' : diff < 0 ? '▼' : '■';
+  const unit = k.unit === 'percent' ? t('common:units.percentPoints') : unitWord(k.unit);
+  const p = fmtP(p_value);
+  return h(
+    'p',
+    { class: `change ${better === null ? '' : better ? 'better' : 'worse'}` },
+    diff === null
+      ? t('pages:overview.tile.noComparison')
+      : t('pages:overview.tile.change', {
+          arrow,
+          diff: fmt(Math.abs(diff), undefined, 2),
+          unit,
+          from: day(prev.from),
+          to: day(prev.to),
+        }),
+    h(
+      'span',
+      { class: 'sig' },
+      significant === null
+        ? ''
+        : ` · ${significant ? t('pages:overview.tile.significant', { p }) : t('pages:overview.tile.notSignificant', { p })}`,
+    ),
+  );
+}
+
+function tile(k: OverviewTile, prev: { from: string; to: string }): HTMLElement {
+  const status = k.current.status ?? 'none';
   const colour = STATUS_COLOURS[status as keyof typeof STATUS_COLOURS] ?? STATUS_COLOURS.none;
-  const better =
-    t.change.diff === null ? null : t.direction === 'higher' ? t.change.diff > 0 : t.change.diff < 0;
-  const arrow = t.change.diff === null ? '' : t.change.diff > 0 ? '▲' : t.change.diff < 0 ? '▼' : '■';
-  const unitWord = t.unit === 'percent' ? 'pts' : (UNIT[t.unit] ?? '');
   const spark = h('div', { class: 'spark', 'aria-hidden': 'true' });
+  const n = t('pages:overview.tile.n', { n: num(k.current.n) });
   const el = h(
     'article',
-    { class: `tile status-${status}`, 'data-metric': t.metric, style: `border-top-color:${colour}` },
-    h('h2', {}, t.title),
+    { class: `tile status-${status}`, 'data-metric': k.metric, style: `border-top-color:${colour}` },
+    h('h2', {}, metricTitle({ name: k.metric, title: k.title })),
     h(
       'p',
-      { class: 'value', 'data-value': t.current.value === null ? '' : String(t.current.value) },
-      fmt(t.current.value, t.unit),
+      { class: 'value', 'data-value': k.current.value === null ? '' : String(k.current.value) },
+      fmt(k.current.value, k.unit),
     ),
-    h(
-      'p',
-      { class: 'target' },
-      t.current.target === null ? 'no absolute target' : `target ${fmt(t.current.target, t.unit)} · `,
-      t.current.status ? h('strong', { class: 'status' }, t.current.status.replace('_', ' ')) : '',
-    ),
-    h(
-      'p',
-      { class: `change ${better === null ? '' : better ? 'better' : 'worse'}` },
-      t.change.diff === null
-        ? 'no comparison'
-        : `${arrow} ${fmt(Math.abs(t.change.diff), undefined, 2)} ${unitWord} vs ${prev.from} – ${prev.to}`,
-      h(
-        'span',
-        { class: 'sig' },
-        t.change.significant === null
-          ? ''
-          : t.change.significant
-            ? ` · significant (p ${fmtP(t.change.p_value)})`
-            : ` · not significant (p ${fmtP(t.change.p_value)})`,
-      ),
-    ),
+    targetLine(k),
+    changeLine(k, prev),
     h(
       'p',
       { class: 'n muted' },
-      `n = ${t.current.n.toLocaleString('en-US')}${t.current.low_confidence ? ' · small sample' : ''}`,
+      k.current.low_confidence ? `${n} · ${t('pages:overview.tile.smallSample')}` : n,
     ),
     spark,
   );
-  if (t.series.length > 1)
-    void embed(spark, sparklineSpec(t.series, colour) as VisualizationSpec, {
+  if (k.series.length > 1)
+    void embed(spark, sparklineSpec(k.series, colour, translatorNow()) as VisualizationSpec, {
       actions: false,
       renderer: 'svg',
       ast: true,
       expr: expressionInterpreter,
+      ...(embedLocale() as EmbedOptions),
     });
   return el;
 }

@@ -1,6 +1,7 @@
 import type { SeriesRow } from '../../charts/base.ts';
 import { heatmapSpec, quantileSpec } from '../../charts/groups.ts';
-import { barsPanel, metricInfo, slaPolicy, trendPanel } from '../kpi.ts';
+import { t, translatorNow } from '../i18n.ts';
+import { barsPanel, metricInfo, slaPolicy, trendPanel, unitWord } from '../kpi.ts';
 import { filterParams, h, panel, type Filters } from '../ui.ts';
 
 /** `/service`: response and resolution times against their targets; SLA compliance; what breaches now. */
@@ -15,15 +16,14 @@ export async function service(main: HTMLElement, f: Filters): Promise<void> {
   p1.set('by', 'channel');
   grid.append(
     panel<SeriesRow & { p90: number | null; channel: string }>({
-      title: 'First response time by channel (median to p90)',
-      description:
-        'Seconds from opening to the first response: the dot is the median, the bar reaches the 90th percentile.',
+      title: t('pages:service.frtTitle'),
+      description: t('pages:service.frtDescription'),
       source: { path: '/api/v1/metrics/first_response_time', params: p1 },
       sql: { metric: 'first_response_time', params: p1 },
       spec: (rows) =>
         quantileSpec({
           title: '',
-          unit: 'seconds',
+          unit: unitWord('seconds'),
           rows: rows.map((r) => ({
             group: r.channel,
             p50: r.value,
@@ -31,6 +31,7 @@ export async function service(main: HTMLElement, f: Filters): Promise<void> {
             // the channel's target (complaints and urgent requests have a stricter one)
             target: policy?.first_response_seconds[r.channel] ?? policy?.first_response_seconds['*'] ?? null,
           })),
+          tr: translatorNow(),
         }),
       columns: ['channel', 'value', 'p90', 'mean', 'n'],
     }),
@@ -41,20 +42,21 @@ export async function service(main: HTMLElement, f: Filters): Promise<void> {
   p2.set('by', 'priority');
   grid.append(
     panel<SeriesRow & { p90: number | null; priority: string }>({
-      title: 'Resolution time by priority (median to p90)',
-      description: 'Hours from opening to resolution; the red tick is the resolution target.',
+      title: t('pages:service.resTitle'),
+      description: t('pages:service.resDescription'),
       source: { path: '/api/v1/metrics/resolution_time', params: p2 },
       sql: { metric: 'resolution_time', params: p2 },
       spec: (rows) =>
         quantileSpec({
           title: '',
-          unit: 'hours',
+          unit: unitWord('hours'),
           rows: rows.map((r) => ({
             group: r.priority,
             p50: r.value,
             p90: r.p90,
             target: policy?.resolution_target_hours ?? null,
           })),
+          tr: translatorNow(),
         }),
       columns: ['priority', 'value', 'p90', 'mean', 'n'],
     }),
@@ -63,9 +65,9 @@ export async function service(main: HTMLElement, f: Filters): Promise<void> {
   grid.append(await trendPanel(f, 'sla_compliance', { by: 'priority' }));
   grid.append(
     panel<{ weekday: number; hour: number; value: number | null; n: number }>({
-      title: 'SLA compliance by weekday × hour of opening',
+      title: t('pages:service.heatmapTitle'),
       source: { path: '/api/v1/sla/heatmap', params: filterParams(f), rowsKey: 'cells' },
-      spec: (rows) => heatmapSpec({ title: '', unit: '%', rows }),
+      spec: (rows) => heatmapSpec({ title: '', unit: unitWord('percent'), rows, tr: translatorNow() }),
       wide: true,
     }),
   );
@@ -73,7 +75,7 @@ export async function service(main: HTMLElement, f: Filters): Promise<void> {
   pb.set('limit', '100');
   grid.append(
     panel({
-      title: 'Breaching now: unanswered past their response target',
+      title: t('pages:service.breachingTitle'),
       source: { path: '/api/v1/sla/breaching', params: pb },
       spec: null,
       wide: true,
