@@ -1,3 +1,4 @@
+import type { EmbedOptions } from 'vega-embed';
 import { isLocale, type Locale } from '../../i18n/locales.ts';
 import { translator, type CentreNames, type Translator } from '../../i18n/translator.ts';
 import { vegaLocale } from '../../i18n/vega.ts';
@@ -26,9 +27,9 @@ export const day = (v: Date | string | number, opts?: Intl.DateTimeFormatOptions
 export const translatorNow = (): Translator => tr;
 
 /** vega-embed's locale options for this page's language. */
-export function embedLocale(): { formatLocale?: object; timeFormatLocale?: object } {
+export function embedLocale(): Pick<EmbedOptions, 'formatLocale' | 'timeFormatLocale'> {
   const l = vegaLocale(LOCALE);
-  return l ? { formatLocale: l.number, timeFormatLocale: l.time } : {};
+  return l ? { formatLocale: { ...l.number }, timeFormatLocale: { ...l.time } } : {};
 }
 
 /** Keep each language link's `next` on the page as it is now (filters live in the URL). */

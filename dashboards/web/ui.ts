@@ -1,4 +1,4 @@
-import embed, { type EmbedOptions, type VisualizationSpec } from 'vega-embed';
+import embed, { type VisualizationSpec } from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import type { TopLevelSpec } from 'vega-lite';
 import { CATEGORIES, CHANNELS, PRIORITIES } from '../../ingest/vocabulary.ts';
@@ -331,7 +331,7 @@ async function fillPanel<R extends Record<string, unknown>>(
         ast: true,
         expr: expressionInterpreter,
         tooltip: { theme: 'light' },
-        ...(embedLocale() as EmbedOptions),
+        ...embedLocale(),
       });
       root.dataset['drawn'] = 'true';
       if (opts.drill) {

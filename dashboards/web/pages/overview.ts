@@ -1,6 +1,6 @@
 import { STATUS_COLOURS } from '../../charts/base.ts';
 import { sparklineSpec } from '../../charts/time.ts';
-import embed, { type EmbedOptions, type VisualizationSpec } from 'vega-embed';
+import embed, { type VisualizationSpec } from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import type { Overview, OverviewTile } from '../../wire.ts';
 import { day, embedLocale, num, t, translatorNow } from '../i18n.ts';
@@ -94,7 +94,7 @@ function tile(k: OverviewTile, prev: { from: string; to: string }): HTMLElement 
       renderer: 'svg',
       ast: true,
       expr: expressionInterpreter,
-      ...(embedLocale() as EmbedOptions),
+      ...embedLocale(),
     });
   return el;
 }
