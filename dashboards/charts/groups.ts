@@ -1,10 +1,13 @@
 import type { TopLevelSpec } from 'vega-lite';
+import { CATALOGUES } from '../../i18n/catalogues.ts';
 import type { Translator } from '../../i18n/translator.ts';
 import { base, clean, spec, type SeriesRow } from './base.ts';
+import { dimensionTitle, labelField, reader, unitTitle, withLabels } from './labels.ts';
 
 /**
  * Charts that compare groups or stages: bars with CIs, stacked counts, the weekday × hour heat map, the
- * funnel, quantiles against a target, correlations with their CIs.
+ * funnel, quantiles against a target, correlations with their CIs. Groups are drawn under their label in
+ * the reader's language (`<field>_label`); the stored value stays in the datum for drill-down.
  */
 
 /**
@@ -22,13 +25,15 @@ export function barsSpec(opts: {
   tr?: Translator;
 }): TopLevelSpec {
   const { rows, by, target } = opts;
+  const tr = reader(opts.tr);
+  const unit = unitTitle(opts.unit, tr);
   const cat = {
-    field: by,
+    field: labelField(by),
     type: 'nominal' as const,
-    title: by.replace('_id', ''),
+    title: dimensionTitle(by, tr),
     sort: 'ascending' as const,
   };
-  const val = { field: 'value', type: 'quantitative' as const, title: opts.unit };
+  const val = { field: 'value', type: 'quantitative' as const, title: unit };
   const [c, v] = opts.horizontal ? (['y', 'x'] as const) : (['x', 'y'] as const);
   const layers: Record<string, unknown>[] = [
     {
@@ -39,11 +44,11 @@ export function barsSpec(opts: {
         color: { value: '#0072B2' },
         opacity: { condition: { test: 'datum.low_confidence', value: 0.35 }, value: 0.9 },
         tooltip: [
-          { field: by, title: by },
-          { field: 'value', type: 'quantitative', title: opts.unit, format: '.2f' },
-          { field: 'ci_low', type: 'quantitative', title: 'CI low', format: '.2f' },
-          { field: 'ci_high', type: 'quantitative', title: 'CI high', format: '.2f' },
-          { field: 'n', type: 'quantitative', title: 'n', format: ',' },
+          { field: labelField(by), title: dimensionTitle(by, tr) },
+          { field: 'value', type: 'quantitative', title: unit, format: '.2f' },
+          { field: 'ci_low', type: 'quantitative', title: tr.t('charts:ciLow'), format: '.2f' },
+          { field: 'ci_high', type: 'quantitative', title: tr.t('charts:ciHigh'), format: '.2f' },
+          { field: 'n', type: 'quantitative', title: tr.t('charts:n'), format: ',' },
         ],
       },
     },
@@ -64,7 +69,7 @@ export function barsSpec(opts: {
     });
   return spec({
     ...base(opts.title, 'container', opts.horizontal ? Math.max(120, rows.length * 22) : 220),
-    data: { values: clean(rows) },
+    data: { values: withLabels(clean(rows), [by], tr) },
     layer: layers,
   });
 }
@@ -80,18 +85,25 @@ export function stackedCountSpec(opts: {
   tr?: Translator;
 }): TopLevelSpec {
   const value = opts.value ?? 'value';
+  const tr = reader(opts.tr);
+  const [x, stack] = [opts.x, opts.stack];
+  const [xTitle, stackTitle, count] = [
+    dimensionTitle(x, tr),
+    dimensionTitle(stack, tr),
+    tr.t('charts:count'),
+  ];
   return spec({
     ...base(opts.title),
-    data: { values: opts.rows },
+    data: { values: withLabels(opts.rows, [x, stack], tr) },
     mark: { type: 'bar' },
     encoding: {
-      x: { field: opts.x, type: 'nominal', title: opts.x.replace('_id', ''), sort: 'ascending' },
-      y: { field: value, type: 'quantitative', title: 'count', stack: 'zero' },
-      color: { field: opts.stack, type: 'nominal', title: opts.stack },
+      x: { field: labelField(x), type: 'nominal', title: xTitle, sort: 'ascending' },
+      y: { field: value, type: 'quantitative', title: count, stack: 'zero' },
+      color: { field: labelField(stack), type: 'nominal', title: stackTitle },
       tooltip: [
-        { field: opts.x, title: opts.x },
-        { field: opts.stack, title: opts.stack },
-        { field: value, type: 'quantitative', title: 'count', format: ',' },
+        { field: labelField(x), title: xTitle },
+        { field: labelField(stack), title: stackTitle },
+        { field: value, type: 'quantitative', title: count, format: ',' },
       ],
     },
   });
@@ -105,20 +117,23 @@ export function heatmapSpec(opts: {
   /** the reader's words, numbers and value labels (English when absent) */
   tr?: Translator;
 }): TopLevelSpec {
-  const days = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+  const tr = reader(opts.tr);
+  const unit = unitTitle(opts.unit, tr);
+  // ISO weekdays, Monday = 1
+  const days = [1, 2, 3, 4, 5, 6, 7].map((d) => tr.t(`charts:weekday.${d}`));
   return spec({
     ...base(opts.title, 'container', 200),
     data: { values: opts.rows.map((r) => ({ ...r, day: days[r.weekday - 1] ?? String(r.weekday) })) },
     mark: { type: 'rect' },
     encoding: {
-      x: { field: 'hour', type: 'ordinal', title: 'hour of day' },
+      x: { field: 'hour', type: 'ordinal', title: tr.t('charts:hourOfDay') },
       y: { field: 'day', type: 'ordinal', title: null, sort: days },
-      color: { field: 'value', type: 'quantitative', title: opts.unit, scale: { scheme: 'blues' } },
+      color: { field: 'value', type: 'quantitative', title: unit, scale: { scheme: 'blues' } },
       tooltip: [
-        { field: 'day', title: 'day' },
-        { field: 'hour', title: 'hour' },
-        { field: 'value', type: 'quantitative', title: opts.unit, format: '.1f' },
-        { field: 'n', type: 'quantitative', title: 'n', format: ',' },
+        { field: 'day', title: tr.t('charts:day') },
+        { field: 'hour', title: tr.t('charts:hour') },
+        { field: 'value', type: 'quantitative', title: unit, format: '.1f' },
+        { field: 'n', type: 'quantitative', title: tr.t('charts:n'), format: ',' },
       ],
     },
   });
@@ -131,9 +146,11 @@ export function funnelSpec(opts: {
   /** the reader's words, numbers and value labels (English when absent) */
   tr?: Translator;
 }): TopLevelSpec {
+  const tr = reader(opts.tr);
   const first = opts.rows[0]?.count ?? 0;
   const values = opts.rows.map((r, i) => ({
     ...r,
+    stage_label: stageLabel(r.stage, tr),
     order: i,
     share: first > 0 ? (r.count / first) * 100 : null,
   }));
@@ -144,19 +161,19 @@ export function funnelSpec(opts: {
       {
         mark: { type: 'bar', color: '#0072B2' },
         encoding: {
-          y: { field: 'stage', type: 'nominal', sort: null, title: null },
-          x: { field: 'count', type: 'quantitative', title: 'complaints' },
+          y: { field: 'stage_label', type: 'nominal', sort: null, title: null },
+          x: { field: 'count', type: 'quantitative', title: tr.t('charts:complaints') },
           tooltip: [
-            { field: 'stage', title: 'stage' },
-            { field: 'count', type: 'quantitative', title: 'count', format: ',' },
-            { field: 'share', type: 'quantitative', title: '% of opened', format: '.1f' },
+            { field: 'stage_label', title: tr.t('charts:stage') },
+            { field: 'count', type: 'quantitative', title: tr.t('charts:count'), format: ',' },
+            { field: 'share', type: 'quantitative', title: tr.t('charts:shareOfFirst'), format: '.1f' },
           ],
         },
       },
       {
         mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 },
         encoding: {
-          y: { field: 'stage', type: 'nominal', sort: null },
+          y: { field: 'stage_label', type: 'nominal', sort: null },
           x: { field: 'count', type: 'quantitative' },
           text: { field: 'share', type: 'quantitative', format: '.1f' },
         },
@@ -170,32 +187,39 @@ export function quantileSpec(opts: {
   title: string;
   unit: string;
   rows: readonly { group: string; p50: number | null; p90: number | null; target?: number | null }[];
+  /** the dimension the groups are values of (`channel`, `priority` …), so they are shown by their label */
+  by?: string;
   /** the reader's words, numbers and value labels (English when absent) */
   tr?: Translator;
 }): TopLevelSpec {
+  const tr = reader(opts.tr);
+  const unit = unitTitle(opts.unit, tr);
+  const by = opts.by;
   const targets = opts.rows.some((r) => typeof r.target === 'number');
+  const values = opts.rows.map((r) => ({ ...r, group_label: by ? tr.label(by, r.group) : r.group }));
+  const y = { field: 'group_label', type: 'nominal' as const };
   return spec({
     ...base(opts.title, 'container', Math.max(140, opts.rows.length * 26)),
-    data: { values: opts.rows },
+    data: { values },
     layer: [
       {
         mark: { type: 'rule', color: '#56B4E9', strokeWidth: 6 },
         encoding: {
-          y: { field: 'group', type: 'nominal', title: null },
-          x: { field: 'p50', type: 'quantitative', title: opts.unit, scale: { type: 'symlog' } },
+          y: { ...y, title: null },
+          x: { field: 'p50', type: 'quantitative', title: unit, scale: { type: 'symlog' } },
           x2: { field: 'p90' },
         },
       },
       {
         mark: { type: 'point', filled: true, color: '#0072B2', size: 60 },
         encoding: {
-          y: { field: 'group', type: 'nominal' },
+          y,
           x: { field: 'p50', type: 'quantitative' },
           tooltip: [
-            { field: 'group', title: 'group' },
-            { field: 'p50', type: 'quantitative', title: 'median', format: ',.1f' },
-            { field: 'p90', type: 'quantitative', title: 'p90', format: ',.1f' },
-            { field: 'target', type: 'quantitative', title: 'target', format: ',.0f' },
+            { field: 'group_label', title: by ? dimensionTitle(by, tr) : tr.t('charts:group') },
+            { field: 'p50', type: 'quantitative', title: tr.t('charts:median'), format: ',.1f' },
+            { field: 'p90', type: 'quantitative', title: tr.t('charts:p90'), format: ',.1f' },
+            { field: 'target', type: 'quantitative', title: tr.t('charts:target'), format: ',.0f' },
           ],
         },
       },
@@ -203,10 +227,7 @@ export function quantileSpec(opts: {
         ? [
             {
               mark: { type: 'tick', color: '#D55E00', thickness: 2, size: 18 },
-              encoding: {
-                y: { field: 'group', type: 'nominal' },
-                x: { field: 'target', type: 'quantitative' },
-              },
+              encoding: { y, x: { field: 'target', type: 'quantitative' } },
             },
           ]
         : []),
@@ -217,6 +238,7 @@ export function quantileSpec(opts: {
 /** Correlations with their CIs (retention drivers): a dot per feature, a bar for the CI, zero marked. */
 export function correlationSpec(opts: {
   title: string;
+  /** `feature`: the feature's name (`contacts`) or its English title, shown in the reader's words */
   rows: readonly {
     feature: string;
     r: number | null;
@@ -228,9 +250,12 @@ export function correlationSpec(opts: {
   /** the reader's words, numbers and value labels (English when absent) */
   tr?: Translator;
 }): TopLevelSpec {
+  const tr = reader(opts.tr);
+  const values = opts.rows.map((r) => ({ ...r, feature_label: featureLabel(r.feature, tr) }));
+  const y = { field: 'feature_label', type: 'nominal' as const, sort: null };
   return spec({
     ...base(opts.title, 'container', Math.max(140, opts.rows.length * 28)),
-    data: { values: opts.rows },
+    data: { values },
     layer: [
       {
         data: { values: [{ zero: 0 }] },
@@ -240,26 +265,45 @@ export function correlationSpec(opts: {
       {
         mark: { type: 'rule', strokeWidth: 2, color: '#56B4E9' },
         encoding: {
-          y: { field: 'feature', type: 'nominal', title: null, sort: null },
-          x: { field: 'ci_low', type: 'quantitative', title: 'correlation with later churn (r, 95 % CI)' },
+          y: { ...y, title: null },
+          x: { field: 'ci_low', type: 'quantitative', title: tr.t('charts:correlationWithChurn') },
           x2: { field: 'ci_high' },
         },
       },
       {
         mark: { type: 'point', filled: true, size: 70, color: '#0072B2' },
         encoding: {
-          y: { field: 'feature', type: 'nominal', sort: null },
+          y,
           x: { field: 'r', type: 'quantitative' },
           tooltip: [
-            { field: 'feature', title: 'feature' },
-            { field: 'r', type: 'quantitative', format: '.3f' },
-            { field: 'ci_low', type: 'quantitative', title: 'CI low', format: '.3f' },
-            { field: 'ci_high', type: 'quantitative', title: 'CI high', format: '.3f' },
-            { field: 'p', type: 'quantitative', format: '.2g' },
-            { field: 'n', type: 'quantitative', format: ',' },
+            { field: 'feature_label', title: tr.t('charts:feature') },
+            { field: 'r', type: 'quantitative', title: tr.t('charts:r'), format: '.3f' },
+            { field: 'ci_low', type: 'quantitative', title: tr.t('charts:ciLow'), format: '.3f' },
+            { field: 'ci_high', type: 'quantitative', title: tr.t('charts:ciHigh'), format: '.3f' },
+            { field: 'p', type: 'quantitative', title: tr.t('charts:p'), format: '.2g' },
+            { field: 'n', type: 'quantitative', title: tr.t('charts:n'), format: ',' },
           ],
         },
       },
     ],
   });
+}
+
+/** A funnel stage (`accepted`, `followed up` …) in the reader's words; an unknown stage as given. */
+function stageLabel(stage: string, tr: Translator): string {
+  const key = `charts:stages.${stage.replace(/ /g, '_')}`;
+  return tr.has(key) ? tr.t(key) : stage;
+}
+
+/**
+ * A retention-driver feature in the reader's words (`metrics:drivers.<feature>`), whether the row names
+ * the feature or carries its English title (as `/api/v1/retention/drivers` sends it); else as given.
+ */
+function featureLabel(feature: string, tr: Translator): string {
+  const english = CATALOGUES.en.metrics['drivers'];
+  const key =
+    english && typeof english === 'object'
+      ? (Object.keys(english).find((k) => k === feature || english[k] === feature) ?? feature)
+      : feature;
+  return tr.has(`metrics:drivers.${key}`) ? tr.t(`metrics:drivers.${key}`) : feature;
 }

@@ -1,6 +1,8 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { Translator } from '../../i18n/translator.ts';
+import { dayAxisFormat } from '../../i18n/vega.ts';
 import { base, clean, spec, type SeriesRow } from './base.ts';
+import { dimensionTitle, labelField, reader, unitTitle, withLabels } from './labels.ts';
 
 /** Charts of a KPI over time: the trend with its CI band and annotations, the tile's sparkline, the control chart. */
 
@@ -11,7 +13,8 @@ export interface Annotation {
 
 /**
  * A KPI over time: line with its 95 % CI band, the target as a rule, process changes as annotated
- * rules; one line per group when `by` is given.
+ * rules; one line per group when `by` is given (coloured by the group's label, its stored value kept
+ * in the datum).
  */
 export function trendSpec(opts: {
   title: string;
@@ -25,17 +28,24 @@ export function trendSpec(opts: {
   tr?: Translator;
 }): TopLevelSpec {
   const { rows, by, target, annotations = [] } = opts;
+  const tr = reader(opts.tr);
+  const unit = unitTitle(opts.unit, tr);
   const colour = by
-    ? { color: { field: by, type: 'nominal' as const, title: by.replace('_id', '') } }
+    ? { color: { field: labelField(by), type: 'nominal' as const, title: dimensionTitle(by, tr) } }
     : { color: { value: '#0072B2' } };
-  const x = { field: 'period', type: 'temporal' as const, title: null, axis: { format: '%b %d' } };
-  const y = { field: 'value', type: 'quantitative' as const, title: opts.unit, scale: { zero: false } };
+  const x = {
+    field: 'period',
+    type: 'temporal' as const,
+    title: null,
+    axis: { format: dayAxisFormat(tr.locale) },
+  };
+  const y = { field: 'value', type: 'quantitative' as const, title: unit, scale: { zero: false } };
   const layers: Record<string, unknown>[] = [
     {
       mark: { type: 'area', opacity: 0.18 },
       encoding: {
         x,
-        y: { field: 'ci_low', type: 'quantitative', title: opts.unit },
+        y: { field: 'ci_low', type: 'quantitative', title: unit },
         y2: { field: 'ci_high' },
         ...colour,
       },
@@ -47,36 +57,53 @@ export function trendSpec(opts: {
         y,
         ...colour,
         tooltip: [
-          { field: 'period', type: 'temporal', title: 'period' },
-          ...(by ? [{ field: by, type: 'nominal', title: by }] : []),
-          { field: 'value', type: 'quantitative', title: opts.unit, format: '.2f' },
-          { field: 'ci_low', type: 'quantitative', title: 'CI low', format: '.2f' },
-          { field: 'ci_high', type: 'quantitative', title: 'CI high', format: '.2f' },
-          { field: 'n', type: 'quantitative', title: 'n', format: ',' },
+          { field: 'period', type: 'temporal', title: tr.t('charts:period') },
+          ...(by ? [{ field: labelField(by), type: 'nominal', title: dimensionTitle(by, tr) }] : []),
+          { field: 'value', type: 'quantitative', title: unit, format: '.2f' },
+          { field: 'ci_low', type: 'quantitative', title: tr.t('charts:ciLow'), format: '.2f' },
+          { field: 'ci_high', type: 'quantitative', title: tr.t('charts:ciHigh'), format: '.2f' },
+          { field: 'n', type: 'quantitative', title: tr.t('charts:n'), format: ',' },
         ],
       },
     },
   ];
-  if (target !== undefined && target !== null) {
-    layers.push({
+  layers.push(...targetLayers(target, tr), ...annotationLayers(annotations, tr));
+  const values = by ? withLabels(clean(rows), [by], tr) : clean(rows);
+  return spec({ ...base(opts.title), data: { values }, layer: layers });
+}
+
+/** The target as a dashed rule with its value written beside it. */
+function targetLayers(target: number | null | undefined, tr: Translator): Record<string, unknown>[] {
+  if (target === undefined || target === null) return [];
+  return [
+    {
       data: { values: [{ target }] },
       mark: { type: 'rule', strokeDash: [6, 4], color: '#374151' },
       encoding: { y: { field: 'target', type: 'quantitative' } },
-    });
-    layers.push({
-      data: { values: [{ target, label: `target ${target}` }] },
+    },
+    {
+      data: { values: [{ target, label: tr.t('charts:targetLine', { value: tr.number(target) }) }] },
       mark: { type: 'text', align: 'left', dx: 4, dy: -6, color: '#374151', fontSize: 11 },
       encoding: { y: { field: 'target', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } },
-    });
-  }
-  if (annotations.length > 0) {
-    layers.push({
-      data: { values: annotations.map((a) => ({ period: a.date, title: a.title })) },
+    },
+  ];
+}
+
+/** Process changes as rules with their titles (as recorded: a title is the editor's words). */
+function annotationLayers(annotations: readonly Annotation[], tr: Translator): Record<string, unknown>[] {
+  if (annotations.length === 0) return [];
+  const values = annotations.map((a) => ({ period: a.date, title: a.title }));
+  return [
+    {
+      data: { values },
       mark: { type: 'rule', color: '#CC79A7', strokeWidth: 2 },
-      encoding: { x: { field: 'period', type: 'temporal' }, tooltip: [{ field: 'title', title: 'change' }] },
-    });
-    layers.push({
-      data: { values: annotations.map((a) => ({ period: a.date, title: a.title })) },
+      encoding: {
+        x: { field: 'period', type: 'temporal' },
+        tooltip: [{ field: 'title', title: tr.t('charts:change') }],
+      },
+    },
+    {
+      data: { values },
       mark: {
         type: 'text',
         angle: 0,
@@ -88,9 +115,8 @@ export function trendSpec(opts: {
         fontSize: 10,
       },
       encoding: { x: { field: 'period', type: 'temporal' }, text: { field: 'title' } },
-    });
-  }
-  return spec({ ...base(opts.title), data: { values: clean(rows) }, layer: layers });
+    },
+  ];
 }
 
 /** A tiny trend for a KPI tile. */
@@ -125,7 +151,14 @@ export function controlChartSpec(opts: {
   /** the reader's words, numbers and value labels (English when absent) */
   tr?: Translator;
 }): TopLevelSpec {
-  const x = { field: 'period', type: 'temporal' as const, title: null };
+  const tr = reader(opts.tr);
+  const unit = unitTitle(opts.unit, tr);
+  const x = {
+    field: 'period',
+    type: 'temporal' as const,
+    title: null,
+    axis: { format: dayAxisFormat(tr.locale) },
+  };
   const layers: Record<string, unknown>[] = [
     {
       mark: { type: 'line', color: '#9ca3af', strokeDash: [4, 3] },
@@ -143,12 +176,13 @@ export function controlChartSpec(opts: {
       mark: { type: 'line', point: true, color: '#0072B2' },
       encoding: {
         x,
-        y: { field: 'value', type: 'quantitative', title: opts.unit, scale: { zero: false } },
+        y: { field: 'value', type: 'quantitative', title: unit, scale: { zero: false } },
         tooltip: [
-          { field: 'period', type: 'temporal', title: 'period' },
-          { field: 'value', type: 'quantitative', title: opts.unit, format: '.2f' },
-          { field: 'lcl', type: 'quantitative', title: 'lower limit', format: '.2f' },
-          { field: 'ucl', type: 'quantitative', title: 'upper limit', format: '.2f' },
+          { field: 'period', type: 'temporal', title: tr.t('charts:period') },
+          { field: 'value', type: 'quantitative', title: unit, format: '.2f' },
+          { field: 'centre', type: 'quantitative', title: tr.t('charts:centreLine'), format: '.2f' },
+          { field: 'lcl', type: 'quantitative', title: tr.t('charts:lowerLimit'), format: '.2f' },
+          { field: 'ucl', type: 'quantitative', title: tr.t('charts:upperLimit'), format: '.2f' },
         ],
       },
     },
