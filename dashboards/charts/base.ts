@@ -40,7 +40,11 @@ export const base = (title: string, width: number | 'container' = 'container', h
     title: { text: title, anchor: 'start', fontSize: 14, font: FONT },
     width,
     height,
+    // the page's container is the chart's labelled image (role="img", its title); Vega's own English
+    // descriptions of marks, axes and legends stay out of the accessibility tree
+    description: title,
     config: {
+      aria: false,
       font: FONT,
       axis: { labelFontSize: 11, titleFontSize: 12, grid: true, gridColor: '#eceff3' },
       legend: { labelFontSize: 11, titleFontSize: 12, orient: 'bottom' },

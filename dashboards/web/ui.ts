@@ -5,7 +5,7 @@ import { CATEGORIES, CHANNELS, PRIORITIES } from '../../ingest/vocabulary.ts';
 import { windowEnding } from '../../infra/time.ts';
 import { formatValue } from '../charts/format.ts';
 import type { InteractionsPage, MetricSql } from '../wire.ts';
-import { day, embedLocale, has, label, num, t } from './i18n.ts';
+import { day, embedLocale, has, label, LOCALE, num, t } from './i18n.ts';
 
 /**
  * The building blocks of every page: DOM helpers, the API client, filters kept in the URL, and the panel
@@ -196,9 +196,17 @@ export const fmt = formatValue;
 export function setFreshness(completeThrough: string | undefined, timeZone: string | undefined): void {
   const el = document.getElementById('freshness');
   if (!el || !completeThrough) return;
-  const zone = timeZone ?? 'UTC';
-  const when = day(completeThrough, { timeZone: zone, dateStyle: 'medium', timeStyle: 'short' });
-  el.textContent = t('common:freshness', { when, zone });
+  const tz = timeZone ?? 'UTC';
+  const when = day(completeThrough, { timeZone: tz, dateStyle: 'medium', timeStyle: 'short' });
+  el.textContent = t('common:freshness', { when, zone: zoneName(tz) });
+}
+
+/** A time zone as the reader says it (中国标准时间, China Standard Time), its IANA id when Intl has no name. */
+function zoneName(tz: string): string {
+  const parts = new Intl.DateTimeFormat(LOCALE, { timeZone: tz, timeZoneName: 'long' }).formatToParts(
+    new Date(),
+  );
+  return parts.find((p) => p.type === 'timeZoneName')?.value ?? tz;
 }
 
 // ------------------------------------------------------------------------------------------ panels
@@ -253,6 +261,9 @@ export function panel<R extends Record<string, unknown>>(opts: PanelOptions<R>):
   return root;
 }
 
+/** The download formats as their names are written. */
+const FORMAT_NAMES: Record<string, string> = { csv: 'CSV', json: 'JSON', arrow: 'Arrow', xlsx: 'XLSX' };
+
 /** Under a panel: its rows as CSV, JSON, Arrow or XLSX, and "show SQL" for a KPI. */
 function panelTools<R extends Record<string, unknown>>(opts: PanelOptions<R>): HTMLElement {
   const tools = h('div', { class: 'panel-tools' });
@@ -262,7 +273,7 @@ function panelTools<R extends Record<string, unknown>>(opts: PanelOptions<R>): H
     return h(
       'a',
       { href: `${opts.source.path}?${p}`, download: '', 'data-format': format },
-      format.toUpperCase(),
+      FORMAT_NAMES[format] ?? format,
     );
   };
   tools.append(
@@ -333,6 +344,8 @@ async function fillPanel<R extends Record<string, unknown>>(
         tooltip: { theme: 'light' },
         ...embedLocale(),
       });
+      // the container is the labelled image; Vega's own (English) label of its SVG stays out of the way
+      chart.querySelector('svg')?.setAttribute('aria-hidden', 'true');
       root.dataset['drawn'] = 'true';
       if (opts.drill) {
         const drill = opts.drill;

@@ -31,6 +31,7 @@ export async function service(main: HTMLElement, f: Filters): Promise<void> {
             // the channel's target (complaints and urgent requests have a stricter one)
             target: policy?.first_response_seconds[r.channel] ?? policy?.first_response_seconds['*'] ?? null,
           })),
+          by: 'channel',
           tr: translatorNow(),
         }),
       columns: ['channel', 'value', 'p90', 'mean', 'n'],
@@ -56,6 +57,7 @@ export async function service(main: HTMLElement, f: Filters): Promise<void> {
             p90: r.p90,
             target: policy?.resolution_target_hours ?? null,
           })),
+          by: 'priority',
           tr: translatorNow(),
         }),
       columns: ['priority', 'value', 'p90', 'mean', 'n'],

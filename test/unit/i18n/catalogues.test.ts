@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CATALOGUES, NAMESPACES, type Messages } from '../../../i18n/catalogues.ts';
 import { LOCALES } from '../../../i18n/locales.ts';
+import { PROPER_NOUNS } from '../../helpers/proper-nouns.ts';
 
 /**
  * The catalogues are complete: every key in both languages with the same placeholders, no empty
@@ -10,15 +11,7 @@ import { LOCALES } from '../../../i18n/locales.ts';
  * for by name exists.
  */
 
-/** Words a Chinese reader sees as they are: product, standard and format names, units of statistics. */
-const PROPER = new Set(
-  (
-    'cxpulse CSAT NPS CES FCR SLA KPI KPIs SQL CSV JSON Arrow XLSX PDF PNG HTML API CI IQR Ctrl Enter ' +
-    'ClickHouse Kafka Wilson Welch Pearson Spearman UTC SMTP URL HTTP HTTPS ID IDs Top Box p50 p90 p95 p99 ' +
-    'CXPULSE_API_TOKENS cxpulse_api_tokens api token start vip regular new UCL LCL Shewhart WeCom DingTalk Feishu ' +
-    'GB min max sd AND OR'
-  ).split(' '),
-);
+const PROPER = PROPER_NOUNS;
 
 function flatten(m: Messages, prefix = ''): Map<string, string> {
   const out = new Map<string, string>();
