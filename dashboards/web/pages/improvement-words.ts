@@ -7,6 +7,8 @@ import { day, has, label, num, t } from '../i18n.ts';
  * (the same reading as the API's English `note`, from the impact's own fields).
  */
 
+/** Days as the reader writes them: `Oct 2, 2026`, `2026年10月2日`. */
+const MEDIUM = { dateStyle: 'medium' } as const;
 const DAY_MS = 86_400_000;
 /** Fewer observations than this in a window make a result low-confidence (metrics/stats/target.ts). */
 const LOW_CONFIDENCE_N = 30;
@@ -27,10 +29,10 @@ export function scopeText(scope: Record<string, string[]>): string {
 const withUnit = (kind: 'value' | 'diff', unit: string, value: string) =>
   has(`pages:improvement.${kind}.${unit}`) ? t(`pages:improvement.${kind}.${unit}`, { value }) : value;
 
-/** A KPI value with its unit (`91.2 %`, `91.2%`), `–` when there is none. */
-export function valueText(v: number | null | undefined, unit: string, digits = 2): string {
+/** A KPI value with its unit (`91.2 %`, `91.2%`) to `digits` decimals, `–` when there is none. */
+export function valueText(v: number | null | undefined, unit: string, digits = 1): string {
   if (v === null || v === undefined) return '–';
-  return withUnit('value', unit, num(v, { maximumFractionDigits: digits }));
+  return withUnit('value', unit, num(v, { minimumFractionDigits: digits, maximumFractionDigits: digits }));
 }
 
 /** A difference with its sign and unit (percentage points for rates). */
@@ -54,11 +56,11 @@ export function impactNote(imp: Impact, metric: string): string[] {
   const days = (count: number) => t('pages:improvement.days', { count });
   const out = [
     t('pages:improvement.note.windows', {
-      beforeFrom: day(before.from),
-      beforeTo: day(before.to),
+      beforeFrom: day(before.from, MEDIUM),
+      beforeTo: day(before.to, MEDIUM),
       beforeDays: days(before.days),
-      afterFrom: day(after.from),
-      afterTo: day(after.to),
+      afterFrom: day(after.from, MEDIUM),
+      afterTo: day(after.to, MEDIUM),
       afterDays: days(after.days),
       timeZone,
       scope: scopeText(imp.change.scope),
@@ -68,7 +70,7 @@ export function impactNote(imp: Impact, metric: string): string[] {
   if (gap === 2 * DAY_MS) {
     const skipped = new Date(Date.parse(`${before.to}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
     const time = day(imp.change.starts_at, { timeStyle: 'short', timeZone });
-    out.push(t('pages:improvement.note.excluded', { time, day: day(skipped) }));
+    out.push(t('pages:improvement.note.excluded', { time, day: day(skipped, MEDIUM) }));
   }
   if (imp.test && has(`pages:improvement.test.${imp.test}`))
     out.push(t(`pages:improvement.test.${imp.test}`));
@@ -78,7 +80,8 @@ export function impactNote(imp: Impact, metric: string): string[] {
     if (before.days !== after.days)
       out.push(t('pages:improvement.note.countDays', { before: days(before.days), after: days(after.days) }));
   }
-  if (today && after.to >= today) out.push(t('pages:improvement.note.incomplete', { day: day(today) }));
+  if (today && after.to >= today)
+    out.push(t('pages:improvement.note.incomplete', { day: day(today, MEDIUM) }));
   if (before.n < LOW_CONFIDENCE_N || after.n < LOW_CONFIDENCE_N)
     out.push(t('pages:improvement.note.lowN', { n: num(LOW_CONFIDENCE_N) }));
   return out;

@@ -10,6 +10,9 @@ import { errorText } from './problem.ts';
 
 /** `/improvement`: process changes, the before/after impact of one on a KPI, the form to record one. */
 
+/** Days as the reader writes them: `Oct 2, 2026`, `2026年10月2日`. */
+const MEDIUM = { dateStyle: 'medium' } as const;
+
 const METRICS = [
   'fcr',
   'csat',
@@ -74,7 +77,7 @@ function changeList(changes: ProcessChange[], q: URLSearchParams, metric: string
                 c.title,
               ),
               t('pages:improvement.changeLine', {
-                from: day(c.starts_at.slice(0, 10)),
+                from: day(c.starts_at, { ...MEDIUM, timeZone: document.body.dataset['tz'] ?? 'UTC' }),
                 scope: scopeText(c.scope),
               }),
             ),
@@ -110,8 +113,8 @@ function windowsTable(imp: Impact): HTMLElement {
     const w = imp[name];
     const cells: Record<string, string> = {
       window: t(`pages:improvement.${name}`),
-      from: day(w.from),
-      to: day(w.to),
+      from: day(w.from, MEDIUM),
+      to: day(w.to, MEDIUM),
       value: valueText(w.value, imp.unit),
       mean: valueText(w.mean, imp.unit),
       n: num(w.n),
@@ -155,6 +158,10 @@ function verdict(imp: Impact): HTMLElement {
   return h('p', { class: 'verdict' }, text, h('strong', {}, word));
 }
 
+/** Sentences one after the other: a space after a Latin full stop, none after a Chinese one. */
+const sentences = (list: string[]) =>
+  list.reduce((text, s) => (text === '' ? s : `${text}${text.endsWith('。') ? '' : ' '}${s}`), '');
+
 /** The before/after windows, the difference with its test, and the control chart, into `box`. */
 async function drawImpact(
   box: HTMLElement,
@@ -171,7 +178,7 @@ async function drawImpact(
     box.append(
       windowsTable(imp),
       verdict(imp),
-      h('p', { class: 'muted' }, impactNote(imp, title).join(' ')),
+      h('p', { class: 'muted' }, sentences(impactNote(imp, title))),
       h('p', { class: 'note' }, t('pages:improvement.causation')),
     );
     if (imp.control_chart && imp.control_chart.center !== null) {

@@ -5,6 +5,8 @@ import { errorText } from './problem.ts';
 
 /** `/reports`: the scheduled reports, their run history, and "Run now" for editors. */
 
+/** Days as the reader writes them: `Oct 2, 2026`, `2026年10月2日`. */
+const MEDIUM = { dateStyle: 'medium' } as const;
 const PERIODS = ['yesterday', 'last_week', 'last_month', 'month_to_date'];
 
 /** An instant as a date and time in `timeZone` (the report's), in UTC and saying so when not known. */
@@ -82,9 +84,9 @@ function runRow(r: RunInfo, zones: Map<string, string>): HTMLElement {
     h(
       'td',
       {},
-      h('time', { datetime: r.period_from }, day(r.period_from)),
+      h('time', { datetime: r.period_from }, day(r.period_from, MEDIUM)),
       ` ${t('pages:reports.rangeTo')} `,
-      h('time', { datetime: r.period_to }, day(r.period_to)),
+      h('time', { datetime: r.period_to }, day(r.period_to, MEDIUM)),
     ),
     h('td', { 'data-col': 'status' }, h('b', {}, statusWord(r))),
     h('td', {}, num(r.attempt)),
