@@ -65,6 +65,12 @@ export function errorText(err: unknown): string {
   return message;
 }
 
+/** The `{error: {code, message}}` body of a failed response (a download's) in the reader's words. */
+export async function responseProblem(res: Response): Promise<string> {
+  const b = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+  return errorText(new ApiError(res.status, b.error?.message ?? `HTTP ${res.status}`, b.error?.code));
+}
+
 export async function api<T>(path: string, params: URLSearchParams = new URLSearchParams()): Promise<T> {
   const url = `${path}${[...params].length ? `?${params}` : ''}`;
   const res = await fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } });

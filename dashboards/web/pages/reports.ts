@@ -1,19 +1,39 @@
 import type { ReportInfo, ReportList, RunInfo, RunList, RunStarted } from '../../wire.ts';
-import { api, fmt, h, send } from '../ui.ts';
+import { day, has, num, t } from '../i18n.ts';
+import { api, errorText, h, send } from '../ui.ts';
 
 /** `/reports`: the scheduled reports, their run history, and "Run now" for editors. */
 
-const when = (iso: string) => iso.slice(0, 16).replace('T', ' ') + ' UTC';
+/** Days as the reader writes them: `Oct 2, 2026`, `2026年10月2日`. */
+const MEDIUM = { dateStyle: 'medium' } as const;
+const PERIODS = ['yesterday', 'last_week', 'last_month', 'month_to_date'];
+
+/** An instant as a date and time in `timeZone` (the report's), in UTC and saying so when not known. */
+function when(iso: string, timeZone?: string): HTMLElement {
+  const opts = { dateStyle: 'medium', timeStyle: 'short' } as const;
+  const utc = () => `${day(iso, { ...opts, timeZone: 'UTC' })} UTC`;
+  let text: string;
+  try {
+    text = timeZone ? day(iso, { ...opts, timeZone }) : utc();
+  } catch {
+    text = utc();
+  }
+  return h('time', { datetime: iso }, text);
+}
+
+/** A catalogued word for a stored value (`pages:reports.<group>.<value>`), else the value. */
+const word = (group: string, value: string) =>
+  has(`pages:reports.${group}.${value}`) ? t(`pages:reports.${group}.${value}`) : value.replace(/_/g, ' ');
 
 /** Where a report goes, in words. */
 const targets = (r: ReportInfo) =>
   [
-    r.email ? `email ${[...r.email.to, ...r.email.cc].join(', ')}` : '',
-    r.webhook ? `webhook ${r.webhook.host}` : '',
-    r.directory ? `files ${r.directory.path}` : '',
+    r.email ? t('pages:reports.target.email', { to: [...r.email.to, ...r.email.cc].join(', ') }) : '',
+    r.webhook ? t('pages:reports.target.webhook', { host: r.webhook.host }) : '',
+    r.directory ? t('pages:reports.target.files', { path: r.directory.path }) : '',
   ]
     .filter((x) => x)
-    .join('; ');
+    .join(t('pages:reports.targetSeparator'));
 
 /** A titled table of rows, or a sentence when there are none. */
 const listing = (name: string, head: string[], rows: HTMLElement[], none: string) =>
@@ -25,7 +45,11 @@ const listing = (name: string, head: string[], rows: HTMLElement[], none: string
         h(
           'table',
           { 'data-table': name },
-          h('thead', {}, h('tr', {}, ...head.map((c) => h('th', { scope: 'col' }, c)))),
+          h(
+            'thead',
+            {},
+            h('tr', {}, ...head.map((c) => h('th', { scope: 'col' }, c ? t(`pages:reports.head.${c}`) : ''))),
+          ),
           h('tbody', {}, ...rows),
         ),
       );
@@ -37,46 +61,55 @@ function reportRow(r: ReportInfo, runNow: ((r: ReportInfo) => HTMLElement) | nul
     { 'data-report': r.name },
     h('td', {}, h('b', {}, r.title), h('br'), r.name),
     h('td', {}, `${r.schedule.cron} (${r.schedule.timezone})`),
-    h('td', {}, r.period.replace(/_/g, ' ')),
-    h('td', {}, when(r.next_slot)),
+    h('td', {}, word('period', r.period)),
+    h('td', {}, when(r.next_slot, r.schedule.timezone)),
     h('td', {}, targets(r)),
     ...(runNow ? [h('td', {}, runNow(r))] : []),
   );
 }
 
-/** One run of the history. */
-function runRow(r: RunInfo): HTMLElement {
+/** A run's status in words; a failed run that was abandoned says so. */
+const statusWord = (r: RunInfo) =>
+  word('status', r.status === 'failed' && r.error.startsWith('abandoned:') ? 'abandoned' : r.status);
+
+/** One run of the history; `zones`: each report's time zone. */
+function runRow(r: RunInfo, zones: Map<string, string>): HTMLElement {
   return h(
     'tr',
     { 'data-run': r.run_key, class: `run-${r.status}` },
-    h('td', {}, when(r.slot)),
+    h('td', {}, when(r.slot, zones.get(r.report))),
     h('td', {}, r.report),
-    h('td', {}, r.trigger === 'late' ? 'late (missed slot)' : r.trigger),
-    h('td', {}, `${r.period_from} to ${r.period_to}`),
-    h('td', { 'data-col': 'status' }, h('b', {}, r.status)),
-    h('td', {}, String(r.attempt)),
-    h('td', {}, `${fmt(r.duration_ms / 1000)} s`),
+    h('td', {}, word('trigger', r.trigger)),
+    h(
+      'td',
+      {},
+      h('time', { datetime: r.period_from }, day(r.period_from, MEDIUM)),
+      ` ${t('pages:reports.rangeTo')} `,
+      h('time', { datetime: r.period_to }, day(r.period_to, MEDIUM)),
+    ),
+    h('td', { 'data-col': 'status' }, h('b', {}, statusWord(r))),
+    h('td', {}, num(r.attempt)),
+    h(
+      'td',
+      {},
+      t('pages:reports.seconds', { value: num(r.duration_ms / 1000, { maximumFractionDigits: 1 }) }),
+    ),
     h('td', { class: 'wrap' }, r.recipients.join(', ')),
     h('td', { class: 'wrap' }, r.error),
   );
 }
 
-export async function reportsPage(main: HTMLElement, role: string): Promise<void> {
-  const [{ reports }, { runs }] = await Promise.all([
-    api<ReportList>('/api/v1/reports'),
-    api<RunList>('/api/v1/reports/runs', new URLSearchParams({ limit: '200' })),
-  ]);
-  const canRun = role === 'editor' || role === 'admin';
-  const status = h('p', { class: 'note', role: 'status', 'aria-live': 'polite' });
-  const runNow = (r: ReportInfo) => {
+/** "Run now" for one report: a period choice and the button; what happened goes to `status`. */
+function runNowControl(status: HTMLElement, follow: (key: string) => Promise<void>) {
+  return (r: ReportInfo): HTMLElement => {
     const period = h(
       'select',
-      { 'aria-label': `period of ${r.name}` },
-      ...['yesterday', 'last_week', 'last_month', 'month_to_date'].map((p) =>
-        h('option', p === r.period ? { value: p, selected: 'selected' } : { value: p }, p.replace(/_/g, ' ')),
+      { 'aria-label': t('pages:reports.periodOf', { name: r.title }) },
+      ...PERIODS.map((p) =>
+        h('option', p === r.period ? { value: p, selected: 'selected' } : { value: p }, word('period', p)),
       ),
     );
-    const button = h('button', { type: 'button' }, 'Run now');
+    const button = h('button', { type: 'button' }, t('pages:reports.runNow'));
     button.addEventListener('click', () => {
       button.setAttribute('disabled', 'disabled');
       send<RunStarted>(
@@ -85,38 +118,36 @@ export async function reportsPage(main: HTMLElement, role: string): Promise<void
         {},
       )
         .then((a) => {
-          status.textContent = `Started ${a.run_key}; its outcome appears in the history below.`;
+          status.textContent = t('pages:reports.started', { key: a.run_key });
           void follow(a.run_key);
         })
-        .catch((err: Error) => (status.textContent = err.message))
+        .catch(
+          (err: unknown) => (status.textContent = t('pages:reports.notStarted', { reason: errorText(err) })),
+        )
         .finally(() => button.removeAttribute('disabled'));
     });
     return h('span', { class: 'run-now' }, period, button);
   };
-  main.append(
-    h(
-      'section',
-      { class: 'panel wide' },
-      h('h2', {}, 'Reports'),
-      listing(
-        'reports',
-        ['Report', 'Schedule', 'Period', 'Next', 'Delivers to', ...(canRun ? [''] : [])],
-        reports.map((r) => reportRow(r, canRun ? runNow : null)),
-        'No reports are defined (REPORTS_FILE).',
-      ),
-      status,
-    ),
-  );
+}
+
+export async function reportsPage(main: HTMLElement, role: string): Promise<void> {
+  const [{ reports }, { runs }] = await Promise.all([
+    api<ReportList>('/api/v1/reports'),
+    api<RunList>('/api/v1/reports/runs', new URLSearchParams({ limit: '200' })),
+  ]);
+  const zones = new Map(reports.map((r) => [r.name, r.schedule.timezone]));
+  const canRun = role === 'editor' || role === 'admin';
+  const status = h('p', { class: 'note', role: 'status', 'aria-live': 'polite' });
   const history = h('section', { class: 'panel wide' });
-  main.append(history);
   const draw = (list: RunInfo[]) =>
     history.replaceChildren(
-      h('h2', {}, 'Run history'),
+      h('h2', {}, t('pages:reports.history')),
+      h('p', { class: 'muted' }, t('pages:reports.zoneNote')),
       listing(
         'runs',
-        ['Slot', 'Report', 'Trigger', 'Period', 'Status', 'Attempts', 'Duration', 'Recipients', 'Error'],
-        list.map(runRow),
-        'No report has run yet.',
+        ['slot', 'report', 'trigger', 'period', 'status', 'attempts', 'duration', 'recipients', 'error'],
+        list.map((r) => runRow(r, zones)),
+        t('pages:reports.noRuns'),
       ),
     );
   /** Redraw the history every 2 s until the run has finished (or 10 minutes have passed). */
@@ -129,5 +160,20 @@ export async function reportsPage(main: HTMLElement, role: string): Promise<void
       await new Promise((r) => setTimeout(r, 2000));
     }
   };
+  main.append(
+    h(
+      'section',
+      { class: 'panel wide' },
+      h('h2', {}, t('pages:reports.reports')),
+      listing(
+        'reports',
+        ['report', 'schedule', 'period', 'next', 'deliversTo', ...(canRun ? ['runNow'] : [])],
+        reports.map((r) => reportRow(r, canRun ? runNowControl(status, follow) : null)),
+        t('pages:reports.noReports', { setting: 'REPORTS_FILE' }),
+      ),
+      status,
+    ),
+    history,
+  );
   draw(runs);
 }

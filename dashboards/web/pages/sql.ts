@@ -2,7 +2,8 @@ import { quickChartSpec } from '../../charts/quick.ts';
 import embed, { type VisualizationSpec } from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import type { SqlAnswer, SqlSchema } from '../../wire.ts';
-import { api, dataTable, h, send } from '../ui.ts';
+import { embedLocale, has, num, t, translatorNow } from '../i18n.ts';
+import { api, dataTable, errorText, h, responseProblem, send } from '../ui.ts';
 
 /** `/sql`: the analysts' editor, schema browser, result table and quick chart, saved queries, downloads. */
 
@@ -30,24 +31,30 @@ export async function sqlPage(main: HTMLElement): Promise<void> {
     class: 'sql-editor',
     rows: 10,
     spellcheck: 'false',
-    'aria-label': 'SQL query (Ctrl+Enter runs it)',
+    'aria-label': t('pages:sql.editorLabel'),
   });
   editor.value = q.get('q') ?? EXAMPLE;
   const status = h('p', { class: 'muted', role: 'status', 'aria-live': 'polite' });
-  const result = h('section', { class: 'panel wide', 'aria-label': 'result', 'aria-busy': 'false' });
+  const result = h('section', {
+    class: 'panel wide',
+    'aria-label': t('pages:sql.resultLabel'),
+    'aria-busy': 'false',
+  });
   const schema = h(
     'aside',
-    { class: 'panel schema', 'aria-label': 'tables' },
-    h('h2', {}, 'Tables'),
-    h('p', { class: 'loading' }, 'Loading…'),
+    { class: 'panel schema', 'aria-label': t('pages:sql.tablesLabel') },
+    h('h2', {}, t('pages:sql.tables')),
+    h('p', { class: 'loading' }, t('pages:sql.loading')),
   );
   const savedList = h('ul', { class: 'saved' });
-  const renderSaved = () =>
+  const renderSaved = () => {
+    const saved = savedQueries();
     savedList.replaceChildren(
-      ...savedQueries().map((s) =>
-        h('li', {}, h('a', { href: `?${new URLSearchParams({ q: s.sql })}` }, s.name)),
-      ),
+      ...(saved.length === 0
+        ? [h('li', { class: 'muted' }, t('pages:sql.noSaved'))]
+        : saved.map((s) => h('li', {}, h('a', { href: `?${new URLSearchParams({ q: s.sql })}` }, s.name)))),
     );
+  };
   const run = () => runQuery(editor, result);
   editor.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
@@ -67,7 +74,7 @@ export async function sqlPage(main: HTMLElement): Promise<void> {
         editor,
         toolbar,
         status,
-        h('details', { class: 'saved-box' }, h('summary', {}, 'Saved queries'), savedList),
+        h('details', { class: 'saved-box' }, h('summary', {}, t('pages:sql.savedQueries')), savedList),
       ),
     ),
     result,
@@ -80,20 +87,24 @@ export async function sqlPage(main: HTMLElement): Promise<void> {
 /** Run the editor's query: the URL keeps it (shareable), the result shows a quick chart and its rows. */
 async function runQuery(editor: HTMLTextAreaElement, result: HTMLElement): Promise<void> {
   result.setAttribute('aria-busy', 'true');
-  result.replaceChildren(h('p', { class: 'loading' }, 'Running…'));
+  result.replaceChildren(h('p', { class: 'loading' }, t('pages:sql.running')));
   history.replaceState(null, '', `?${new URLSearchParams({ q: editor.value })}`);
   try {
     const r = await send<SqlAnswer>('POST', '/api/v1/sql', { sql: editor.value, format: 'json' });
     result.replaceChildren(
-      h('h2', {}, `Result: ${r.row_count.toLocaleString('en-US')} rows in ${r.elapsed_ms} ms`),
+      h(
+        'h2',
+        {},
+        t('pages:sql.result', { count: r.row_count, rows: num(r.row_count), ms: num(r.elapsed_ms) }),
+      ),
     );
     result.dataset['rows'] = String(r.row_count);
-    const spec = quickChartSpec(r.columns, r.rows);
+    const spec = quickChartSpec(r.columns, r.rows, translatorNow());
     if (spec) {
       const chart = h('div', {
         class: 'chart',
         role: 'img',
-        'aria-label': 'a quick chart of the result; the rows are in the table below',
+        'aria-label': t('pages:sql.chartLabel'),
       });
       result.append(chart);
       await embed(chart, spec as VisualizationSpec, {
@@ -101,6 +112,7 @@ async function runQuery(editor: HTMLTextAreaElement, result: HTMLElement): Promi
         renderer: 'svg',
         ast: true,
         expr: expressionInterpreter,
+        ...embedLocale(),
       });
     }
     const rows = r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
@@ -112,7 +124,7 @@ async function runQuery(editor: HTMLTextAreaElement, result: HTMLElement): Promi
       ),
     );
   } catch (err) {
-    result.replaceChildren(h('p', { class: 'error', role: 'alert' }, (err as Error).message));
+    result.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(err)));
   } finally {
     result.setAttribute('aria-busy', 'false');
   }
@@ -124,16 +136,19 @@ async function downloadResult(
   status: HTMLElement,
   format: 'csv' | 'arrow' | 'xlsx',
 ): Promise<void> {
-  status.textContent = `Preparing ${format.toUpperCase()}…`;
+  status.textContent = t('pages:sql.preparing', { format: format.toUpperCase() });
   const res = await fetch('/api/v1/sql', {
     method: 'POST',
     credentials: 'same-origin',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ sql: editor.value, format }),
+  }).catch((err: unknown) => {
+    status.textContent = t('pages:sql.notDownloaded', { reason: errorText(err) });
+    return null;
   });
+  if (!res) return;
   if (!res.ok) {
-    const b = (await res.json().catch(() => ({}))) as { error?: { message: string } };
-    status.textContent = `Not downloaded: ${b.error?.message ?? res.status}`;
+    status.textContent = t('pages:sql.notDownloaded', { reason: await responseProblem(res) });
     return;
   }
   const url = URL.createObjectURL(await res.blob());
@@ -142,7 +157,7 @@ async function downloadResult(
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  status.textContent = `${format.toUpperCase()} downloaded.`;
+  status.textContent = t('pages:sql.downloaded', { format: format.toUpperCase() });
 }
 
 /** Run, share, save and download buttons. */
@@ -155,7 +170,7 @@ function sqlToolbar(
   return h(
     'div',
     { class: 'toolbar' },
-    h('button', { type: 'submit', onclick: () => void run() }, 'Run'),
+    h('button', { type: 'submit', onclick: () => void run() }, t('pages:sql.run')),
     h(
       'button',
       {
@@ -163,62 +178,69 @@ function sqlToolbar(
         onclick: () => {
           history.replaceState(null, '', `?${new URLSearchParams({ q: editor.value })}`);
           void navigator.clipboard?.writeText(location.href).catch(() => undefined);
-          status.textContent = 'The link to this query is in the address bar (and copied).';
+          status.textContent = t('pages:sql.shared');
         },
       },
-      'Share link',
+      t('pages:sql.share'),
     ),
     h(
       'button',
       {
         type: 'button',
         onclick: () => {
-          const name = prompt('Name of the saved query?');
+          const name = prompt(t('pages:sql.saveName'));
           if (!name) return;
           localStorage.setItem(
             SAVED_KEY,
             JSON.stringify([...savedQueries().filter((x) => x.name !== name), { name, sql: editor.value }]),
           );
           renderSaved();
-          status.textContent = `Saved as “${name}” in this browser.`;
+          status.textContent = t('pages:sql.savedAs', { name });
         },
       },
-      'Save',
+      t('pages:sql.save'),
     ),
     h(
       'button',
       { type: 'button', onclick: () => void downloadResult(editor, status, 'csv') },
-      'Download CSV',
+      t('pages:sql.download', { format: 'CSV' }),
     ),
     h(
       'button',
       { type: 'button', onclick: () => void downloadResult(editor, status, 'arrow') },
-      'Download Arrow',
+      t('pages:sql.download', { format: 'Arrow' }),
     ),
     h(
       'button',
       { type: 'button', onclick: () => void downloadResult(editor, status, 'xlsx') },
-      'Download XLSX',
+      t('pages:sql.download', { format: 'XLSX' }),
     ),
+    h('span', { class: 'muted hint' }, t('pages:sql.hint')),
   );
 }
+
+/** A table's description in the reader's language (the server's English one when not catalogued). */
+const tableDescription = (table: { name: string; description: string }): string =>
+  has(`pages:sql.tableInfo.${table.name}`)
+    ? t(`pages:sql.tableInfo.${table.name}`, { final: 'FINAL', eventId: 'event_id' })
+    : table.description;
 
 /** The schema browser: a click on a column inserts its name into the editor. */
 function fillSchema(schema: HTMLElement, editor: HTMLTextAreaElement): void {
   void api<SqlSchema>('/api/v1/sql/schema')
     .then((r) => {
       schema.replaceChildren(
-        h('h2', {}, 'Tables'),
-        ...r.tables.map((t) =>
+        h('h2', {}, t('pages:sql.tables')),
+        ...r.tables.map((table) =>
           h(
             'details',
             {},
-            h('summary', {}, t.name),
-            h('p', { class: 'muted' }, t.description),
+            h('summary', {}, table.name),
+            h('p', { class: 'muted' }, tableDescription(table)),
             h(
               'ul',
               { class: 'columns' },
-              ...t.columns.map((c) =>
+              ...table.columns.map((c) =>
                 h(
                   'li',
                   {},
@@ -227,7 +249,7 @@ function fillSchema(schema: HTMLElement, editor: HTMLTextAreaElement): void {
                     {
                       type: 'button',
                       class: 'link',
-                      title: `insert ${c.name}`,
+                      title: t('pages:sql.insert', { column: c.name }),
                       onclick: () => {
                         editor.setRangeText(c.name, editor.selectionStart, editor.selectionEnd, 'end');
                         editor.focus();
@@ -243,5 +265,9 @@ function fillSchema(schema: HTMLElement, editor: HTMLTextAreaElement): void {
         ),
       );
     })
-    .catch((err: Error) => schema.replaceChildren(h('p', { class: 'error' }, err.message)));
+    .catch((err: unknown) =>
+      schema.replaceChildren(
+        h('p', { class: 'error' }, t('pages:sql.schemaError', { reason: errorText(err) })),
+      ),
+    );
 }
