@@ -37,7 +37,7 @@ const CATEGORY_PALETTE = [
 export const base = (title: string, width: number | 'container' = 'container', height = 220) =>
   ({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, anchor: 'start', fontSize: 14, font: FONT },
+    title: { text: title, anchor: 'start', fontSize: 14, font: FONT, aria: false },
     width,
     height,
     // the page's container is the chart's labelled image (role="img", its title); Vega's own English

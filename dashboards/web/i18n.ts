@@ -1,4 +1,4 @@
-import type { EmbedOptions } from 'vega-embed';
+import type { EmbedOptions, VisualizationSpec } from 'vega-embed';
 import { isLocale, type Locale } from '../../i18n/locales.ts';
 import { translator, type CentreNames, type Translator } from '../../i18n/translator.ts';
 import { vegaLocale } from '../../i18n/vega.ts';
@@ -41,4 +41,19 @@ export function keepSwitcherCurrent(): void {
       a.href = u.toString();
     });
   }
+}
+
+/**
+ * A chart spec carrying its label in the reader's words: Vega makes the chart's container a labelled
+ * graphics document from the spec's `description` (its own default is English).
+ */
+export const labelled = (spec: object, label: string): VisualizationSpec =>
+  ({ ...spec, description: label }) as VisualizationSpec;
+
+/** A time zone as the reader says it (中国标准时间, China Standard Time); its IANA id when Intl has no name. */
+export function zoneName(tz: string): string {
+  const parts = new Intl.DateTimeFormat(LOCALE, { timeZone: tz, timeZoneName: 'long' }).formatToParts(
+    new Date(),
+  );
+  return parts.find((p) => p.type === 'timeZoneName')?.value ?? tz;
 }

@@ -1,11 +1,11 @@
-import embed, { type VisualizationSpec } from 'vega-embed';
+import embed from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import type { TopLevelSpec } from 'vega-lite';
 import { CATEGORIES, CHANNELS, PRIORITIES } from '../../ingest/vocabulary.ts';
 import { windowEnding } from '../../infra/time.ts';
 import { formatValue } from '../charts/format.ts';
 import type { InteractionsPage, MetricSql } from '../wire.ts';
-import { day, embedLocale, has, label, LOCALE, num, t } from './i18n.ts';
+import { day, embedLocale, has, label, labelled, num, t, zoneName } from './i18n.ts';
 
 /**
  * The building blocks of every page: DOM helpers, the API client, filters kept in the URL, and the panel
@@ -207,12 +207,13 @@ export function setFreshness(completeThrough: string | undefined, timeZone: stri
   el.textContent = t('common:freshness', { when, zone: zoneName(tz) });
 }
 
-/** A time zone as the reader says it (中国标准时间, China Standard Time), its IANA id when Intl has no name. */
-function zoneName(tz: string): string {
-  const parts = new Intl.DateTimeFormat(LOCALE, { timeZone: tz, timeZoneName: 'long' }).formatToParts(
-    new Date(),
-  );
-  return parts.find((p) => p.type === 'timeZoneName')?.value ?? tz;
+/** A message whose values are code (JSON, ids): each set as `<code>`, not as words of the language. */
+export function withCode(key: string, values: Record<string, string>): (string | HTMLElement)[] {
+  const marks = Object.fromEntries(Object.keys(values).map((k, i) => [k, `\u0000${i}\u0000`]));
+  const codes = Object.values(values);
+  return t(key, marks)
+    .split('\u0000')
+    .map((part, i) => (i % 2 === 1 ? h('code', { lang: 'zxx' }, codes[Number(part)] ?? '') : part));
 }
 
 // ------------------------------------------------------------------------------------------ panels
@@ -336,13 +337,9 @@ async function fillPanel<R extends Record<string, unknown>>(
     }
     const spec = opts.spec?.(rows) ?? null;
     if (spec) {
-      const chart = h('div', {
-        class: 'chart',
-        role: 'img',
-        'aria-label': t('common:panel.chartLabel', { title: opts.title }),
-      });
+      const chart = h('div', { class: 'chart' });
       body.append(chart);
-      const result = await embed(chart, spec as VisualizationSpec, {
+      const result = await embed(chart, labelled(spec, t('common:panel.chartLabel', { title: opts.title })), {
         actions: false,
         renderer: 'svg',
         ast: true,
@@ -350,8 +347,6 @@ async function fillPanel<R extends Record<string, unknown>>(
         tooltip: { theme: 'light' },
         ...embedLocale(),
       });
-      // the container is the labelled image; Vega's own (English) label of its SVG stays out of the way
-      chart.querySelector('svg')?.setAttribute('aria-hidden', 'true');
       root.dataset['drawn'] = 'true';
       if (opts.drill) {
         const drill = opts.drill;

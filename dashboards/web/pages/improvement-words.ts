@@ -1,5 +1,5 @@
 import type { Impact } from '../../wire.ts';
-import { day, has, label, num, t } from '../i18n.ts';
+import { day, has, label, num, t, zoneName } from '../i18n.ts';
 
 /**
  * The improvement page's sentences in the reader's language: a change's scope, a KPI value and a
@@ -62,7 +62,7 @@ export function impactNote(imp: Impact, metric: string): string[] {
       afterFrom: day(after.from, MEDIUM),
       afterTo: day(after.to, MEDIUM),
       afterDays: days(after.days),
-      timeZone,
+      timeZone: zoneName(timeZone),
       scope: scopeText(imp.change.scope),
     }),
   ];

@@ -1,10 +1,10 @@
 import { controlChartSpec } from '../../charts/time.ts';
-import embed, { type VisualizationSpec } from 'vega-embed';
+import embed from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import type { ChangeList, Impact, ProcessChange } from '../../wire.ts';
-import { day, embedLocale, has, num, t, translatorNow } from '../i18n.ts';
+import { day, embedLocale, has, labelled, num, t, translatorNow } from '../i18n.ts';
 import { metricInfo, trendPanel } from '../kpi.ts';
-import { api, errorText, h, send, type Filters } from '../ui.ts';
+import { api, errorText, h, send, withCode, type Filters } from '../ui.ts';
 import { diffText, impactNote, pText, scopeText, valueText } from './improvement-words.ts';
 
 /** `/improvement`: process changes, the before/after impact of one on a KPI, the form to record one. */
@@ -183,21 +183,20 @@ async function drawImpact(
     if (imp.control_chart && imp.control_chart.center !== null) {
       const cc = imp.control_chart;
       const points = cc.points.map((p) => ({ ...p, centre: cc.center as number }));
-      const chart = h('div', {
-        class: 'chart',
-        role: 'img',
-        'aria-label': t('pages:improvement.controlChartLabel'),
-      });
+      const chart = h('div', { class: 'chart' });
       box.append(chart);
       await embed(
         chart,
-        controlChartSpec({
-          title: t('pages:improvement.controlChart'),
-          unit: title,
-          points,
-          changeDate: chosen.starts_at.slice(0, 10),
-          tr: translatorNow(),
-        }) as VisualizationSpec,
+        labelled(
+          controlChartSpec({
+            title: t('pages:improvement.controlChart'),
+            unit: title,
+            points,
+            changeDate: chosen.starts_at.slice(0, 10),
+            tr: translatorNow(),
+          }),
+          t('pages:improvement.controlChartLabel'),
+        ),
         {
           actions: false,
           renderer: 'svg',
@@ -245,13 +244,13 @@ function changeBody(d: FormData): Record<string, unknown> | string {
 function changeForm(existing?: ProcessChange): HTMLElement {
   const msg = h('p', { role: 'status' });
   const field = (key: string, control: HTMLElement, values?: Record<string, string>) =>
-    h('label', {}, t(`pages:improvement.form.${key}`, values), control);
+    h('label', {}, ...withCode(`pages:improvement.form.${key}`, values ?? {}), control);
   const form = h(
     'form',
     { class: 'panel wide change-form', 'aria-label': t('pages:improvement.form.label') },
     h('h2', {}, t('pages:improvement.form.title')),
     existing
-      ? field('id', h('input', { name: 'id', value: '' }), { example: existing.id })
+      ? field('id', h('input', { name: 'id', value: '', lang: 'zxx' }), { example: existing.id })
       : field('idNew', h('input', { name: 'id', value: '' })),
     field('changeTitle', h('input', { name: 'title', required: true, maxlength: 200 })),
     field('startsAt', h('input', { name: 'starts_at', type: 'datetime-local', required: true })),

@@ -1,9 +1,9 @@
 import { quickChartSpec } from '../../charts/quick.ts';
-import embed, { type VisualizationSpec } from 'vega-embed';
+import embed from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import type { SqlAnswer, SqlSchema } from '../../wire.ts';
-import { embedLocale, has, num, t, translatorNow } from '../i18n.ts';
-import { api, dataTable, errorText, h, responseProblem, send } from '../ui.ts';
+import { embedLocale, has, labelled, num, t, translatorNow } from '../i18n.ts';
+import { api, dataTable, errorText, h, responseProblem, send, withCode } from '../ui.ts';
 
 /** `/sql`: the analysts' editor, schema browser, result table and quick chart, saved queries, downloads. */
 
@@ -103,11 +103,11 @@ async function runQuery(editor: HTMLTextAreaElement, result: HTMLElement): Promi
     if (spec) {
       const chart = h('div', {
         class: 'chart',
-        role: 'img',
-        'aria-label': t('pages:sql.chartLabel'),
+        // the analyst's result as returned: its names and values are data, in whatever language
+        'data-data': '',
       });
       result.append(chart);
-      await embed(chart, spec as VisualizationSpec, {
+      await embed(chart, labelled(spec, t('pages:sql.chartLabel')), {
         actions: false,
         renderer: 'svg',
         ast: true,
@@ -116,13 +116,13 @@ async function runQuery(editor: HTMLTextAreaElement, result: HTMLElement): Promi
       });
     }
     const rows = r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
-    result.append(
-      dataTable(
-        rows,
-        r.columns.map((c) => c.name),
-        true,
-      ),
+    const table = dataTable(
+      rows,
+      r.columns.map((c) => c.name),
+      true,
     );
+    table.querySelector('table')?.setAttribute('data-data', '');
+    result.append(table);
   } catch (err) {
     result.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(err)));
   } finally {
@@ -220,10 +220,10 @@ function sqlToolbar(
 }
 
 /** A table's description in the reader's language (the server's English one when not catalogued). */
-const tableDescription = (table: { name: string; description: string }): string =>
+const tableDescription = (table: { name: string; description: string }): (string | HTMLElement)[] =>
   has(`pages:sql.tableInfo.${table.name}`)
-    ? t(`pages:sql.tableInfo.${table.name}`, { final: 'FINAL', eventId: 'event_id' })
-    : table.description;
+    ? withCode(`pages:sql.tableInfo.${table.name}`, { final: 'FINAL', eventId: 'event_id' })
+    : [table.description];
 
 /** The schema browser: a click on a column inserts its name into the editor. */
 function fillSchema(schema: HTMLElement, editor: HTMLTextAreaElement): void {
@@ -235,8 +235,8 @@ function fillSchema(schema: HTMLElement, editor: HTMLTextAreaElement): void {
           h(
             'details',
             {},
-            h('summary', {}, table.name),
-            h('p', { class: 'muted' }, tableDescription(table)),
+            h('summary', {}, h('code', { lang: 'zxx' }, table.name)),
+            h('p', { class: 'muted' }, ...tableDescription(table)),
             h(
               'ul',
               { class: 'columns' },
@@ -249,15 +249,16 @@ function fillSchema(schema: HTMLElement, editor: HTMLTextAreaElement): void {
                     {
                       type: 'button',
                       class: 'link',
-                      title: t('pages:sql.insert', { column: c.name }),
+                      title: t('pages:sql.insert'),
                       onclick: () => {
                         editor.setRangeText(c.name, editor.selectionStart, editor.selectionEnd, 'end');
                         editor.focus();
                       },
                     },
-                    c.name,
+                    h('code', { lang: 'zxx' }, c.name),
                   ),
-                  h('span', { class: 'muted' }, ` ${c.type}`),
+                  ' ',
+                  h('code', { class: 'muted', lang: 'zxx' }, c.type),
                 ),
               ),
             ),
