@@ -244,7 +244,7 @@ function changeBody(d: FormData): Record<string, unknown> | string {
 function changeForm(existing?: ProcessChange): HTMLElement {
   const msg = h('p', { role: 'status' });
   const field = (key: string, control: HTMLElement, values?: Record<string, string>) =>
-    h('label', {}, ...withCode(`pages:improvement.form.${key}`, values ?? {}), control);
+    h('label', {}, h('span', {}, ...withCode(`pages:improvement.form.${key}`, values ?? {})), control);
   const form = h(
     'form',
     { class: 'panel wide change-form', 'aria-label': t('pages:improvement.form.label') },
