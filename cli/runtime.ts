@@ -22,7 +22,8 @@ import { collectorRouter } from '../ingest/collector.ts';
 import { Ingester } from '../ingest/consumer.ts';
 import { createEventParser, type EventParser } from '../ingest/events.ts';
 import { EventProducer } from '../ingest/producer.ts';
-import { streamSample } from '../sample/index.ts';
+import { defaultStart, streamSample } from '../sample/index.ts';
+import { recordSampleChange } from './sample-change.ts';
 import { listen } from './listen.ts';
 import { ClickHouseSink } from '../ingest/sink.ts';
 import { migrate } from '../transforms/migrate.ts';
@@ -278,7 +279,10 @@ export class Runtime {
     return { ok, status, ingester: ingester ?? 'not running in this process' };
   }
 
-  /** Stream the sample data through Kafka when both the store and the topics are empty. */
+  /**
+   * Stream the sample data through Kafka when both the store and the topics are empty, and record its
+   * planted process change (once: a restart with data does neither).
+   */
   async seedSampleIfEmpty(): Promise<void> {
     const ch = await this.clickhouseUp();
     const kafka = await this.kafkaUp();
@@ -304,8 +308,18 @@ export class Runtime {
       );
       return;
     }
+    // One start for the data and its planted change, so their dates agree even across midnight.
+    const { seed, customers, days } = this.cfg.sample;
+    const start = defaultStart(days);
+    const change = await recordSampleChange(ch, this.cfg, { seed, customers, days, start });
+    if (change)
+      this.log.info(
+        { event_name: 'sample_change', id: change.id, starts_at: change.starts_at },
+        'sample process change recorded',
+      );
     await streamSample(await this.getProducer(), this.topics as Topics, this.cfg.sample, {
       sla: this.cfg.policy,
+      start,
     });
   }
 

@@ -1,6 +1,6 @@
 /** The sample data's public face: what the CLI, the tests and the benchmarks use. */
 export { estimateSampleSize } from './estimate.ts';
-export type { SampleOptions, SlaPolicy } from './options.ts';
+export { defaultStart, type SampleOptions, type SlaPolicy } from './options.ts';
 export { plantedEffects, type PlantedEffects } from './planted.ts';
 export { generateSample } from './simulation.ts';
 export { streamSample } from './stream.ts';

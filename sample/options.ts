@@ -42,8 +42,7 @@ export function resolve(opts: SampleOptions): Resolved {
   if (!Number.isInteger(days) || days < 1) throw new CxError('bad_parameter', 'days: must be an integer ≥ 1');
   let start: number;
   if (opts.start === undefined) {
-    const now = new Date();
-    start = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - days * DAY;
+    start = defaultStart(days).getTime();
   } else {
     start = opts.start.getTime();
     if (Number.isNaN(start)) throw new CxError('bad_parameter', 'start: must be a valid date');
@@ -59,6 +58,11 @@ export function resolve(opts: SampleOptions): Resolved {
   const mid = new Date(start + Math.floor(days / 2) * DAY);
   const changeAt = clock.localMidnight(mid.getUTCFullYear(), mid.getUTCMonth(), mid.getUTCDate());
   return { seed, customers, days, start, end: start + days * DAY, clock, changeAt, sla };
+}
+
+/** The first day of a window of `days` days that ends at today's UTC midnight (`now`'s): the default `start`. */
+export function defaultStart(days: number, now: Date = new Date()): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - days * DAY);
 }
 
 let defaults: SlaPolicy | undefined;

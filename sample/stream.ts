@@ -11,21 +11,23 @@ const CHUNK = 5_000;
 
 /**
  * Produce the seeded sample data set to the event topics, in chunks, logging progress. `more.sla` is the
- * configured SLA policy (`cfg.policy`), `more.timeZone` the centre's zone (default Asia/Shanghai).
+ * configured SLA policy (`cfg.policy`), `more.timeZone` the centre's zone (default Asia/Shanghai),
+ * `more.start` the first day (default: `opts.days` days before today's UTC midnight).
  */
 export async function streamSample(
   producer: EventProducer,
   topics: Topics,
   opts: Config['sample'],
-  more: { timeZone?: string; sla?: SlaPolicy } = {},
+  more: { timeZone?: string; sla?: SlaPolicy; start?: Date } = {},
 ): Promise<number> {
-  const { timeZone, sla } = more;
+  const { timeZone, sla, start } = more;
   const log = logger('sample');
   const options = {
     seed: opts.seed,
     customers: opts.customers,
     days: opts.days,
     ...(timeZone ? { timeZone } : {}),
+    ...(start ? { start } : {}),
   };
   const expected = estimateSampleSize(options);
   log.info({ event_name: 'sample_start', expected, ...options }, `streaming about ${expected} sample events`);

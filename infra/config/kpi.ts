@@ -16,8 +16,8 @@ export const targetKeys = {
 
 export const policyKeys = {
   SLA_FIRST_RESPONSE_SECONDS: {
-    default: '{"chat":15,"phone":30,"email":14400,"*":86400}',
-    doc: 'First-response target per channel in seconds, as JSON; `*` covers every other channel.',
+    default: '{"chat":15,"social":15,"phone":30,"email":14400,"*":86400}',
+    doc: 'First-response target per channel in seconds, as JSON; `*` covers every other channel. Default from the standards: online consultation (chat, social) 15 s, phone 30 s, email 4 h, others 24 h.',
     schema: json.pipe(
       z
         .partialRecord(

@@ -7,9 +7,13 @@ export const sampleKeys = {
     doc: '`cxpulse start` streams the sample data through Kafka when the store is empty.',
     schema: bool,
   },
-  CXPULSE_SAMPLE_DAYS: { default: '120', doc: 'Days of sample data.', schema: int(1, 3650) },
+  CXPULSE_SAMPLE_DAYS: {
+    default: '184',
+    doc: 'Days of sample data, up to yesterday. The default covers the current quarter so far and the 90 days before it: the default baseline period of relative targets.',
+    schema: int(1, 3650),
+  },
   CXPULSE_SAMPLE_CUSTOMERS: {
-    default: '4000',
+    default: '2800',
     doc: 'Customers in the sample data.',
     schema: int(10, 10_000_000),
   },

@@ -2,9 +2,9 @@ import type { MetricDefinition } from '../types.ts';
 
 export const resolvedOnTime: MetricDefinition = {
   name: 'resolved_on_time',
-  title: 'Resolved on time',
+  title: 'Feedback handled on time (resolved on time)',
   description:
-    'Share of resolved interactions resolved within their resolution target (configurable; by default 24 h).',
+    'The standards’ “feedback handled on time”: share of resolved interactions resolved within their resolution target (configurable; by default 24 h).',
   formula: 'resolved within the resolution target ÷ resolved',
   unit: 'percent',
   kind: 'rate',

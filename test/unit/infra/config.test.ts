@@ -14,7 +14,7 @@ describe('configuration', () => {
     expect(cfg.timeZone).toBe('UTC');
     expect(cfg.ingest.batchSize).toBe(20000);
     expect(cfg.policy).toEqual({
-      firstResponseSeconds: { chat: 15, phone: 30, email: 14400, '*': 86400 },
+      firstResponseSeconds: { chat: 15, social: 15, phone: 30, email: 14400, '*': 86400 },
       urgentSeconds: 3600,
       resolutionTargetHours: 24,
       fcrRepeatWindowDays: 7,
@@ -106,5 +106,15 @@ describe('configuration', () => {
   it('every key is in the README configuration table', () => {
     const readme = readFileSync(path.join(import.meta.dirname, '../../../README.md'), 'utf8');
     for (const key of Object.keys(CONFIG_KEYS)) expect(readme, key).toContain(`| \`${key}\``);
+  });
+
+  it('the README configuration table gives every key its default', () => {
+    const rows = readFileSync(path.join(import.meta.dirname, '../../../README.md'), 'utf8').split('\n');
+    for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
+      const row = rows.find((l) => l.startsWith(`| \`${key}\` |`)) ?? '';
+      const cell = row.split(' | ')[1];
+      const d = (spec as { default?: string }).default;
+      expect(cell, key).toBe(d === undefined ? '_unset_' : d === '' ? '_empty_' : `\`${d}\``);
+    }
   });
 });
