@@ -57,7 +57,7 @@ async function call<T>(method: string, path: string, headers: Record<string, str
 const current = async () => (await call<TargetSetInfo>('GET', '/api/v1/targets', bearer('viewer'))).body;
 const catalog = async () => (await call<MetricCatalog>('GET', '/api/v1/metrics', bearer('viewer'))).body;
 
-/** The standards' targets as METRICS.md's clause table lists them: one per clause, id `<metric>:<clause>`. */
+/** The standards' targets as docs/metrics.md's clause table lists them: one per clause, id `<metric>:<clause>`. */
 const clauseIds = CLAUSES.map((c) => `${c.target.metric}:${c.id}`).sort();
 
 describe('GET /api/v1/targets before any edit', () => {
