@@ -27,6 +27,7 @@ import { recordSampleChange } from './sample-change.ts';
 import { listen } from './listen.ts';
 import { ClickHouseSink } from '../ingest/sink.ts';
 import { migrate } from '../transforms/migrate.ts';
+import { recordDefinitions } from '../metrics/answer/definitions.ts';
 import { refreshRollups } from '../transforms/refresh.ts';
 import cron from 'node-cron';
 import { reportsRouter } from '../dashboards/routes/reports.ts';
@@ -180,6 +181,13 @@ export class Runtime {
   }): Promise<Server> {
     const routers = [];
     if (opts.api) {
+      // a KPI whose definition changed since the last start gets a definition version dated now
+      const redefined = await recordDefinitions(await this.clickhouseUp(), this.cfg);
+      if (redefined.length > 0)
+        this.log.info(
+          { event_name: 'kpi_definitions_changed', metrics: redefined },
+          'KPI definitions changed',
+        );
       const auth = createAuth(opts.api.tokens, {
         revocations: await this.revocationsUp(),
         allowedOrigins: this.cfg.http.allowedOrigins,

@@ -22,6 +22,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   forbidden: 403,
   rate_limited: 429,
   not_found: 404,
+  conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   clickhouse_unavailable: 503,

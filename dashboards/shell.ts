@@ -25,6 +25,7 @@ export const PAGES: readonly Page[] = [
   { path: '/teams', page: 'teams', role: 'viewer' },
   { path: '/sql', page: 'sql', role: 'analyst' },
   { path: '/reports', page: 'reports', role: 'viewer' },
+  { path: '/targets', page: 'targets', role: 'viewer' },
 ];
 
 export const esc = (s: string) =>

@@ -19,6 +19,16 @@ export interface MetricInfo {
   direction: 'higher' | 'lower';
   dimensions: readonly string[];
   target: { value: number; basis: 'absolute' | 'relative_to_baseline'; source: string } | null;
+  /** 1 as first recorded, one more each time its definition or targets changed */
+  definition_version: number;
+  /** when its definition, its targets or its relative targets' baseline changed (charts mark them) */
+  definition_changes: DefinitionChange[];
+}
+
+/** A date a KPI's definition changed: `at` ISO 8601 UTC. */
+export interface DefinitionChange {
+  at: string;
+  what: 'definition' | 'targets' | 'baseline';
 }
 
 /** The service-level policy the SLA KPIs are judged by (with the catalog). */
@@ -297,6 +307,39 @@ export interface RunStarted {
   run_key: string;
   report: string;
   period: { from: string; to: string };
+}
+
+// ------------------------------------------------------------------------------------------ targets
+
+/** One target of a KPI (docs/metrics.md "Kinds of target"). */
+export interface TargetInfo {
+  id: string;
+  metric: string;
+  kind: 'absolute' | 'relative' | 'sustained';
+  /** the bar in the KPI's unit; relative: the change from the baseline in % */
+  value: number;
+  months?: number;
+  per?: string;
+  scope?: Record<string, string[]>;
+  clause: string;
+  source: string;
+}
+
+/** A version of the target set: `GET /api/v1/targets`, the answer of `PUT`, an entry of the history. */
+export interface TargetSetInfo {
+  version: number;
+  targets: TargetInfo[];
+  /** the relative targets' baseline period (local days); null = the configured default */
+  baseline: { from: string; to: string } | null;
+  /** null for version 1, the configuration's */
+  changed_by: string | null;
+  changed_at: string | null;
+  comment: string;
+}
+
+/** `GET /api/v1/targets/history`: newest first. */
+export interface TargetHistory {
+  versions: TargetSetInfo[];
 }
 
 // --------------------------------------------------------------------------------------- vocabulary

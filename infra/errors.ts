@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'rate_limited'
   | 'not_found'
+  | 'conflict'
   | 'bad_parameter'
   | 'sql_refused'
   | 'sql_invalid'

@@ -7,6 +7,7 @@ import { catalogWithTargets } from '../../metrics/catalog.ts';
 import { answerMetric, type MetricRow } from '../../metrics/answer/metric.ts';
 import { complaintFunnel } from '../../metrics/answer/explore.ts';
 import { listChanges } from '../../metrics/answer/changes.ts';
+import { definitionVersions } from '../../metrics/answer/definitions.ts';
 import { changeImpact, type Impact } from '../../metrics/answer/impact.ts';
 import { computeOverview, previousPeriod, type OverviewTile } from '../../metrics/answer/overview.ts';
 import { metricQuery, parseMetricRequest } from '../../metrics/query/parse.ts';
@@ -43,7 +44,13 @@ export interface ReportData {
   generatedAt: Date;
   completeThrough: Date;
   kpis?: OverviewTile[];
-  trends?: { metric: ReportMetric; grain: Grain; rows: MetricRow[] }[];
+  trends?: {
+    metric: ReportMetric;
+    grain: Grain;
+    rows: MetricRow[];
+    /** the local days in the period the KPI's definition or targets changed (marked on its chart) */
+    definitionChanges?: { day: string; what: string }[];
+  }[];
   complaints?: {
     funnel: { stage: string; count: number }[];
     followUp: MetricRow & { metric: ReportMetric };
@@ -74,9 +81,13 @@ export async function gatherReport(
   }
   if (has('trends')) {
     g.data.trends = [];
+    const versions = await definitionVersions(client, cfg);
     for (const name of def.trends) {
       const { m, rows } = await g.answer(name, g.grain);
-      g.data.trends.push({ metric: info(m), grain: g.grain, rows });
+      const definitionChanges = (versions.get(name)?.changes ?? [])
+        .map((c) => ({ day: localDate(new Date(c.at), cfg.timeZone), what: c.what }))
+        .filter((c) => c.day >= period.from && c.day <= period.to);
+      g.data.trends.push({ metric: info(m), grain: g.grain, rows, definitionChanges });
     }
   }
   if (has('complaints')) {

@@ -45,6 +45,10 @@ export function reportSpecs(data: ReportData, tr: Translator): ReportChart[] {
         rows: t.rows,
         target: t.metric.target,
         timeUnit: t.grain === 'total' ? 'day' : t.grain,
+        annotations: (t.definitionChanges ?? []).map((c) => ({
+          date: c.day,
+          title: tr.t(`charts:definitionChange.${c.what}`),
+        })),
         tr,
       }),
     });

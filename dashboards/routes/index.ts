@@ -5,6 +5,7 @@ import { exploreRouter } from './explore.ts';
 import { metricsRouter } from './metrics.ts';
 import { overviewRouter } from './overview.ts';
 import { retentionRouter } from './retention.ts';
+import { targetsRouter } from './targets.ts';
 import { vocabularyRouter } from './vocabulary.ts';
 
 export type { ApiDeps } from './deps.ts';
@@ -21,6 +22,7 @@ export function apiRouter(deps: ApiDeps): Router {
     exploreRouter,
     retentionRouter,
     changesRouter,
+    targetsRouter,
     vocabularyRouter,
   ];
   for (const area of areas) router.use(area(deps));

@@ -5,6 +5,7 @@ import { answerMetric } from '../../metrics/answer/metric.ts';
 import { chooseStore } from '../../metrics/query/store.ts';
 import { buildMetricQuery } from '../../metrics/query/builder.ts';
 import { readRollupState } from '../../metrics/answer/state.ts';
+import { definitionVersions } from '../../metrics/answer/definitions.ts';
 import { DOWNLOAD_PARAMS, parseFormat, sendRows } from '../export.ts';
 import type { MetricCatalog } from '../wire.ts';
 import type { ApiDeps } from './deps.ts';
@@ -19,7 +20,8 @@ export function metricsRouter(deps: ApiDeps): Router {
   const catalog = catalogWithTargets(deps.cfg.targets);
   const byName = new Map(catalog.map((m) => [m.name, m]));
 
-  router.get('/api/v1/metrics', deps.requireRole('viewer'), (_req, res) => {
+  router.get('/api/v1/metrics', deps.requireRole('viewer'), async (_req, res) => {
+    const versions = await definitionVersions(deps.clickhouse, deps.cfg);
     res.json({
       metrics: catalog.map((m) => ({
         name: m.name,
@@ -31,6 +33,8 @@ export function metricsRouter(deps: ApiDeps): Router {
         direction: m.direction,
         dimensions: m.dimensions,
         target: m.target ?? null,
+        definition_version: versions.get(m.name)?.version ?? 1,
+        definition_changes: versions.get(m.name)?.changes ?? [],
       })),
       // the service-level policy the SLA KPIs are judged by (an addition to the first specification, see docs/api.md)
       policy: {

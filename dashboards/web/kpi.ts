@@ -2,7 +2,7 @@ import { type SeriesRow } from '../charts/base.ts';
 import { barsSpec } from '../charts/groups.ts';
 import { trendSpec, type Annotation } from '../charts/time.ts';
 import type { ChangeList, MetricCatalog, MetricInfo, SlaPolicy } from '../wire.ts';
-import { dayCount } from '../../infra/time.ts';
+import { dayCount, localDate } from '../../infra/time.ts';
 import { has, num, t, translatorNow } from './i18n.ts';
 import { api, filterParams, panel, setFreshness, type Filters } from './ui.ts';
 
@@ -59,6 +59,15 @@ export function changesAnnotations(): Promise<Annotation[]> {
   return annotationsOnce;
 }
 
+/** The dates a KPI's definition or targets changed, as annotations on its local day. */
+export function definitionAnnotations(m: MetricInfo): Annotation[] {
+  const tz = document.body.dataset['tz'] ?? 'UTC';
+  return (m.definition_changes ?? []).map((c) => ({
+    date: localDate(new Date(c.at), tz),
+    title: t(`charts:definitionChange.${c.what}`),
+  }));
+}
+
 /** Forget the annotations (the filters changed): the next panel fetches them again. */
 export function resetAnnotations(): void {
   annotationsOnce = undefined;
@@ -75,7 +84,7 @@ export async function trendPanel(
   const grain = opts.grain ?? (daysOf(f) <= 45 ? 'day' : 'week');
   params.set('grain', grain);
   if (opts.by) params.set('by', opts.by);
-  const annotations = (await changesAnnotations().catch(() => [])).filter(
+  const annotations = [...(await changesAnnotations().catch(() => [])), ...definitionAnnotations(m)].filter(
     (a) => a.date >= f.from && a.date <= f.to,
   );
   return panel<SeriesRow>({
