@@ -7,6 +7,7 @@ import { generateSample } from '../../../sample/index.ts';
 import { toRow } from '../../../ingest/rows.ts';
 import { ClickHouseSink, rowLine } from '../../../ingest/sink.ts';
 import { getMetric } from '../../../metrics/catalog.ts';
+import { drillInteractions } from '../../../metrics/answer/explore.ts';
 import { answerMetric, computeMetric, type MetricRow } from '../../../metrics/answer/metric.ts';
 import { periodsOf } from '../../../metrics/query/customers.ts';
 import { STORES, type Grain, type Store } from '../../../metrics/query/request.ts';
@@ -671,6 +672,46 @@ describe.each(STORES)('survey attribution from %s (the planted cases)', (store: 
     const [, value, n] = (await csat(['agent_id'])).find((r) => r[0] === '') ?? [];
     expect(n).toBe(none.n);
     expect(Math.abs((value as number) - (none.value as number))).toBeLessThan(1e-9);
+  });
+});
+
+describe('the drill-down of a survey KPI', () => {
+  it('lists the interactions its answers in scope are about, counted when an answer is in the numerator', async () => {
+    // independent: CSAT answers of the period about an (opened) interaction attributed to t6
+    const interactions = allInteractions();
+    const want = new Map<string, boolean>();
+    for (const e of events) {
+      if (e.type !== 'survey.responded' || e.survey !== 'csat' || !e.interaction_id) continue;
+      const day = period(ms(e.occurred_at), 'day');
+      const i = interactions.get(e.interaction_id);
+      if (day < FROM || day > TO || i?.team_id !== 't6' || i.opened === undefined) continue;
+      want.set(e.interaction_id, (want.get(e.interaction_id) ?? false) || e.score >= 4);
+    }
+    expect(want.get('x2')).toBe(false);
+    const page = await drillInteractions(ch, cfg, {
+      ...TOTAL,
+      filters: { team_id: ['t6'] },
+      metric: 'csat',
+      asOf: AS_OF,
+      page: 1,
+      pageSize: 500,
+    });
+    expect(page.total).toBe(want.size);
+    expect(page.rows.length).toBe(Math.min(500, want.size));
+    for (const r of page.rows)
+      expect(r['counted'], String(r['interaction_id'])).toBe(want.get(String(r['interaction_id'])));
+    const missed = await drillInteractions(ch, cfg, {
+      ...TOTAL,
+      filters: { agent_id: ['a92'] },
+      metric: 'csat',
+      counted: false,
+      asOf: AS_OF,
+      page: 1,
+      pageSize: 10,
+    });
+    expect(
+      missed.rows.map((r) => [r['interaction_id'], r['team_id'], r['opened_team_id'], r['opened_agent_id']]),
+    ).toEqual([['x2', 't6', 't1', 'a90']]);
   });
 });
 
