@@ -103,11 +103,13 @@ export async function planIncremental(
                INNER JOIN ${start} AS b ON s.customer_id = b.customer_id AND s.category = b.category
                WHERE s.opened_at >= b.start)`);
   // answers that arrived, and the answers of interactions with new events (they take its agent, team, …)
+  // (two reads, each skipping by its own index: ingestion time, the interaction_id bloom filter)
   await run(`CREATE TABLE ${surveys} ENGINE = Memory AS
-             SELECT DISTINCT event_id, customer_id FROM ${db}.survey_events
-             WHERE ${recent}
-                OR (interaction_id != ''
-                    AND interaction_id IN (SELECT interaction_id FROM ${db}.interaction_events WHERE ${recent}))`);
+             SELECT DISTINCT event_id, customer_id FROM (
+               SELECT event_id, customer_id FROM ${db}.survey_events WHERE ${recent}
+               UNION ALL
+               SELECT event_id, customer_id FROM ${db}.survey_events
+               WHERE interaction_id IN (SELECT interaction_id FROM ${db}.interaction_events WHERE ${recent}))`);
   return incrementalPlan(ch, { cc, ids, surveys });
 }
 

@@ -104,6 +104,10 @@ ALTER TABLE {{db}}.survey_kpi
     ADD COLUMN IF NOT EXISTS team_id LowCardinality(String) AFTER severity,
     ADD COLUMN IF NOT EXISTS agent_id LowCardinality(String) AFTER team_id;
 
+-- The refresh looks up the answers of interactions with new events (transforms/facts/plan.ts).
+ALTER TABLE {{db}}.survey_events ADD INDEX IF NOT EXISTS interaction_id_idx interaction_id TYPE bloom_filter GRANULARITY 1;
+ALTER TABLE {{db}}.survey_events MATERIALIZE INDEX interaction_id_idx;
+
 -- The analysts' views with the new columns.
 CREATE OR REPLACE VIEW {{db}}.v_interactions AS
 SELECT
