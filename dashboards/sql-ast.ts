@@ -20,7 +20,7 @@ export const ANALYST_TABLES: Record<string, string> = {
   v_interactions:
     'One row per interaction with every fact the KPIs use (as of the last rollup refresh): dimensions, response, resolution, SLA, FCR.',
   v_surveys:
-    'One row per survey answer (CSAT 1–5, NPS 0–10, CES 1–7) with its channel and the customer’s segment and region.',
+    'One row per survey answer (CSAT 1–5, NPS 0–10, CES 1–7) with its channel, the agent, team, category, priority and severity of the interaction it answers, and the customer’s segment and region.',
   v_customers: 'One row per customer: latest segment and region, since when a customer, first churn.',
   v_kpi_daily:
     'Every rate, count, mean and NPS KPI per local day and grouping set: value, numerator, n — the numbers the dashboards show.',

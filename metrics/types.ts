@@ -17,8 +17,11 @@ export const DIMENSIONS = [
 ] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
-/** Dimensions of survey answers: a survey carries its channel, and the customer's attributes. */
-export const SURVEY_DIMENSIONS = ['channel', 'segment', 'region'] as const satisfies readonly Dimension[];
+/**
+ * Dimensions of survey answers: every one. An answer carries its channel and the customer's attributes,
+ * and takes the rest (agent, team, category, priority, severity) from the interaction it answers.
+ */
+export const SURVEY_DIMENSIONS = DIMENSIONS;
 export const CUSTOMER_DIMENSIONS = ['segment', 'region'] as const satisfies readonly Dimension[];
 
 export type Unit = 'percent' | 'score' | 'points' | 'seconds' | 'hours' | 'count';

@@ -116,9 +116,11 @@ function openContact(w: World, o: Open): Contact | undefined {
     category,
     priority,
     team_id: team,
-    agent_id: agent,
     subject: draws.pick(SUBJECTS[category]),
   };
+  // As real producers do: a contact on a live channel is routed to an agent when it opens; a message
+  // (email, social, self-service) gets its agent when someone answers it (or, self-service, resolves it).
+  if (live) opened.agent_id = agent;
   if (severity) opened.severity = severity;
   w.push(t0, opened);
   return c;
@@ -167,7 +169,7 @@ function firstResponse(w: World, c: Contact): { t1: number; slow: boolean } {
     type: 'interaction.first_response',
     occurred_at: '',
     interaction_id: c.id,
-    agent_id: c.agent,
+    ...(channel === 'self_service' ? {} : { agent_id: c.agent }),
     team_id: c.team,
   });
   return { t1, slow: frDelay > slaTargetSeconds(w.r.sla, channel, category, priority) };

@@ -2,10 +2,16 @@ import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Config } from '../../infra/config.ts';
 import { badParameter } from '../../infra/errors.ts';
 import { getMetric } from '../catalog.ts';
-import { factParams, INTERACTION_KPI_COLUMNS, interactionFacts, type FactStore } from '../query/facts.ts';
+import {
+  factParams,
+  INTERACTION_KPI_COLUMNS,
+  interactionFacts,
+  surveyFacts,
+  type FactStore,
+} from '../query/facts.ts';
 import { filterClauses } from '../query/sql-parts.ts';
 import { isCurrent } from '../query/store.ts';
-import type { Dimension } from '../types.ts';
+import type { Dimension, MetricDefinition } from '../types.ts';
 import { readRollupState } from './state.ts';
 
 /**
@@ -56,21 +62,27 @@ export interface DrillPage {
   page_size: number;
 }
 
+type DrillScope = Scope & { metric?: string; counted?: boolean; page: number; pageSize: number };
+
 /**
  * The interactions behind a number, newest first, paged. With `metric` (an interaction KPI), only the
  * rows in its denominator (or counted by it), each with `counted`: whether it is in the numerator.
- * `period` narrows to one day, ISO week or month when given with `grain`; `counted` keeps the rows the
- * numerator counts (true) or those it does not (false).
+ * With a survey KPI, the interactions its answers in the scope are about (an answer's day and
+ * dimensions decide, not the interaction's: docs/metrics.md, Attribution); answers without an
+ * interaction list nothing. `period` narrows to one day, ISO week or month when given with `grain`;
+ * `counted` keeps the rows the numerator counts (true) or those it does not (false).
  */
 export async function drillInteractions(
   client: ClickHouseClient,
   cfg: Config,
-  scope: Scope & { metric?: string; counted?: boolean; page: number; pageSize: number },
+  scope: DrillScope,
 ): Promise<DrillPage> {
   if (!Number.isInteger(scope.page) || scope.page < 1)
     throw badParameter('page', 'must be a whole number ≥ 1');
   if (!Number.isInteger(scope.pageSize) || scope.pageSize < 1 || scope.pageSize > MAX_PAGE_SIZE)
     throw badParameter('page_size', `must be a whole number 1–${MAX_PAGE_SIZE}`);
+  const survey = scope.metric ? getMetric(scope.metric) : undefined;
+  if (survey?.source === 'surveys') return drillAnswered(client, cfg, scope, survey);
   const db = cfg.clickhouse.database;
   const params: Record<string, unknown> = { ...factParams(cfg, scope.asOf) };
   const where = [scopeWhere(scope, params)];
@@ -101,6 +113,39 @@ export async function drillInteractions(
     `WITH f AS (${facts})
      SELECT ${DRILL_COLUMNS.join(', ')}, ${counted} AS counted
      FROM f WHERE ${filter}
+     ORDER BY opened_at DESC, interaction_id
+     LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
+    { ...params, limit: scope.pageSize, offset: (scope.page - 1) * scope.pageSize },
+  );
+  return { rows: list, total: Number(count?.n ?? 0), page: scope.page, page_size: scope.pageSize };
+}
+
+/** The drill-down of a survey KPI: the interactions its answers in scope are about. */
+async function drillAnswered(
+  client: ClickHouseClient,
+  cfg: Config,
+  scope: DrillScope,
+  m: MetricDefinition,
+): Promise<DrillPage> {
+  const db = cfg.clickhouse.database;
+  const store = await source(client, cfg);
+  const params: Record<string, unknown> = { ...factParams(cfg, scope.asOf) };
+  const { numerator, denominator, where: cond } = m.sql;
+  const rate = m.kind === 'rate';
+  if (scope.counted !== undefined && !rate)
+    throw badParameter('counted', 'needs metric= a rate KPI (its numerator decides what is counted)');
+  const answers = `
+    SELECT interaction_id, ${rate ? `toBool(max(${numerator}))` : 'NULL'} AS counted
+    FROM (${surveyFacts(db, store)})
+    WHERE ${scopeWhere(scope, params)} AND (${rate ? denominator : cond}) AND interaction_id != ''
+    GROUP BY interaction_id`;
+  const keep = scope.counted === undefined ? '1' : scope.counted ? 'a.counted' : 'NOT a.counted';
+  const from = `(${interactionFacts(db, store)}) AS f INNER JOIN (${answers}) AS a ON a.interaction_id = f.interaction_id`;
+  const [count] = await rows<{ n: string }>(client, `SELECT count() AS n FROM ${from} WHERE ${keep}`, params);
+  const list = await rows<Record<string, unknown>>(
+    client,
+    `SELECT ${DRILL_COLUMNS.map((c) => `f.${c} AS ${c}`).join(', ')}, a.counted AS counted
+     FROM ${from} WHERE ${keep}
      ORDER BY opened_at DESC, interaction_id
      LIMIT {limit:UInt32} OFFSET {offset:UInt64}`,
     { ...params, limit: scope.pageSize, offset: (scope.page - 1) * scope.pageSize },

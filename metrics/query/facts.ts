@@ -36,6 +36,8 @@ export const INTERACTION_KPI_COLUMNS = [
   'customer_id',
   'opened_at',
   ...DIMENSIONS,
+  'opened_team_id',
+  'opened_agent_id',
   'responded',
   'abandoned',
   'first_response_seconds',
@@ -58,9 +60,8 @@ export const SURVEY_KPI_COLUMNS = [
   'at',
   'survey',
   'score',
-  'channel',
-  'segment',
-  'region',
+  'interaction_id',
+  ...DIMENSIONS,
 ] as const;
 
 export const CUSTOMER_KPI_COLUMNS = [
@@ -106,6 +107,7 @@ export function deriveInteractionFacts(db: string, subset?: Subset): string {
       toDate(opened_at, {tz:String}) AS day,
       interaction_id, customer_id, opened_at,
       channel, category, priority, severity, team_id, agent_id, segment, region,
+      opened_team_id, opened_agent_id,
       responded, abandoned, first_response_seconds, target_seconds,
       ifNull(responded AND first_response_seconds <= target_seconds, false) AS responded_in_target,
       resolved, resolution_hours,
@@ -122,6 +124,7 @@ export function deriveInteractionFacts(db: string, subset?: Subset): string {
         assumeNotNull(i.opened_at) AS opened_at,
         i.channel AS channel, i.category AS category, i.priority AS priority, i.severity AS severity,
         i.team_id AS team_id, i.agent_id AS agent_id,
+        i.opened_team_id AS opened_team_id, i.opened_agent_id AS opened_agent_id,
         c.segment AS segment, c.region AS region,
         i.first_response_at IS NOT NULL AS responded,
         i.abandoned_at IS NOT NULL AS abandoned,
@@ -150,26 +153,48 @@ export function deriveInteractionFacts(db: string, subset?: Subset): string {
 
 /**
  * interaction_facts merged per interaction: interaction_facts_v's aggregates, with the filter applied
- * before the merge (a filter on the view would only apply after merging every interaction).
+ * before the merge (a filter on the view would only apply after merging every interaction), and the
+ * attribution of docs/metrics.md: `agent_id` the agent of the last resolution that names one, else of
+ * the first response, else of the opening; `team_id` the last team transferred or escalated to, else
+ * the opening team, else the first response's; `opened_agent_id`, `opened_team_id` as opened.
  */
 function mergedFacts(db: string, where: string): string {
   return `
-    SELECT interaction_id,
-      max(customer_id) AS customer_id, max(channel) AS channel, max(category) AS category,
-      max(priority) AS priority, max(severity) AS severity, max(team_id) AS team_id, max(agent_id) AS agent_id,
-      min(opened_at) AS opened_at, min(first_response_at) AS first_response_at,
-      max(last_resolved_at) AS last_resolved_at, max(last_reopened_at) AS last_reopened_at,
-      min(first_followed_up_at) AS first_followed_up_at, min(abandoned_at) AS abandoned_at,
-      max(transferred) AS transferred, max(escalated) AS escalated, uniqExactMerge(reopens) AS reopens
-    FROM ${db}.interaction_facts ${where}
-    GROUP BY interaction_id`;
+    SELECT *,
+      multiIf(resolved_agent_id != '', resolved_agent_id,
+              first_response_agent_id != '', first_response_agent_id, opened_agent_id) AS agent_id,
+      multiIf(last_to_team_id != '', last_to_team_id,
+              opened_team_id != '', opened_team_id, first_response_team_id) AS team_id
+    FROM (
+      SELECT interaction_id,
+        max(customer_id) AS customer_id, max(channel) AS channel, max(category) AS category,
+        max(priority) AS priority, max(severity) AS severity,
+        toString(max(team_id)) AS opened_team_id, max(agent_id) AS opened_agent_id,
+        argMaxMerge(resolved_agent_id) AS resolved_agent_id,
+        argMinMerge(first_response_agent_id) AS first_response_agent_id,
+        argMinMerge(first_response_team_id) AS first_response_team_id,
+        argMaxMerge(last_to_team_id) AS last_to_team_id,
+        min(opened_at) AS opened_at, min(first_response_at) AS first_response_at,
+        max(last_resolved_at) AS last_resolved_at, max(last_reopened_at) AS last_reopened_at,
+        min(first_followed_up_at) AS first_followed_up_at, min(abandoned_at) AS abandoned_at,
+        max(transferred) AS transferred, max(escalated) AS escalated, uniqExactMerge(reopens) AS reopens
+      FROM ${db}.interaction_facts ${where}
+      GROUP BY interaction_id
+    )`;
 }
 
-/** One row per survey answer (SURVEY_KPI_COLUMNS), with the customer's latest attributes. */
+/**
+ * One row per survey answer (SURVEY_KPI_COLUMNS): with an `interaction_id`, the dimensions of that
+ * interaction as its facts attribute them (agent, team, category, priority, severity; its channel
+ * when the answer names none) as they are when derived, so an answer that arrived before its
+ * interaction is attributed by the next derivation (transforms/facts/plan.ts re-derives the answers of
+ * interactions with new events); the customer's latest segment and region.
+ */
 export function deriveSurveyFacts(db: string, subset?: Subset): string {
-  const only = !subset
+  const cond = !subset
     ? ''
-    : `WHERE customer_id IN (${subset.customers})${subset.surveys ? ` OR event_id IN (${subset.surveys})` : ''}`;
+    : `customer_id IN (${subset.customers})${subset.surveys ? ` OR event_id IN (${subset.surveys})` : ''}`;
+  const only = cond ? `WHERE ${cond}` : '';
   const customers = !subset
     ? ''
     : `WHERE customer_id IN (${subset.customers})${
@@ -177,13 +202,20 @@ export function deriveSurveyFacts(db: string, subset?: Subset): string {
           ? ` OR customer_id IN (SELECT customer_id FROM ${db}.survey_events WHERE event_id IN (${subset.surveys}))`
           : ''
       }`;
+  const answered = `SELECT interaction_id FROM ${db}.survey_events WHERE ${cond ? `(${cond}) AND ` : ''}interaction_id != ''`;
   return `
     SELECT toDate(s.occurred_at, {tz:String}) AS day, s.event_id AS event_id, s.customer_id AS customer_id,
-           s.occurred_at AS at, s.survey AS survey, s.score AS score, s.channel AS channel,
+           s.occurred_at AS at, s.survey AS survey, s.score AS score, s.interaction_id AS interaction_id,
+           if(s.channel != '', s.channel, i.channel) AS channel, i.category AS category,
+           i.priority AS priority, i.severity AS severity, i.team_id AS team_id, i.agent_id AS agent_id,
            c.segment AS segment, c.region AS region
     FROM (SELECT * FROM ${db}.survey_events FINAL ${only}) AS s
     LEFT JOIN (SELECT customer_id, segment, region FROM ${db}.customer_facts_v ${customers}) AS c
-      ON c.customer_id = s.customer_id`;
+      ON c.customer_id = s.customer_id
+    LEFT JOIN (
+      SELECT interaction_id, channel, category, priority, severity, team_id, agent_id
+      FROM (${mergedFacts(db, `WHERE interaction_id IN (${answered})`)})
+    ) AS i ON i.interaction_id = s.interaction_id`;
 }
 
 /** One row per customer (CUSTOMER_KPI_COLUMNS): latest attributes, since when a customer, first churn. */

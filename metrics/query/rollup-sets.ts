@@ -1,4 +1,4 @@
-import { DIMENSIONS, SURVEY_DIMENSIONS, type Dimension, type MetricDefinition } from '../types.ts';
+import { DIMENSIONS, type Dimension, type MetricDefinition } from '../types.ts';
 
 /**
  * The grouping sets of the daily rollups (`kpi_daily`): which combinations of dimensions the refresh
@@ -11,20 +11,16 @@ export const setMask = (dims: readonly Dimension[]): number =>
   dims.reduce((m, d) => m | (1 << DIMENSIONS.indexOf(d)), 0);
 
 /**
- * The grouping sets the daily rollups hold. Interactions: the whole centre, each dimension on its own
+ * The grouping sets the daily rollups hold, the same for interactions and surveys (a survey answer has
+ * every dimension, through the interaction it answers): the whole centre, each dimension on its own
  * and each pair of dimensions except agent × other (agents are many and are looked at alone or through
- * the facts). Surveys: every combination of their three dimensions. A request whose group-by and
- * filter dimensions form one of these sets is answered from the rollups.
+ * the facts); for surveys also channel × segment × region. A request whose group-by and filter
+ * dimensions form one of these sets is answered from the rollups.
  */
 export function groupingSets(source: MetricDefinition['source']): Dimension[][] {
-  if (source === 'surveys') {
-    const d = SURVEY_DIMENSIONS;
-    return [[], ...d.map((x) => [x]), ...pairs(d), [...d]];
-  }
-  if (source === 'interactions') {
-    return [[], ...DIMENSIONS.map((x) => [x]), ...pairs(DIMENSIONS.filter((x) => x !== 'agent_id'))];
-  }
-  return [];
+  if (source === 'customers') return [];
+  const sets = [[], ...DIMENSIONS.map((x) => [x]), ...pairs(DIMENSIONS.filter((x) => x !== 'agent_id'))];
+  return source === 'surveys' ? [...sets, ['channel', 'segment', 'region']] : sets;
 }
 
 function pairs(ds: readonly Dimension[]): Dimension[][] {

@@ -11,7 +11,7 @@ import type { BuiltQuery } from './request.ts';
  */
 
 /** Bump when the SQL of the facts or rollups changes in a way existing rows do not reflect. */
-export const ROLLUP_FORMAT = 1;
+export const ROLLUP_FORMAT = 2;
 
 export interface RollupState {
   version: number;

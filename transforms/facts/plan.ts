@@ -41,7 +41,7 @@ export async function planFull(ch: ClickHouseClient, db: string, tmp: Scratch): 
  * - customers with customer events (attributes, churn): all their rows;
  * - interactions with events: themselves and, per (customer, category), every later interaction and the
  *   one just before the earliest changed (its next contact, which decides its FCR, may have changed);
- * - survey answers that arrived.
+ * - survey answers that arrived, and those of interactions with events (the attribution may have moved).
  */
 export async function planIncremental(
   ch: ClickHouseClient,
@@ -102,8 +102,14 @@ export async function planIncremental(
                SELECT s.interaction_id, s.customer_id FROM ${seq} AS s
                INNER JOIN ${start} AS b ON s.customer_id = b.customer_id AND s.category = b.category
                WHERE s.opened_at >= b.start)`);
+  // answers that arrived, and the answers of interactions with new events (they take its agent, team, …)
+  // (two reads, each skipping by its own index: ingestion time, the interaction_id bloom filter)
   await run(`CREATE TABLE ${surveys} ENGINE = Memory AS
-             SELECT DISTINCT event_id, customer_id FROM ${db}.survey_events WHERE ${recent}`);
+             SELECT DISTINCT event_id, customer_id FROM (
+               SELECT event_id, customer_id FROM ${db}.survey_events WHERE ${recent}
+               UNION ALL
+               SELECT event_id, customer_id FROM ${db}.survey_events
+               WHERE interaction_id IN (SELECT interaction_id FROM ${db}.interaction_events WHERE ${recent}))`);
   return incrementalPlan(ch, { cc, ids, surveys });
 }
 

@@ -4,7 +4,7 @@ import { CATALOG } from '../../metrics/catalog.ts';
 import { TARGET_PASSED_SQL } from '../../metrics/query/facts.ts';
 import { groupingSets, inDailyRollup } from '../../metrics/query/rollup-sets.ts';
 import type { RollupState } from '../../metrics/query/rollup-state.ts';
-import { DIMENSIONS, SURVEY_DIMENSIONS, type MetricDefinition } from '../../metrics/types.ts';
+import { DIMENSIONS, type MetricDefinition } from '../../metrics/types.ts';
 import { strings, type TempTable } from '../sql.ts';
 
 /**
@@ -39,7 +39,7 @@ export function dailyRollupInsert(
 ): string | null {
   const metrics = catalog.filter((m) => m.source === source && inDailyRollup(m));
   if (metrics.length === 0) return null;
-  const dims = source === 'interactions' ? [...DIMENSIONS] : [...SURVEY_DIMENSIONS];
+  const dims = [...DIMENSIONS];
   const facts =
     source === 'interactions'
       ? `SELECT *, ${TARGET_PASSED_SQL} AS target_passed FROM ${db}.interaction_kpi FINAL WHERE day IN {days:Array(Date)}`
@@ -53,13 +53,12 @@ export function dailyRollupInsert(
     .map((s) => `(${['day', ...s].join(', ')})`)
     .join(', ');
   const aggs = metrics.map((m, i) => `tuple('${m.name}', ${additive(m)}) AS a${i}`).join(',\n        ');
-  const dimCols = DIMENSIONS.map((d) => (dims.includes(d) ? d : `'' AS ${d}`)).join(', ');
   return `
     INSERT INTO ${target} (metric, gs, day, ${DIMENSIONS.join(', ')}, x, n, s2, pro, det)
     SELECT tupleElement(m, 1), gs, day, ${DIMENSIONS.join(', ')},
            tupleElement(m, 2), tupleElement(m, 3), tupleElement(m, 4), tupleElement(m, 5), tupleElement(m, 6)
     FROM (
-      SELECT day, toUInt16(${gs}) AS gs, ${dimCols},
+      SELECT day, toUInt16(${gs}) AS gs, ${dims.join(', ')},
         ${aggs}
       FROM (${facts})
       GROUP BY GROUPING SETS (${sets})

@@ -149,7 +149,7 @@ describe('metrics API', () => {
 
   it.each([
     ['/api/v1/metrics/csat?grain=hourly', 400, /grain: must be one of/],
-    ['/api/v1/metrics/csat?by=team_id', 400, /by: csat cannot be grouped by team_id/],
+    ['/api/v1/metrics/churn_rate?by=team_id', 400, /by: churn_rate cannot be grouped by team_id/],
     ['/api/v1/metrics/csat?by=colour', 400, /by: colour is not a dimension/],
     ['/api/v1/metrics/csat?from=2026-02-30', 400, /from: must be a date/],
     ['/api/v1/metrics/csat?from=2026-03-01&to=2026-02-01', 400, /from: must not be after to/],

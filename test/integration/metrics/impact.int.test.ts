@@ -263,9 +263,9 @@ describe('other kinds of metric and windows', () => {
 
   it('refuses a scope the metric cannot be filtered by', async () => {
     const c = await getChange(ch, cfg, 'pc-t2');
-    const err = await rejection(changeImpact(ch, cfg, c, { metric: 'csat', asOf: AS_OF }));
+    const err = await rejection(changeImpact(ch, cfg, c, { metric: 'churn_rate', asOf: AS_OF }));
     expect(err.code).toBe('bad_parameter');
-    expect(err.message).toMatch(/csat cannot be filtered by the change's scope team_id/);
+    expect(err.message).toMatch(/churn_rate cannot be filtered by the change's scope team_id/);
   });
 });
 

@@ -7,6 +7,7 @@ import { generateSample } from '../../../sample/index.ts';
 import { toRow } from '../../../ingest/rows.ts';
 import { ClickHouseSink, rowLine } from '../../../ingest/sink.ts';
 import { getMetric } from '../../../metrics/catalog.ts';
+import { drillInteractions } from '../../../metrics/answer/explore.ts';
 import { answerMetric, computeMetric, type MetricRow } from '../../../metrics/answer/metric.ts';
 import { periodsOf } from '../../../metrics/query/customers.ts';
 import { STORES, type Grain, type Store } from '../../../metrics/query/request.ts';
@@ -26,7 +27,7 @@ const TZ = 'Asia/Shanghai';
 const AS_OF = new Date('2026-03-10T00:00:00Z');
 let cfg: Config;
 let ch: ClickHouseClient;
-const events: CxEvent[] = [
+const sample: CxEvent[] = [
   ...generateSample({
     seed: 5,
     customers: 500,
@@ -35,6 +36,84 @@ const events: CxEvent[] = [
     timeZone: TZ,
   }),
 ];
+
+/**
+ * Attribution planted on top of the sample (docs/metrics.md "Attribution"), each case its own agent:
+ * - x1: opened without agent or team, the agent and team named at first response only; its CSAT answer
+ *   arrives before any of its events (first load), the interaction after (second load);
+ * - x2: opened by a90 in t1, transferred to t3, escalated to t6, resolved by a92 (and earlier by a91,
+ *   then reopened); its answer arrives long after the interaction (second load);
+ * - x3: agent only at resolution, the answer names no channel (it takes the interaction's);
+ * - answers without an interaction keep their own channel.
+ */
+function plantedAttribution(customer: string): { events: CxEvent[]; late: Set<string> } {
+  const at = (iso: string) => `2026-01-${iso}Z`;
+  const ie = (id: string, n: number, type: string, t: string, extra: Record<string, unknown> = {}) =>
+    ({
+      event_id: `00000000-0000-4000-8000-attr${id}${String(n).padStart(4, '0')}`,
+      type,
+      occurred_at: at(t),
+      interaction_id: id,
+      schema_version: 1,
+      ...extra,
+    }) as CxEvent;
+  const survey = (n: number, t: string, score: number, extra: Record<string, unknown>) =>
+    ({
+      event_id: `00000000-0000-4000-8000-attrsurv${String(n).padStart(4, '0')}`,
+      type: 'survey.responded',
+      occurred_at: at(t),
+      customer_id: customer,
+      survey: 'csat',
+      score,
+      schema_version: 1,
+      ...extra,
+    }) as CxEvent;
+  const opened = { customer_id: customer, category: 'inquiry', priority: 'normal' };
+  const x1 = [
+    ie('x1', 1, 'interaction.opened', '12T02:00:00.000', { ...opened, channel: 'email' }),
+    ie('x1', 2, 'interaction.first_response', '12T03:00:00.000', { agent_id: 'a97', team_id: 't9' }),
+    ie('x1', 3, 'interaction.resolved', '12T05:00:00.000'),
+  ];
+  const x2 = [
+    ie('x2', 1, 'interaction.opened', '13T02:00:00.000', {
+      ...opened,
+      channel: 'phone',
+      category: 'complaint',
+      severity: 'major',
+      team_id: 't1',
+      agent_id: 'a90',
+    }),
+    ie('x2', 2, 'interaction.first_response', '13T02:00:20.000', { agent_id: 'a90', team_id: 't1' }),
+    ie('x2', 3, 'interaction.transferred', '13T02:10:00.000', { from_team_id: 't1', to_team_id: 't3' }),
+    ie('x2', 4, 'interaction.resolved', '13T04:00:00.000', { agent_id: 'a91' }),
+    ie('x2', 5, 'interaction.reopened', '13T06:00:00.000'),
+    ie('x2', 6, 'interaction.escalated', '13T07:00:00.000', { to_team_id: 't6', severity: 'crisis' }),
+    ie('x2', 7, 'interaction.resolved', '13T09:00:00.000', { agent_id: 'a92' }),
+    ie('x2', 8, 'interaction.followed_up', '13T10:00:00.000', { agent_id: 'a93' }),
+  ];
+  const x3 = [
+    ie('x3', 1, 'interaction.opened', '14T02:00:00.000', {
+      ...opened,
+      channel: 'self_service',
+      team_id: 't4',
+    }),
+    ie('x3', 2, 'interaction.first_response', '14T02:30:00.000'),
+    ie('x3', 3, 'interaction.resolved', '14T03:00:00.000', { agent_id: 'a98' }),
+  ];
+  const surveys = [
+    survey(1, '12T01:00:00.000', 5, { interaction_id: 'x1', channel: 'email' }),
+    survey(2, '25T08:00:00.000', 2, { interaction_id: 'x2', channel: 'phone' }),
+    survey(3, '14T08:00:00.000', 4, { interaction_id: 'x3' }),
+    survey(4, '14T09:00:00.000', 3, { channel: 'chat' }),
+    survey(5, '15T09:00:00.000', 5, {}),
+  ];
+  const late = new Set([...x1, surveys[1] as CxEvent].map((e) => e.event_id));
+  return { events: [...x1, ...x2, ...x3, ...surveys], late };
+}
+const planted = plantedAttribution(
+  (sample.find((e) => e.type === 'customer.upserted') as { customer_id: string }).customer_id,
+);
+const events: CxEvent[] = [...sample, ...planted.events];
 
 /** The two refreshes: the first over most of the data, the second incremental over the rest. */
 let firstRefresh: RefreshResult;
@@ -64,7 +143,7 @@ beforeAll(async () => {
   }
   // The last week arrives after the first refresh, with 3 % of the older events arriving late.
   const cut = ms('2026-02-22T00:00:00Z');
-  const later = (e: CxEvent) => ms(e.occurred_at) >= cut || rnd() < 0.03;
+  const later = (e: CxEvent) => planted.late.has(e.event_id) || ms(e.occurred_at) >= cut || rnd() < 0.03;
   const first = stream.filter((e) => !later(e));
   const second = stream.filter((e) => !first.includes(e));
   const sink = new ClickHouseSink(ch, cfg.clickhouse.database);
@@ -113,6 +192,8 @@ interface Fact {
   severity: string;
   team_id: string;
   agent_id: string;
+  opened_team_id: string;
+  opened_agent_id: string;
   segment: string;
   region: string;
   opened: number;
@@ -139,9 +220,27 @@ function customerAttributes(): Map<string, { segment: string; region: string }> 
   return new Map([...latest].map(([k, v]) => [k, { segment: v.segment[1], region: v.region[1] }]));
 }
 
-function interactionFacts(): Fact[] {
-  const attrs = customerAttributes();
-  const by = new Map<string, Partial<Fact> & { reopenIds: Set<string> }>();
+/** The latest (or earliest) of an event's value, by (occurred_at, event_id): who the rule names. */
+type Pick = { t: number; id: string; v: string } | undefined;
+const later = (a: Pick, t: number, id: string, v: string): Pick =>
+  a === undefined || t > a.t || (t === a.t && id > a.id) ? { t, id, v } : a;
+const earlier = (a: Pick, t: number, id: string, v: string): Pick =>
+  a === undefined || t < a.t || (t === a.t && id < a.id) ? { t, id, v } : a;
+
+interface Seen {
+  resolvedAgent?: Pick;
+  firstResponseAgent?: Pick;
+  firstResponseTeam?: Pick;
+  lastToTeam?: Pick;
+}
+
+/**
+ * Every interaction seen in an event, opened or not, with the attribution of docs/metrics.md: agent =
+ * of the last resolution naming one, else of the first first response naming one, else of the opening;
+ * team = the last team transferred or escalated to, else of the opening, else of the first response.
+ */
+function allInteractions(): Map<string, Partial<Fact> & { reopenIds: Set<string> }> {
+  const by = new Map<string, Partial<Fact> & { reopenIds: Set<string> } & Seen>();
   for (const e of events) {
     if (!e.type.startsWith('interaction.')) continue;
     const id = (e as { interaction_id: string }).interaction_id;
@@ -155,6 +254,7 @@ function interactionFacts(): Fact[] {
     const t = ms(e.occurred_at);
     const min = (a: number | null | undefined) => (a == null ? t : Math.min(a, t));
     const max = (a: number | null | undefined) => (a == null ? t : Math.max(a, t));
+    const agent = (e as { agent_id?: string }).agent_id ?? '';
     switch (e.type) {
       case 'interaction.opened':
         Object.assign(f, {
@@ -163,19 +263,22 @@ function interactionFacts(): Fact[] {
           category: e.category,
           priority: e.priority ?? 'normal',
           severity: e.severity ?? '',
-          team_id: e.team_id ?? '',
-          agent_id: e.agent_id ?? '',
+          opened_team_id: e.team_id ?? '',
+          opened_agent_id: e.agent_id ?? '',
         });
         f.opened = min(f.opened);
         break;
       case 'interaction.first_response':
         f.firstResponse = min(f.firstResponse);
+        if (agent) f.firstResponseAgent = earlier(f.firstResponseAgent, t, e.event_id, agent);
+        if (e.team_id) f.firstResponseTeam = earlier(f.firstResponseTeam, t, e.event_id, e.team_id);
         break;
       case 'interaction.abandoned':
         f.abandoned = true;
         break;
       case 'interaction.resolved':
         f.lastResolved = max(f.lastResolved);
+        if (agent) f.resolvedAgent = later(f.resolvedAgent, t, e.event_id, agent);
         break;
       case 'interaction.reopened':
         f.lastReopened = max(f.lastReopened);
@@ -183,9 +286,11 @@ function interactionFacts(): Fact[] {
         break;
       case 'interaction.transferred':
         f.transferred = true;
+        f.lastToTeam = later(f.lastToTeam, t, e.event_id, e.to_team_id);
         break;
       case 'interaction.escalated':
         f.escalated = true;
+        if (e.to_team_id) f.lastToTeam = later(f.lastToTeam, t, e.event_id, e.to_team_id);
         break;
       case 'interaction.followed_up':
         f.followedUp = min(f.followedUp);
@@ -193,7 +298,16 @@ function interactionFacts(): Fact[] {
     }
     by.set(id, f);
   }
-  return [...by.values()]
+  for (const f of by.values()) {
+    f.agent_id = f.resolvedAgent?.v || f.firstResponseAgent?.v || f.opened_agent_id || '';
+    f.team_id = f.lastToTeam?.v || f.opened_team_id || f.firstResponseTeam?.v || '';
+  }
+  return by;
+}
+
+function interactionFacts(): Fact[] {
+  const attrs = customerAttributes();
+  return [...allInteractions().values()]
     .filter((f) => f.opened !== undefined)
     .map((f) => {
       const a = attrs.get(f.customer as string) ?? { segment: '', region: '' };
@@ -338,6 +452,7 @@ function reference(
 
 function surveyReference(name: string, grain: Grain, by: Dimension[], from: string, to: string) {
   const attrs = customerAttributes();
+  const interactions = allInteractions();
   const seen = new Set<string>();
   const groups = new Map<string, number[]>();
   const survey = { csat: 'csat', csat_mean: 'csat', nps: 'nps', ces: 'ces' }[name] as string;
@@ -348,7 +463,18 @@ function surveyReference(name: string, grain: Grain, by: Dimension[], from: stri
     const day = period(t, 'day');
     if (day < from || day > to) continue;
     const a = attrs.get(e.customer_id) ?? { segment: '', region: '' };
-    const dims: Record<string, string> = { channel: e.channel ?? '', segment: a.segment, region: a.region };
+    // an answer takes its interaction's dimensions (and channel when it names none)
+    const i = e.interaction_id ? interactions.get(e.interaction_id) : undefined;
+    const dims: Record<string, string> = {
+      channel: e.channel || i?.channel || '',
+      category: i?.category ?? '',
+      priority: i?.priority ?? '',
+      severity: i?.severity ?? '',
+      team_id: i?.team_id ?? '',
+      agent_id: i?.agent_id ?? '',
+      segment: a.segment,
+      region: a.region,
+    };
     const key = [period(t, grain), ...by.map((b) => dims[b])].join('|');
     groups.set(key, [...(groups.get(key) ?? []), e.score]);
   }
@@ -492,23 +618,101 @@ describe.each(STORES)('interaction KPIs from %s equal an independent computation
   });
 });
 
+const SURVEY_CASES: { grain: Grain; by: Dimension[] }[] = [
+  ...CASES,
+  { grain: 'week', by: ['team_id'] },
+  { grain: 'month', by: ['agent_id'] },
+  { grain: 'total', by: ['team_id', 'channel'] },
+  { grain: 'total', by: ['category', 'priority'] },
+];
+
 describe.each(STORES)('survey KPIs from %s equal an independent computation', (store: Store) => {
   for (const name of ['csat', 'csat_mean', 'nps', 'ces']) {
-    it.each(CASES.filter((c) => c.by.every((d) => ['channel', 'segment', 'region'].includes(d))))(
-      `${name} by $grain × $by`,
-      async ({ grain, by }) => {
-        const rows = await computeMetric(ch, cfg, getMetric(name), {
-          from: FROM,
-          to: TO,
-          grain,
-          by,
-          filters: {},
-          store,
-        });
-        expectSame(keyed(rows, by), surveyReference(name, grain, by, FROM, TO), name);
-      },
-    );
+    it.each(SURVEY_CASES)(`${name} by $grain × $by`, async ({ grain, by }) => {
+      const rows = await computeMetric(ch, cfg, getMetric(name), {
+        from: FROM,
+        to: TO,
+        grain,
+        by,
+        filters: {},
+        store,
+      });
+      expectSame(keyed(rows, by), surveyReference(name, grain, by, FROM, TO), name);
+    });
   }
+});
+
+describe.each(STORES)('survey attribution from %s (the planted cases)', (store: Store) => {
+  const csat = async (by: Dimension[], filters: Partial<Record<Dimension, string[]>> = {}) =>
+    (await computeMetric(ch, cfg, getMetric('csat'), { ...TOTAL, by, filters, store })).map((r) => [
+      ...by.map((d) => r[d]),
+      r.value,
+      r.n,
+    ]);
+  it('an answer that came before its interaction takes the agent and team of its first response', async () => {
+    expect(await csat([], { agent_id: ['a97'] })).toEqual([[100, 1]]);
+    expect(await csat([], { team_id: ['t9'] })).toEqual([[100, 1]]);
+  });
+  it('an answer long after a transferred, escalated, reopened interaction: the last resolver, the last team', async () => {
+    expect(await csat([], { agent_id: ['a92'] })).toEqual([[0, 1]]);
+    // the opener, the earlier resolver and the one who followed up answer for none (an empty total)
+    for (const gone of ['a90', 'a91', 'a93'])
+      expect(await csat([], { agent_id: [gone] })).toEqual([[null, 0]]);
+    const want = surveyReference('csat', 'total', ['team_id'], FROM, TO).get('total|t6')!;
+    const [[value, n] = []] = await csat([], { team_id: ['t6'] });
+    expect(n).toBe(want.n);
+    expect(Math.abs((value as number) - (want.value as number))).toBeLessThan(1e-9);
+  });
+  it("an answer naming no channel takes its interaction's channel; one without an interaction keeps its own", async () => {
+    expect(await csat(['channel'], { agent_id: ['a98'] }).catch(() => 'not in the rollups')).toEqual(
+      store === 'rollup' ? 'not in the rollups' : [['self_service', 100, 1]],
+    );
+    const none = surveyReference('csat', 'total', ['agent_id'], FROM, TO).get('total|')!;
+    expect(none.n).toBeGreaterThanOrEqual(2);
+    const [, value, n] = (await csat(['agent_id'])).find((r) => r[0] === '') ?? [];
+    expect(n).toBe(none.n);
+    expect(Math.abs((value as number) - (none.value as number))).toBeLessThan(1e-9);
+  });
+});
+
+describe('the drill-down of a survey KPI', () => {
+  it('lists the interactions its answers in scope are about, counted when an answer is in the numerator', async () => {
+    // independent: CSAT answers of the period about an (opened) interaction attributed to t6
+    const interactions = allInteractions();
+    const want = new Map<string, boolean>();
+    for (const e of events) {
+      if (e.type !== 'survey.responded' || e.survey !== 'csat' || !e.interaction_id) continue;
+      const day = period(ms(e.occurred_at), 'day');
+      const i = interactions.get(e.interaction_id);
+      if (day < FROM || day > TO || i?.team_id !== 't6' || i.opened === undefined) continue;
+      want.set(e.interaction_id, (want.get(e.interaction_id) ?? false) || e.score >= 4);
+    }
+    expect(want.get('x2')).toBe(false);
+    const page = await drillInteractions(ch, cfg, {
+      ...TOTAL,
+      filters: { team_id: ['t6'] },
+      metric: 'csat',
+      asOf: AS_OF,
+      page: 1,
+      pageSize: 500,
+    });
+    expect(page.total).toBe(want.size);
+    expect(page.rows.length).toBe(Math.min(500, want.size));
+    for (const r of page.rows)
+      expect(r['counted'], String(r['interaction_id'])).toBe(want.get(String(r['interaction_id'])));
+    const missed = await drillInteractions(ch, cfg, {
+      ...TOTAL,
+      filters: { agent_id: ['a92'] },
+      metric: 'csat',
+      counted: false,
+      asOf: AS_OF,
+      page: 1,
+      pageSize: 10,
+    });
+    expect(
+      missed.rows.map((r) => [r['interaction_id'], r['team_id'], r['opened_team_id'], r['opened_agent_id']]),
+    ).toEqual([['x2', 't6', 't1', 'a90']]);
+  });
 });
 
 describe.each(STORES)('customer KPIs from %s equal an independent computation', (store: Store) => {
@@ -639,6 +843,8 @@ describe('rollup refresh', () => {
     const auto = async (name: string, extra: Partial<Parameters<typeof answerMetric>[3]> = {}) =>
       (await answerMetric(ch, cfg, getMetric(name), { ...base, ...extra })).store;
     expect(await auto('csat')).toBe('rollup');
+    expect(await auto('csat', { by: ['agent_id'] })).toBe('rollup');
+    expect(await auto('nps', { by: ['team_id'], filters: { category: ['complaint'] } })).toBe('rollup');
     expect(await auto('churn_rate', { by: ['segment'] })).toBe('rollup');
     expect(await auto('first_response_time')).toBe('facts');
     expect(await auto('fcr', { by: ['agent_id', 'channel'] })).toBe('facts');
@@ -703,12 +909,16 @@ describe('empty periods and bad parameters', () => {
     [{ from: '2026-13-01' }, /from: must be a date/],
     [{ from: '2026-03-01', to: '2026-02-01' }, /from: must not be after to/],
     [{ grain: 'hour' }, /grain: must be one of day, week, month, total/],
-    [{ by: ['team_id'] }, /by: csat cannot be grouped by team_id/],
   ])('refuses %j', async (bad, message) => {
     const req = {
       ...TOTAL,
       ...bad,
     } as Parameters<typeof computeMetric>[3];
     await expect(computeMetric(ch, cfg, getMetric('csat'), req)).rejects.toThrow(message);
+  });
+  it('refuses a customer KPI by team', async () => {
+    await expect(
+      computeMetric(ch, cfg, getMetric('churn_rate'), { ...TOTAL, by: ['team_id'] }),
+    ).rejects.toThrow(/by: churn_rate cannot be grouped by team_id/);
   });
 });

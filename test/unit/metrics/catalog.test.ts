@@ -56,7 +56,7 @@ describe('KPI catalog', () => {
       { ...rate, name: 'Bad-Name' },
       { ...rate, name: 'no_parts', sql: {} },
       { ...rate, name: 'orphan', complementOf: 'missing' },
-      { ...getMetric('csat'), name: 'survey_by_team', dimensions: ['team_id'] },
+      { ...getMetric('churn_rate'), name: 'customers_by_team', dimensions: ['team_id'] },
       { ...rate, name: 'c1', complementOf: 'c2' },
       { ...rate, name: 'c2', complementOf: 'c1' },
     ];
@@ -67,7 +67,7 @@ describe('KPI catalog', () => {
         'Bad-Name: name must be snake_case',
         'no_parts: a rate metric needs sql.numerator',
         'orphan: complementOf missing is not in the catalog',
-        'survey_by_team: surveys have no dimension team_id',
+        'customers_by_team: customers have no dimension team_id',
         'c1: complementOf c2, which is itself a complement',
       ]),
     );

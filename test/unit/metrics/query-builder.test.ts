@@ -140,16 +140,22 @@ describe('buildMetricQuery', () => {
   });
 
   it('refuses, naming the parameter, what the metric cannot take', () => {
-    const fail = (r: Partial<MetricRequest>, store: 'raw' | 'rollup' = 'raw') => {
+    const fail = (r: Partial<MetricRequest>, store: 'raw' | 'rollup' = 'raw', metric = 'csat') => {
       try {
-        buildMetricQuery(getMetric('csat'), request(r), cfg, store);
+        buildMetricQuery(getMetric(metric), request(r), cfg, store);
       } catch (e) {
         return e instanceof CxError ? `${e.code}: ${e.message}` : String(e);
       }
       return 'built';
     };
-    expect(fail({ by: ['team_id'] })).toMatch(/^bad_parameter: by: csat cannot be grouped by team_id/);
-    expect(fail({ filters: { agent_id: ['a1'] } })).toMatch(/^bad_parameter: agent_id: /);
+    // survey KPIs take every dimension (through the interaction answered); customer KPIs two
+    expect(fail({ by: ['team_id'], filters: { agent_id: ['a1'] } })).toBe('built');
+    expect(fail({ by: ['team_id'] }, 'raw', 'churn_rate')).toMatch(
+      /^bad_parameter: by: churn_rate cannot be grouped by team_id/,
+    );
+    expect(fail({ filters: { agent_id: ['a1'] } }, 'raw', 'churn_rate')).toMatch(
+      /^bad_parameter: agent_id: /,
+    );
     expect(fail({ from: '2026-02-30' })).toMatch(/^bad_parameter: from: must be a date/);
     expect(fail({ from: '2026-03-01', to: '2026-02-01' })).toMatch(
       /^bad_parameter: from: must not be after to/,

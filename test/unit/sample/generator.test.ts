@@ -57,6 +57,33 @@ describe('generateSample', () => {
     expect(events.length).toBeGreaterThan(50_000);
   });
 
+  it('names agents as producers do: live channels when opened, messages at first response, self-service at resolution', () => {
+    const channelOf = new Map<string, string>();
+    const named = new Map<string, boolean>();
+    for (const e of events) {
+      const id = (e as { interaction_id?: string }).interaction_id;
+      if (!id || !e.type.startsWith('interaction.')) continue;
+      if (e.type === 'interaction.opened') channelOf.set(id, e.channel);
+      const agent = (e as { agent_id?: string }).agent_id !== undefined;
+      const key = `${channelOf.get(id)} ${e.type}`;
+      if (
+        e.type === 'interaction.opened' ||
+        e.type === 'interaction.first_response' ||
+        e.type === 'interaction.resolved'
+      )
+        named.set(key, (named.get(key) ?? agent) && agent);
+    }
+    for (const c of ['phone', 'chat', 'store', 'advisor'])
+      expect(named.get(`${c} interaction.opened`), c).toBe(true);
+    for (const c of ['email', 'social', 'self_service']) {
+      expect(named.get(`${c} interaction.opened`), c).toBe(false);
+      expect(named.get(`${c} interaction.resolved`), c).toBe(true);
+    }
+    expect(named.get('email interaction.first_response')).toBe(true);
+    expect(named.get('social interaction.first_response')).toBe(true);
+    expect(named.get('self_service interaction.first_response')).toBe(false);
+  });
+
   it('orders events by occurred_at, inside the window, with an explicit offset', () => {
     let last = -Infinity;
     let unordered = 0;
