@@ -5,6 +5,7 @@ import { exploreRouter } from './explore.ts';
 import { metricsRouter } from './metrics.ts';
 import { overviewRouter } from './overview.ts';
 import { retentionRouter } from './retention.ts';
+import { standardsRouter } from './standards.ts';
 import { vocabularyRouter } from './vocabulary.ts';
 
 export type { ApiDeps } from './deps.ts';
@@ -18,6 +19,7 @@ export function apiRouter(deps: ApiDeps): Router {
   const areas = [
     metricsRouter,
     overviewRouter,
+    standardsRouter,
     exploreRouter,
     retentionRouter,
     changesRouter,
