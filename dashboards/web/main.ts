@@ -8,6 +8,7 @@ import { overview } from './pages/overview.ts';
 import { reportsPage } from './pages/reports.ts';
 import { service } from './pages/service.ts';
 import { sqlPage } from './pages/sql.ts';
+import { standards } from './pages/standards.ts';
 import { teams } from './pages/teams.ts';
 import { api, errorText, filterBar, h, readFilters, useSegments, type Filters } from './ui.ts';
 
@@ -21,6 +22,7 @@ import { api, errorText, filterBar, h, readFilters, useSegments, type Filters } 
 
 const PAGES: Record<string, (main: HTMLElement, f: Filters, role: string) => Promise<void>> = {
   overview,
+  standards,
   service,
   complaints,
   customers,
