@@ -37,7 +37,7 @@ export async function standards(main: HTMLElement, f: Filters): Promise<void> {
       { class: 'muted' },
       t('pages:standards.baselineNote', { from: day(s.baseline.from), to: day(s.baseline.to) }),
     ),
-    h('div', { class: 'scroll' }, table),
+    h('div', { class: 'wide' }, table),
     downloads(params),
   );
 }
@@ -167,7 +167,7 @@ function whoCell(r: StandardsRow): HTMLElement {
 function row(r: StandardsRow): HTMLElement {
   const status = r.status ?? 'none';
   const colour = STATUS_COLOURS[status as keyof typeof STATUS_COLOURS] ?? STATUS_COLOURS.none;
-  const spark = h('div', { class: 'spark', 'aria-hidden': 'true' });
+  const spark = h('div', { class: 'spark chart', 'aria-hidden': 'true' });
   const tr = h(
     'tr',
     { 'data-clause': r.id, 'data-status': r.status ?? '', class: `status-${status}` },
