@@ -5,6 +5,11 @@ import type { Config } from '../../../infra/config.ts';
 import { parseEvent, type CxEvent } from '../../../ingest/events.ts';
 import { toRow } from '../../../ingest/rows.ts';
 import { ClickHouseSink, rowLine } from '../../../ingest/sink.ts';
+import { gatherReport } from '../../../dashboards/reports/content.ts';
+import { parseDefinitions } from '../../../dashboards/reports/definitions.ts';
+import { renderHtml } from '../../../dashboards/reports/html.ts';
+import { renderPdf } from '../../../dashboards/reports/pdf.ts';
+import { translator } from '../../../i18n/translator.ts';
 import { computeStandards } from '../../../metrics/answer/standards.ts';
 import { CLAUSES } from '../../../metrics/standards/clauses.ts';
 import { baselinePeriod } from '../../../metrics/targets/baseline.ts';
@@ -198,4 +203,42 @@ describe('standards scorecard', () => {
     expect(row?.value).toBeCloseTo((met / n) * 100, 9);
     expect(row?.n).toBe(n);
   });
+});
+
+describe('the standards section of a report', () => {
+  it.each([['zh-CN' as const], ['en' as const]])(
+    'in %s: every clause in the report language, with the scorecard API status and value',
+    async (locale) => {
+      const [def] = parseDefinitions(
+        {
+          reports: [
+            {
+              name: 'standards',
+              schedule: '0 8 * * 1',
+              period: 'last_month',
+              sections: ['standards'],
+              locale,
+              filters: { team_id: ['t1', 't2'] },
+              directory: { path: 'out' },
+            },
+          ],
+        },
+        { timeZone: 'UTC', locale: 'en' },
+      );
+      const data = await gatherReport(ch, cfg, def!, PERIOD);
+      expect(data.kpis).toBeUndefined();
+      const tr = translator(locale);
+      const html = renderHtml(data, tr, 'standards', [], () => '');
+      expect(html).toContain(tr.t('reports:heading.standards'));
+      for (const c of CLAUSES) expect(html).toContain(`${c.id} ${locale === 'zh-CN' ? c.zh : c.en}`);
+      // the complaint clause: met, its value 5.5 % written as the reader writes it
+      const row = data.standards?.rows.find((r) => r.id === 'S001-2');
+      expect(row?.status).toBe('met');
+      const words = { 'zh-CN': ['达标', '5.5%'], en: ['met', '5.5 %'] }[locale];
+      for (const w of words) expect(html).toContain(w);
+      const pdf = await renderPdf(data, tr, 'standards', []);
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    },
+    60_000,
+  );
 });
