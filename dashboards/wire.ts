@@ -96,6 +96,18 @@ export interface OverviewTile {
   /** the trend by `grain` over the current period */
   series: MetricRow[];
   grain: string;
+  /** the relative headline target (NPS +35 %, complaints −40 %) against the baseline period; null without one */
+  relative: {
+    /** the required change, in % */
+    value: number;
+    required: number | null;
+    status: TargetStatus;
+    current: MetricRow;
+    baseline: MetricRow & { from: string; to: string };
+    change: number | null;
+    p_value: number | null;
+    significant: boolean | null;
+  } | null;
 }
 
 /** `GET /api/v1/overview`. */

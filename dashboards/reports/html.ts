@@ -98,7 +98,8 @@ function kpiSection(data: ReportData, { tr, table, h2 }: Html): string[] {
       kpiHead(data, tr),
       kpiLines(data, tr).map((l) => {
         const tile = data.kpis?.find((t) => t.metric === l.metric);
-        const colour = STATUS_COLOURS[(tile?.current.status ?? 'none') as keyof typeof STATUS_COLOURS];
+        const status = tile?.current.status ?? tile?.relative?.status ?? 'none';
+        const colour = STATUS_COLOURS[status as keyof typeof STATUS_COLOURS] ?? STATUS_COLOURS.none;
         return [
           esc(l.title),
           `<b style="white-space:nowrap;">${esc(l.value)}</b>`,

@@ -10,6 +10,7 @@ import { parseDefinitions } from '../../../dashboards/reports/definitions.ts';
 import { renderHtml } from '../../../dashboards/reports/html.ts';
 import { renderPdf } from '../../../dashboards/reports/pdf.ts';
 import { translator } from '../../../i18n/translator.ts';
+import { computeOverview } from '../../../metrics/answer/overview.ts';
 import { computeStandards } from '../../../metrics/answer/standards.ts';
 import { CLAUSES } from '../../../metrics/standards/clauses.ts';
 import { baselinePeriod } from '../../../metrics/targets/baseline.ts';
@@ -241,4 +242,32 @@ describe('the standards section of a report', () => {
     },
     60_000,
   );
+});
+
+describe('the overview with relative targets', () => {
+  const filters = { team_id: ['t1', 't2'] };
+  it('shows the complaint rate against its baseline: required, status, the test', async () => {
+    const o = await computeOverview(ch, cfg, { ...PERIOD, filters, asOf: AS_OF });
+    const tile = o.tiles.find((t) => t.metric === 'complaint_rate');
+    expect(tile?.current.target).toBeNull();
+    expect(tile?.relative?.value).toBe(-40);
+    expect(tile?.relative?.baseline.value).toBeCloseTo(10, 9);
+    expect(tile?.relative?.baseline).toMatchObject({ ...BASELINE, n: 800 });
+    expect(tile?.relative?.required).toBeCloseTo(6, 9);
+    expect(tile?.relative?.status).toBe('met');
+    expect(tile?.relative?.significant).toBe(true);
+  });
+
+  it('METRIC_TARGETS overrides a relative target with an absolute one, with a status', async () => {
+    const o = await computeOverview(
+      ch,
+      { ...cfg, targets: { complaint_rate: 5 } },
+      { ...PERIOD, filters, asOf: AS_OF },
+    );
+    const tile = o.tiles.find((t) => t.metric === 'complaint_rate');
+    expect(tile?.relative).toBeNull();
+    expect(tile?.current.target).toBe(5);
+    // 5.5 % against ≤ 5 %: 0.5 points over, within the 2-point band
+    expect(tile?.current.status).toBe('at_risk');
+  });
 });
