@@ -73,7 +73,7 @@ export interface ClauseRow {
   change: number | null;
   p_value: number | null;
   significant: boolean | null;
-  /** the value by calendar month over the period, for a sparkline */
+  /** the value by calendar month over the six months ending with the period's last (for a sparkline) */
   trend: { period: string; value: number | null; n: number }[];
   /** absolute with `per`: every member judged */
   members: MemberVerdict[] | null;
@@ -108,6 +108,16 @@ export function scopedFilters(m: MetricDefinition, filters: Filters, scope: Filt
     out[d] = both;
   }
   return out;
+}
+
+/** Months of the trend: the calendar months ending with the month of the period's last day. */
+export const TREND_MONTHS = 6;
+
+/** The first day of the trend: the first of the month {@link TREND_MONTHS} − 1 months before `to`'s. */
+export function trendStart(to: string): string {
+  const d = new Date(`${to.slice(0, 7)}-01T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() - (TREND_MONTHS - 1));
+  return d.toISOString().slice(0, 10);
 }
 
 /** The last day of the month that starts on `first`. */
@@ -235,10 +245,13 @@ async function clauseRow(ctx: Ctx, c: Clause, targets: readonly TargetSpec[]): P
   const period = { from: ctx.req.from, to: ctx.req.to, filters };
   const cur = total(m, await run(ctx, m, { ...period, grain: 'total', by: [] }));
   const now = toMetricRow(m, cur, []);
-  const trend = (await run(ctx, m, { ...period, grain: 'month', by: [] })).map((r) => {
-    const x = toMetricRow(m, r, []);
-    return { period: x.period, value: x.value, n: x.n };
-  });
+  const trendFrom = trendStart(ctx.req.to);
+  const trend = (await run(ctx, m, { to: ctx.req.to, from: trendFrom, filters, grain: 'month', by: [] })).map(
+    (r) => {
+      const x = toMetricRow(m, r, []);
+      return { period: x.period, value: x.value, n: x.n };
+    },
+  );
   Object.assign(row, {
     value: now.value,
     ci_low: now.ci_low,

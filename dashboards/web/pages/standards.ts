@@ -22,6 +22,8 @@ export async function standards(main: HTMLElement, f: Filters): Promise<void> {
   const params = filterParams(f);
   const s = await api<Standards>('/api/v1/standards', params);
   setFreshness(s.complete_through, s.time_zone);
+  // the sparklines are drawn before the page says it is ready
+  const drawn: Promise<unknown>[] = [];
   const head = ['clause', 'kpi', 'target', 'value', 'status', 'baseline', 'trend', 'who'].map((c) =>
     h('th', { scope: 'col' }, t(`pages:standards.column.${c}`)),
   );
@@ -29,7 +31,7 @@ export async function standards(main: HTMLElement, f: Filters): Promise<void> {
     'table',
     { class: 'scorecard' },
     h('thead', {}, h('tr', {}, ...head)),
-    h('tbody', {}, ...s.rows.map((r) => row(r))),
+    h('tbody', {}, ...s.rows.map((r) => row(r, drawn))),
   );
   box.replaceChildren(
     h(
@@ -40,6 +42,7 @@ export async function standards(main: HTMLElement, f: Filters): Promise<void> {
     h('div', { class: 'wide' }, table),
     downloads(params),
   );
+  await Promise.all(drawn);
 }
 
 function downloads(params: URLSearchParams): HTMLElement {
@@ -164,7 +167,7 @@ function whoCell(r: StandardsRow): HTMLElement {
   return h('td', { 'data-col': 'who' }, ...lines.flatMap((l, i) => (i === 0 ? [l] : [h('br'), l])));
 }
 
-function row(r: StandardsRow): HTMLElement {
+function row(r: StandardsRow, drawn: Promise<unknown>[]): HTMLElement {
   const status = r.status ?? 'none';
   const colour = STATUS_COLOURS[status as keyof typeof STATUS_COLOURS] ?? STATUS_COLOURS.none;
   const spark = h('div', { class: 'spark chart', 'aria-hidden': 'true' });
@@ -193,14 +196,16 @@ function row(r: StandardsRow): HTMLElement {
   );
   const points = r.trend.filter((p) => p.value !== null);
   if (points.length > 1)
-    void embed(
-      spark,
-      sparklineSpec(
-        r.trend.map((p) => ({ ...p, ci_low: null, ci_high: null })),
-        colour,
-        translatorNow(),
-      ) as VisualizationSpec,
-      { actions: false, renderer: 'svg', ast: true, expr: expressionInterpreter, ...embedLocale() },
+    drawn.push(
+      embed(
+        spark,
+        sparklineSpec(
+          r.trend.map((p) => ({ ...p, ci_low: null, ci_high: null })),
+          colour,
+          translatorNow(),
+        ) as VisualizationSpec,
+        { actions: false, renderer: 'svg', ast: true, expr: expressionInterpreter, ...embedLocale() },
+      ),
     );
   return tr;
 }

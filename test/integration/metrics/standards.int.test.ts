@@ -170,11 +170,22 @@ describe('standards scorecard', () => {
     // t2 stayed at 10 %: it misses its own −40 %
     expect(row?.teams_missing?.map((t) => t.team_id)).toEqual(['t2']);
     expect(row?.teams_missing?.[0]?.required).toBeCloseTo(6, 9);
-    // the trend: one value per month of the period
-    expect(row?.trend.map((t) => [t.period, t.n])).toEqual([
-      ['2026-04-01', 400],
-      ['2026-05-01', 400],
-    ]);
+    // the trend: by month of the six ending with June, recounted from the planted events
+    const byMonth = new Map<string, { n: number; x: number }>();
+    for (const e of PLANTED as Record<string, string>[]) {
+      if (e['type'] !== 'interaction.opened' || !['t1', 't2'].includes(e['team_id'] ?? '')) continue;
+      const month = `${(e['occurred_at'] ?? '').slice(0, 7)}-01`;
+      const b = byMonth.get(month) ?? { n: 0, x: 0 };
+      b.n += 1;
+      if (e['category'] === 'complaint') b.x += 1;
+      byMonth.set(month, b);
+    }
+    const expected = [...byMonth.entries()].sort(([a], [b]) => a.localeCompare(b));
+    expect(row?.trend.map((t) => t.period)).toEqual(expected.map(([m]) => m));
+    for (const [k, [, b]] of expected.entries()) {
+      expect(row?.trend[k]?.n).toBe(b.n);
+      expect(row?.trend[k]?.value).toBeCloseTo((b.x / b.n) * 100, 9);
+    }
   });
 
   it('a sustained bar per agent: who qualifies, who misses, who lacks data', async () => {
