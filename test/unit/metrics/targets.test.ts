@@ -14,6 +14,7 @@ import {
   type MonthValue,
 } from '../../../metrics/targets/evaluate.ts';
 import { toMetricRow } from '../../../metrics/query/value.ts';
+import { scopedFilters } from '../../../metrics/answer/standards.ts';
 
 /**
  * Targets as the standards state them: the defaults (clauses + headline + overrides), the baseline
@@ -189,5 +190,22 @@ describe('sustained targets', () => {
     ]);
     expect(v.status).toBe('missed');
     expect(evaluateSustained(csat, { value: 95 }, months, planted.slice(0, 3)).status).toBe('met');
+  });
+});
+
+describe('a clause under the caller filters', () => {
+  const sla = getMetric('sla_compliance');
+  const csat = getMetric('csat');
+  it('keeps the scope, intersects a filter on the same dimension, and says when nothing is left', () => {
+    expect(scopedFilters(sla, { team_id: ['t1'] }, { channel: ['chat', 'social'] })).toEqual({
+      team_id: ['t1'],
+      channel: ['chat', 'social'],
+    });
+    expect(scopedFilters(sla, { channel: ['chat', 'phone'] }, { channel: ['chat', 'social'] })).toEqual({
+      channel: ['chat'],
+    });
+    expect(scopedFilters(sla, { channel: ['phone'] }, { channel: ['chat', 'social'] })).toBeNull();
+    // a filter the KPI cannot take is left out, as on the overview
+    expect(scopedFilters(csat, { priority: ['high'], channel: ['chat'] })).toEqual({ channel: ['chat'] });
   });
 });
