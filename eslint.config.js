@@ -41,6 +41,8 @@ const areas = {
     { files: ['metrics/query/**/*.ts'], not: ['analysis', 'answer'] },
     // statistics over answers (before/after, control charts, retention features): pure
     { files: ['metrics/analysis/**/*.ts'], not: ['answer'] },
+    // targets and the standards' clauses, and their evaluation: pure
+    { files: ['metrics/targets/**/*.ts', 'metrics/standards/**/*.ts'], not: ['answer'] },
   ],
   // the jobs that write derived tables read only the pure parts of metrics/, never its readers
   transforms: [{ files: ['transforms/**/*.ts'], outside: { metrics: ['answer'] } }],

@@ -18,6 +18,7 @@ export interface Page {
 /** The pages in navigation order; their titles and leads are `common:nav.<page>` in the catalogues. */
 export const PAGES: readonly Page[] = [
   { path: '/overview', page: 'overview', role: 'viewer' },
+  { path: '/standards', page: 'standards', role: 'viewer' },
   { path: '/service', page: 'service', role: 'viewer' },
   { path: '/complaints', page: 'complaints', role: 'viewer' },
   { path: '/customers', page: 'customers', role: 'viewer' },

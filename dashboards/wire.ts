@@ -106,6 +106,18 @@ export interface OverviewTile {
   /** the trend by `grain` over the current period */
   series: MetricRow[];
   grain: string;
+  /** the relative headline target (NPS +35 %, complaints −40 %) against the baseline period; null without one */
+  relative: {
+    /** the required change, in % */
+    value: number;
+    required: number | null;
+    status: TargetStatus;
+    current: MetricRow;
+    baseline: MetricRow & { from: string; to: string };
+    change: number | null;
+    p_value: number | null;
+    significant: boolean | null;
+  } | null;
 }
 
 /** `GET /api/v1/overview`. */
@@ -114,6 +126,86 @@ export interface Overview {
   to: string;
   previous: { from: string; to: string };
   tiles: OverviewTile[];
+  complete_through: string;
+  time_zone: string;
+}
+
+// ------------------------------------------------------------------------------------------ standards
+
+export type TargetStatus = 'met' | 'at_risk' | 'missed' | 'insufficient_data';
+
+/** A target as the standards state it (metrics/targets/types.ts). */
+export interface TargetSpec {
+  id: string;
+  metric: string;
+  kind: 'absolute' | 'relative' | 'sustained';
+  value: number;
+  months?: number;
+  per?: string;
+  scope?: Record<string, string[]>;
+  clause: string;
+  source: string;
+}
+
+/** One member of `per` judged against the bar (a priority of S004-3). */
+export interface MemberVerdict {
+  member: string;
+  value: number | null;
+  n: number;
+  low_confidence: boolean;
+  status: TargetStatus;
+}
+
+/** A sustained target: each member in each of the N complete months. */
+export interface SustainedVerdict {
+  status: TargetStatus;
+  months: string[];
+  members: {
+    member: string;
+    status: TargetStatus;
+    months: { period: string; value: number | null; n: number; status: TargetStatus }[];
+  }[];
+  qualified: string[];
+  missed: string[];
+  insufficient: string[];
+}
+
+/** One clause of the standards scorecard. */
+export interface StandardsRow {
+  id: string;
+  standard: string;
+  zh: string;
+  en: string;
+  metric: string;
+  title: string;
+  unit: string;
+  direction: 'higher' | 'lower';
+  target: TargetSpec | null;
+  applies: boolean;
+  value: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  n: number;
+  low_confidence: boolean;
+  status: TargetStatus | null;
+  required: number | null;
+  baseline: (MetricRow & { from: string; to: string }) | null;
+  change: number | null;
+  p_value: number | null;
+  significant: boolean | null;
+  trend: { period: string; value: number | null; n: number }[];
+  members: MemberVerdict[] | null;
+  teams_missing: { team_id: string; value: number | null; n: number; required: number | null }[] | null;
+  sustained: SustainedVerdict | null;
+  unavailable: string | null;
+}
+
+/** `GET /api/v1/standards` as JSON. */
+export interface Standards {
+  from: string;
+  to: string;
+  baseline: { from: string; to: string };
+  rows: StandardsRow[];
   complete_through: string;
   time_zone: string;
 }

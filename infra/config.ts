@@ -6,7 +6,15 @@ import { http, httpKeys } from './config/http.ts';
 import { ingest, ingestKeys } from './config/ingest.ts';
 import { kafka, kafkaKeys } from './config/kafka.ts';
 import type { KeySpec, Values } from './config/keys.ts';
-import { policy, policyKeys, rollupKeys, rollups, targetKeys, targets } from './config/kpi.ts';
+import {
+  policy,
+  policyKeys,
+  rollupKeys,
+  rollups,
+  targetBaseline,
+  targetKeys,
+  targets,
+} from './config/kpi.ts';
 import { publicUrl, reportKeys, reports } from './config/reports.ts';
 import { sample, sampleKeys } from './config/sample.ts';
 import { sql, sqlKeys } from './config/sql.ts';
@@ -100,6 +108,8 @@ function toConfig(v: Values<typeof CONFIG_KEYS>) {
     kafka: kafka(v, base.dataDir),
     http: http(v, v.CXPULSE_PUBLIC_URL),
     targets: targets(v),
+    /** The baseline period of relative targets; null = the 90 days before the current quarter. */
+    targetBaseline: targetBaseline(v),
     ingest: ingest(v),
     sample: sample(v),
     policy: policy(v),

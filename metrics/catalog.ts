@@ -79,8 +79,9 @@ export function getMetric(name: string): MetricDefinition {
 }
 
 /**
- * The catalog with the configured target overrides (`METRIC_TARGETS`) applied. An override for a
- * metric that has no default target becomes an absolute target. Unknown names fail at start.
+ * The catalog with the configured target overrides (`METRIC_TARGETS`) applied: an override is the KPI's
+ * absolute headline target (`{"nps": 40}` judges NPS against 40 points, whatever the default's basis).
+ * Unknown names fail at start.
  */
 export function catalogWithTargets(overrides: Record<string, number>): MetricDefinition[] {
   for (const name of Object.keys(overrides)) {
@@ -91,6 +92,6 @@ export function catalogWithTargets(overrides: Record<string, number>): MetricDef
   return CATALOG.map((m) => {
     const value = overrides[m.name];
     if (value === undefined) return m;
-    return { ...m, target: { basis: 'absolute', source: 'configuration', ...m.target, value } };
+    return { ...m, target: { value, basis: 'absolute', source: 'configuration' } };
   });
 }

@@ -13,6 +13,9 @@ import { computeOverview, previousPeriod, type OverviewTile } from '../../metric
 import { metricQuery, parseMetricRequest } from '../../metrics/query/parse.ts';
 import type { Grain } from '../../metrics/query/request.ts';
 import { retentionDrivers, type RetentionDrivers } from '../../metrics/answer/retention.ts';
+import { computeStandards, type ClauseRow } from '../../metrics/answer/standards.ts';
+import { baselinePeriod } from '../../metrics/targets/baseline.ts';
+import { defaultTargets } from '../../metrics/targets/defaults.ts';
 import type { Dimension, MetricDefinition } from '../../metrics/types.ts';
 import type { MetricInfo } from '../wire.ts';
 import type { ReportDefinition } from './definitions.ts';
@@ -59,6 +62,8 @@ export interface ReportData {
   sla?: { metric: ReportMetric; rows: MetricRow[] };
   retention?: RetentionDrivers;
   changes?: Impact[];
+  /** the standards scorecard: one row per clause, and the baseline period of its relative targets */
+  standards?: { rows: ClauseRow[]; baseline: Period };
   /** links people follow from the report */
   links: { dashboard: string; history: string };
 }
@@ -108,6 +113,18 @@ export async function gatherReport(
     g.data.retention = await retentionDrivers(client, cfg, { from: addDays(to, -89), to });
   }
   if (has('changes')) g.data.changes = await changeImpacts(g);
+  if (has('standards')) {
+    const baseline = baselinePeriod(cfg);
+    const s = await computeStandards(
+      client,
+      cfg,
+      { ...period, filters: def.filters },
+      defaultTargets(cfg),
+      baseline,
+    );
+    g.data.standards = { rows: s.rows, baseline };
+    if (s.completeThrough < g.completeThrough) g.completeThrough = s.completeThrough;
+  }
   g.data.completeThrough = g.completeThrough;
   return g.data;
 }

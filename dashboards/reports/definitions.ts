@@ -16,7 +16,16 @@ import { PERIODS, type PeriodKind } from './period.ts';
  * (`reports[1].schedule.cron: …`) when the file is loaded, before any scheduler starts.
  */
 
-export const SECTIONS = ['kpis', 'trends', 'complaints', 'sla', 'retention', 'changes'] as const;
+export const SECTIONS = ['kpis', 'trends', 'complaints', 'sla', 'retention', 'changes', 'standards'] as const;
+/** The sections of a report that names none (the standards scorecard is asked for by name). */
+export const DEFAULT_SECTIONS: readonly Section[] = [
+  'kpis',
+  'trends',
+  'complaints',
+  'sla',
+  'retention',
+  'changes',
+];
 export type Section = (typeof SECTIONS)[number];
 export const FORMATS = ['html', 'pdf'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -71,7 +80,7 @@ const ReportSchema = z
     sections: z
       .array(z.enum(SECTIONS))
       .min(1)
-      .default([...SECTIONS]),
+      .default([...DEFAULT_SECTIONS]),
     /** the KPIs of the trends section */
     trends: z.array(metricName).min(1).max(12).default(['csat', 'nps', 'fcr', 'complaint_rate']),
     filters: z

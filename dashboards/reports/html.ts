@@ -16,6 +16,7 @@ import {
   statusWord,
 } from './lines.ts';
 import type { Chart } from './png.ts';
+import { standardsHead, standardsLines } from './standards-lines.ts';
 
 /**
  * A report as email-safe HTML in the recipients' language (`tr`; `lang` on the document): tables and
@@ -73,6 +74,7 @@ export function renderHtml(
   if (data.sla) parts.push(...slaSection(data.sla, html));
   if (data.retention) parts.push(...retentionSection(data.retention, html));
   if (data.changes) parts.push(...changesSection(data, data.changes, html));
+  if (data.standards) parts.push(...standardsSection(data.standards, html));
   return `<!doctype html>
 <html lang="${esc(tr.locale)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(subject)}</title></head>
 <body style="margin:0;padding:0;background:#ffffff;">
@@ -96,7 +98,8 @@ function kpiSection(data: ReportData, { tr, table, h2 }: Html): string[] {
       kpiHead(data, tr),
       kpiLines(data, tr).map((l) => {
         const tile = data.kpis?.find((t) => t.metric === l.metric);
-        const colour = STATUS_COLOURS[(tile?.current.status ?? 'none') as keyof typeof STATUS_COLOURS];
+        const status = tile?.current.status ?? tile?.relative?.status ?? 'none';
+        const colour = STATUS_COLOURS[status as keyof typeof STATUS_COLOURS] ?? STATUS_COLOURS.none;
         return [
           esc(l.title),
           `<b style="white-space:nowrap;">${esc(l.value)}</b>`,
@@ -175,5 +178,26 @@ function changesSection(
           changeHead(tr),
           changeLines(data, tr).map((l) => l.map(esc)),
         ),
+  ];
+}
+
+function standardsSection(s: NonNullable<ReportData['standards']>, { tr, table, h2 }: Html): string[] {
+  return [
+    h2(tr.t('reports:heading.standards')),
+    table(
+      standardsHead(tr),
+      standardsLines(s.rows, tr).map((l) => {
+        const colour = STATUS_COLOURS[l.statusKey as keyof typeof STATUS_COLOURS] ?? STATUS_COLOURS.none;
+        return [
+          esc(l.clause),
+          esc(l.kpi),
+          esc(l.target),
+          esc(l.value),
+          `<span style="color:${colour};font-weight:bold;">${esc(l.status)}</span>`,
+          esc(l.baseline),
+          esc(l.who),
+        ];
+      }),
+    ),
   ];
 }

@@ -92,8 +92,14 @@ export function kpiLines(data: ReportData, tr: Translator): KpiLine[] {
       value: formatValue(tr, c.value, t.unit),
       ci: c.ci_low === null || c.ci_high === null ? '–' : interval(tr, c.ci_low, c.ci_high),
       n: tr.number(c.n),
-      target: c.target === null ? '–' : formatValue(tr, c.target, t.unit),
-      status: statusWord(tr, c.status),
+      // a relative target (NPS +35 %, complaints −40 %): the value its baseline requires
+      target:
+        c.target !== null
+          ? formatValue(tr, c.target, t.unit)
+          : t.relative?.required != null
+            ? formatValue(tr, t.relative.required, t.unit)
+            : '–',
+      status: statusWord(tr, c.status ?? t.relative?.status ?? null),
       change: d.diff === null ? '–' : `${signedDiff(tr, d.diff, t.unit)}${p}`,
       previous: formatValue(tr, t.previous.value, t.unit),
     };

@@ -17,6 +17,7 @@ import {
 } from './lines.ts';
 import { CJK_FONT_FILES, FONT_FILES, hasCjk } from './fonts.ts';
 import type { Chart } from './png.ts';
+import { standardsHead, standardsLines } from './standards-lines.ts';
 
 /**
  * A report as a PDF (pdfkit, A4) in the recipients' language (`tr`): the same tables and charts as the
@@ -128,6 +129,7 @@ export async function renderPdf(
   if (data.sla) slaSection(data.sla, pdf);
   if (data.retention) retentionSection(data.retention, pdf);
   if (data.changes) changesSection(data, data.changes, pdf);
+  if (data.standards) standardsSection(data.standards, pdf);
   footer(data, pdf);
   doc.end();
   return done;
@@ -211,4 +213,13 @@ function changesSection(
   const none = noChanges(data, tr);
   if (changes.length === 0) face(doc, 'body', none).fontSize(9).text(none);
   else table(changeHead(tr), changeLines(data, tr), frac(0.26, 0.2, 0.1, 0.1, 0.26, 0.08));
+}
+
+function standardsSection(s: NonNullable<ReportData['standards']>, { tr, heading, table, frac }: Pdf): void {
+  heading(tr.t('reports:heading.standards'));
+  table(
+    standardsHead(tr),
+    standardsLines(s.rows, tr).map((l) => [l.clause, l.kpi, l.target, l.value, l.status, l.baseline, l.who]),
+    frac(0.2, 0.12, 0.14, 0.16, 0.08, 0.16, 0.14),
+  );
 }

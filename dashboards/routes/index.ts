@@ -6,6 +6,7 @@ import { metricsRouter } from './metrics.ts';
 import { overviewRouter } from './overview.ts';
 import { retentionRouter } from './retention.ts';
 import { targetsRouter } from './targets.ts';
+import { standardsRouter } from './standards.ts';
 import { vocabularyRouter } from './vocabulary.ts';
 
 export type { ApiDeps } from './deps.ts';
@@ -19,6 +20,7 @@ export function apiRouter(deps: ApiDeps): Router {
   const areas = [
     metricsRouter,
     overviewRouter,
+    standardsRouter,
     exploreRouter,
     retentionRouter,
     changesRouter,

@@ -9,6 +9,7 @@ import { reportsPage } from './pages/reports.ts';
 import { service } from './pages/service.ts';
 import { sqlPage } from './pages/sql.ts';
 import { targetsPage } from './pages/targets.ts';
+import { standards } from './pages/standards.ts';
 import { teams } from './pages/teams.ts';
 import { api, errorText, filterBar, h, readFilters, useSegments, type Filters } from './ui.ts';
 
@@ -22,6 +23,7 @@ import { api, errorText, filterBar, h, readFilters, useSegments, type Filters } 
 
 const PAGES: Record<string, (main: HTMLElement, f: Filters, role: string) => Promise<void>> = {
   overview,
+  standards,
   service,
   complaints,
   customers,

@@ -12,7 +12,33 @@ export const targetKeys = {
     doc: 'Targets that replace the defaults of docs/metrics.md, as JSON `{"csat": 92, "answer_rate": 85}`.',
     schema: json.pipe(z.record(z.string(), z.number({ error: 'targets must be numbers' }))),
   },
+  TARGET_BASELINE: {
+    default: 'before_quarter',
+    doc: 'The baseline period of relative targets (complaints −40 %, NPS +35 %): `before_quarter` (the 90 days before the first day of the current quarter, in `CXPULSE_TIMEZONE`) or local days `YYYY-MM-DD..YYYY-MM-DD`.',
+    schema: z
+      .string()
+      .transform((v) => v.trim())
+      .refine(
+        (v) => v === 'before_quarter' || baselineRange(v) !== null,
+        'must be before_quarter or two dates YYYY-MM-DD..YYYY-MM-DD, the first not after the second',
+      ),
+  },
 } satisfies KeyTable;
+
+const realDate = (s: string): boolean =>
+  /^\d{4}-\d{2}-\d{2}$/.test(s) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
+
+/** `YYYY-MM-DD..YYYY-MM-DD` as local days (null when it is not two real dates in order). */
+function baselineRange(v: string): { from: string; to: string } | null {
+  const m = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(v);
+  if (!m) return null;
+  const [from, to] = [m[1] as string, m[2] as string];
+  try {
+    return realDate(from) && realDate(to) && from <= to ? { from, to } : null;
+  } catch {
+    return null;
+  }
+}
 
 export const policyKeys = {
   SLA_FIRST_RESPONSE_SECONDS: {
@@ -60,6 +86,11 @@ export const rollupKeys = {
 /** Per-metric target overrides (validated against the catalog by metrics/). */
 export function targets(v: Values<typeof targetKeys>) {
   return v.METRIC_TARGETS;
+}
+
+/** The baseline period of relative targets: fixed local days, or null for the default (before the quarter). */
+export function targetBaseline(v: Values<typeof targetKeys>): { from: string; to: string } | null {
+  return v.TARGET_BASELINE === 'before_quarter' ? null : baselineRange(v.TARGET_BASELINE);
 }
 
 /** Service-level policy behind the KPIs (defaults from the service standards in docs/metrics.md). */

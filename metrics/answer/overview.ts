@@ -1,12 +1,16 @@
 import { addDays, dayCount } from '../../infra/time.ts';
 import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Config } from '../../infra/config.ts';
-import { getMetric } from '../catalog.ts';
+import { catalogWithTargets } from '../catalog.ts';
 import { runMetrics, type MetricRow, type RawRow } from './metric.ts';
 import { toMetricRow } from '../query/value.ts';
 import { difference, SIGNIFICANCE, type Difference } from '../analysis/difference.ts';
 import type { Grain, MetricRequest } from '../query/request.ts';
 import type { Dimension, MetricDefinition } from '../types.ts';
+import { baselinePeriod } from '../targets/baseline.ts';
+import { defaultTargets, headlineTarget } from '../targets/defaults.ts';
+import { evaluateRelative, type RelativeVerdict } from '../targets/evaluate.ts';
+import type { BaselinePeriod, TargetSpec } from '../targets/types.ts';
 
 /**
  * The management overview: for each headline KPI, the period's value against its target, the change
@@ -36,6 +40,8 @@ export interface OverviewTile {
   /** the trend by `grain` over the current period */
   series: MetricRow[];
   grain: Grain;
+  /** the KPI's relative headline target (NPS +35 %, complaints −40 %) judged against the baseline period */
+  relative: (RelativeVerdict & { value: number }) | null;
 }
 
 export interface Overview {
@@ -52,11 +58,19 @@ export function previousPeriod(from: string, to: string): { from: string; to: st
   return { from: addDays(from, -days), to: addDays(from, -1) };
 }
 
+/**
+ * The overview of a period. `targets` (default: `defaultTargets(cfg)`) gives the relative headline
+ * targets, judged against `TARGET_BASELINE`; the absolute ones come with the catalog (`METRIC_TARGETS`).
+ */
 export async function computeOverview(
   client: ClickHouseClient,
   cfg: Config,
   req: { from: string; to: string; filters: Partial<Record<Dimension, string[]>>; asOf?: Date },
+  targets: readonly TargetSpec[] = defaultTargets(cfg),
 ): Promise<Overview> {
+  const catalog = new Map(catalogWithTargets(cfg.targets).map((m) => [m.name, m]));
+  const getMetric = (name: string) => catalog.get(name) as MetricDefinition;
+  const baseline = baselinePeriod(cfg);
   const prev = previousPeriod(req.from, req.to);
   const days = dayCount(req.from, req.to);
   const grain: Grain = days <= 45 ? 'day' : days <= 200 ? 'week' : 'month';
@@ -77,6 +91,9 @@ export async function computeOverview(
   const cur = new Map<string, RawRow[]>();
   const before = new Map<string, RawRow[]>();
   const series = new Map<string, RawRow[]>();
+  const baselineRows = new Map<string, RawRow[]>();
+  const relative = (name: string) =>
+    catalog.get(name)?.target?.basis === 'absolute' ? undefined : headlineTarget(targets, name, 'relative');
   for (const g of groups.values()) {
     const base: Omit<MetricRequest, 'from' | 'to' | 'grain'> = { by: [], filters: g.filters, asOf: req.asOf };
     const runs: [Map<string, RawRow[]>, MetricRequest][] = [
@@ -84,6 +101,11 @@ export async function computeOverview(
       [before, { ...base, from: prev.from, to: prev.to, grain: 'total' }],
       [series, { ...base, from: req.from, to: req.to, grain }],
     ];
+    const rel = g.ms.filter((m) => relative(m.name));
+    if (rel.length > 0) {
+      const res = await runMetrics(client, cfg, rel, { ...base, ...baseline, grain: 'total' });
+      for (const [k, v] of res.raw) baselineRows.set(k, v);
+    }
     for (const [into, r] of runs) {
       const res = await runMetrics(client, cfg, g.ms, r);
       for (const [k, v] of res.raw) into.set(k, v);
@@ -106,7 +128,20 @@ export async function computeOverview(
       change: { ...d, significant: d.p_value === null ? null : d.p_value < SIGNIFICANCE },
       series: (series.get(name) ?? []).map((r) => toMetricRow(m, r, [])),
       grain,
+      relative: relativeOf(m, relative(name), c, baselineRows.get(name)?.[0] ?? empty(), baseline),
     };
   });
   return { from: req.from, to: req.to, previous: prev, tiles, completeThrough };
+}
+
+/** A tile's relative target against the baseline period; null for a KPI without one. */
+function relativeOf(
+  m: MetricDefinition,
+  t: TargetSpec | undefined,
+  current: RawRow,
+  baseline: RawRow,
+  period: BaselinePeriod,
+): OverviewTile['relative'] {
+  if (!t) return null;
+  return { ...evaluateRelative(m, t, current, baseline, period), value: t.value };
 }

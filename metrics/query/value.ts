@@ -41,7 +41,8 @@ export interface RawRow {
 const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
 const finite = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : v);
 
-const TARGET_KIND: Record<MetricDefinition['unit'], TargetKind> = {
+/** How a unit's at-risk band is measured (stats/target.ts). */
+export const TARGET_KIND: Record<MetricDefinition['unit'], TargetKind> = {
   percent: 'rate',
   points: 'rate',
   score: 'score',

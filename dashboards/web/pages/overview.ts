@@ -24,8 +24,22 @@ export async function overview(main: HTMLElement, f: Filters): Promise<void> {
   for (const name of ['csat', 'nps', 'fcr', 'sla_compliance']) trends.append(await trendPanel(f, name));
 }
 
-/** "target 85 % · met" */
+/** "target 85 % · met"; a relative target: "target −40 % on the baseline 8.8 % → 5.3 % · met" */
 function targetLine(k: OverviewTile): HTMLElement {
+  const r = k.relative;
+  if (k.current.target === null && r)
+    return h(
+      'p',
+      { class: 'target', 'data-relative-status': r.status },
+      `${t('pages:overview.tile.relativeTarget', {
+        change: `${r.value > 0 ? '+' : '−'}${num(Math.abs(r.value))}`,
+        baseline: fmt(r.baseline.value, k.unit),
+        required: fmt(r.required, k.unit),
+        from: day(r.baseline.from),
+        to: day(r.baseline.to),
+      })} · `,
+      h('strong', { class: 'status' }, t(`vocabulary:status.${r.status}`)),
+    );
   return h(
     'p',
     { class: 'target' },
@@ -66,7 +80,7 @@ function changeLine(k: OverviewTile, prev: { from: string; to: string }): HTMLEl
 }
 
 function tile(k: OverviewTile, prev: { from: string; to: string }): HTMLElement {
-  const status = k.current.status ?? 'none';
+  const status = k.current.status ?? k.relative?.status ?? 'none';
   const colour = STATUS_COLOURS[status as keyof typeof STATUS_COLOURS] ?? STATUS_COLOURS.none;
   const spark = h('div', { class: 'spark', 'aria-hidden': 'true' });
   const n = t('pages:overview.tile.n', { n: num(k.current.n) });

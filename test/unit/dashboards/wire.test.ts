@@ -4,6 +4,7 @@ import type { DrillPage, HeatCell as ComputedCell } from '../../../metrics/answe
 import type { Impact as ComputedImpact } from '../../../metrics/answer/impact.ts';
 import type { ProcessChange as StoredChange } from '../../../metrics/answer/changes.ts';
 import type { Overview as ComputedOverview } from '../../../metrics/answer/overview.ts';
+import type { Scorecard } from '../../../metrics/answer/standards.ts';
 import type { RetentionDrivers as ComputedDrivers } from '../../../metrics/answer/retention.ts';
 import type { RunRecord } from '../../../dashboards/reports/runs.ts';
 import type {
@@ -15,6 +16,7 @@ import type {
   ProcessChange,
   RetentionDrivers,
   RunInfo,
+  Standards,
 } from '../../../dashboards/wire.ts';
 
 /**
@@ -33,5 +35,8 @@ describe('wire types', () => {
     expectTypeOf<ComputedImpact>().toExtend<Impact>();
     expectTypeOf<ComputedDrivers>().toExtend<RetentionDrivers>();
     expectTypeOf<RunRecord>().toExtend<RunInfo>();
+    expectTypeOf<
+      Omit<Scorecard, 'completeThrough'> & { complete_through: string; time_zone: string }
+    >().toExtend<Standards>();
   });
 });
