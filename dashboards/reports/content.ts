@@ -3,7 +3,6 @@ import type { CentreNames } from '../../i18n/translator.ts';
 import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Config } from '../../infra/config.ts';
 import { addDays, dayCount, localDate } from '../../infra/time.ts';
-import { catalogWithTargets } from '../../metrics/catalog.ts';
 import { answerMetric, type MetricRow } from '../../metrics/answer/metric.ts';
 import { complaintFunnel } from '../../metrics/answer/explore.ts';
 import { listChanges } from '../../metrics/answer/changes.ts';
@@ -14,8 +13,7 @@ import { metricQuery, parseMetricRequest } from '../../metrics/query/parse.ts';
 import type { Grain } from '../../metrics/query/request.ts';
 import { retentionDrivers, type RetentionDrivers } from '../../metrics/answer/retention.ts';
 import { computeStandards, type ClauseRow } from '../../metrics/answer/standards.ts';
-import { baselinePeriod } from '../../metrics/targets/baseline.ts';
-import { defaultTargets } from '../../metrics/targets/defaults.ts';
+import { targetsInForce } from '../../metrics/answer/targets-in-force.ts';
 import type { Dimension, MetricDefinition } from '../../metrics/types.ts';
 import type { MetricInfo } from '../wire.ts';
 import type { ReportDefinition } from './definitions.ts';
@@ -77,10 +75,11 @@ export async function gatherReport(
   def: ReportDefinition,
   period: Period,
 ): Promise<ReportData> {
-  const g = gathering(client, cfg, def, period);
+  const inForce = await targetsInForce(client, cfg);
+  const g = gathering(client, cfg, def, period, inForce.catalog);
   const has = (s: ReportDefinition['sections'][number]) => def.sections.includes(s);
   if (has('kpis')) {
-    const o = await computeOverview(client, cfg, { ...period, filters: def.filters });
+    const o = await computeOverview(client, cfg, { ...period, filters: def.filters }, inForce);
     g.data.kpis = o.tiles;
     if (o.completeThrough < g.completeThrough) g.completeThrough = o.completeThrough;
   }
@@ -114,14 +113,8 @@ export async function gatherReport(
   }
   if (has('changes')) g.data.changes = await changeImpacts(g);
   if (has('standards')) {
-    const baseline = baselinePeriod(cfg);
-    const s = await computeStandards(
-      client,
-      cfg,
-      { ...period, filters: def.filters },
-      defaultTargets(cfg),
-      baseline,
-    );
+    const { targets, baseline } = inForce;
+    const s = await computeStandards(client, cfg, { ...period, filters: def.filters }, targets, baseline);
     g.data.standards = { rows: s.rows, baseline };
     if (s.completeThrough < g.completeThrough) g.completeThrough = s.completeThrough;
   }
@@ -150,8 +143,15 @@ interface Gathering {
   total: (name: string) => Promise<MetricRow & { metric: ReportMetric }>;
 }
 
-function gathering(client: ClickHouseClient, cfg: Config, def: ReportDefinition, period: Period): Gathering {
-  const catalog = new Map(catalogWithTargets(cfg.targets).map((m) => [m.name, m]));
+/** `defs`: the catalog with the targets in force (answer/targets-in-force.ts). */
+function gathering(
+  client: ClickHouseClient,
+  cfg: Config,
+  def: ReportDefinition,
+  period: Period,
+  defs: readonly MetricDefinition[],
+): Gathering {
+  const catalog = new Map(defs.map((m) => [m.name, m]));
   const metric = (name: string): MetricDefinition => {
     const m = catalog.get(name);
     if (!m) throw new Error(`no metric ${name}`);

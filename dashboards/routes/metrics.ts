@@ -2,6 +2,7 @@ import express, { type Router } from 'express';
 import { CxError } from '../../infra/errors.ts';
 import { catalogWithTargets } from '../../metrics/catalog.ts';
 import { answerMetric } from '../../metrics/answer/metric.ts';
+import { targetsInForce } from '../../metrics/answer/targets-in-force.ts';
 import { chooseStore } from '../../metrics/query/store.ts';
 import { buildMetricQuery } from '../../metrics/query/builder.ts';
 import { readRollupState } from '../../metrics/answer/state.ts';
@@ -17,11 +18,14 @@ import { parseMetricRequest } from './params.ts';
  */
 export function metricsRouter(deps: ApiDeps): Router {
   const router = express.Router();
-  const catalog = catalogWithTargets(deps.cfg.targets);
-  const byName = new Map(catalog.map((m) => [m.name, m]));
+  // the catalog's definitions (the SQL of "show SQL"); targets come from the set in force, per request
+  const byName = new Map(catalogWithTargets(deps.cfg.targets).map((m) => [m.name, m]));
+  const inForce = async (name: string) =>
+    (await targetsInForce(deps.clickhouse, deps.cfg)).catalog.find((m) => m.name === name);
 
   router.get('/api/v1/metrics', deps.requireRole('viewer'), async (_req, res) => {
     const versions = await definitionVersions(deps.clickhouse, deps.cfg);
+    const { catalog } = await targetsInForce(deps.clickhouse, deps.cfg);
     res.json({
       metrics: catalog.map((m) => ({
         name: m.name,
@@ -47,7 +51,7 @@ export function metricsRouter(deps: ApiDeps): Router {
   });
 
   router.get('/api/v1/metrics/:name', deps.requireRole('viewer'), async (req, res) => {
-    const m = byName.get(String(req.params['name']));
+    const m = byName.has(String(req.params['name'])) ? await inForce(String(req.params['name'])) : undefined;
     if (!m)
       throw new CxError(
         'not_found',

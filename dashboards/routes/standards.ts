@@ -1,7 +1,6 @@
 import express, { type Router } from 'express';
 import { computeStandards, type ClauseRow } from '../../metrics/answer/standards.ts';
-import { baselinePeriod } from '../../metrics/targets/baseline.ts';
-import { defaultTargets } from '../../metrics/targets/defaults.ts';
+import { targetsInForce } from '../../metrics/answer/targets-in-force.ts';
 import { DOWNLOAD_PARAMS, parseFormat, sendRows } from '../export.ts';
 import type { Standards } from '../wire.ts';
 import type { ApiDeps } from './deps.ts';
@@ -13,11 +12,10 @@ import { parseMetricRequest } from './params.ts';
  */
 export function standardsRouter(deps: ApiDeps): Router {
   const router = express.Router();
-  const targets = defaultTargets(deps.cfg);
   router.get('/api/v1/standards', deps.requireRole('viewer'), async (req, res) => {
     const r = parseMetricRequest(req, deps.cfg, [...DOWNLOAD_PARAMS]);
     const format = parseFormat(req.query['format']);
-    const baseline = baselinePeriod(deps.cfg);
+    const { targets, baseline } = await targetsInForce(deps.clickhouse, deps.cfg);
     const s = await computeStandards(
       deps.clickhouse,
       deps.cfg,

@@ -2,7 +2,7 @@ import express, { type Router } from 'express';
 import { badParameter } from '../../infra/errors.ts';
 import { currentTargets, saveTargets, targetHistory } from '../../metrics/answer/targets-store.ts';
 import { validateTargetsInput } from '../../metrics/query/targets-input.ts';
-import { CLAUSE_TARGETS } from '../../metrics/standards/clauses.ts';
+import { defaultTargets } from '../../metrics/targets/defaults.ts';
 import type { Caller } from '../auth.ts';
 import type { TargetHistory, TargetSetInfo } from '../wire.ts';
 import type { ApiDeps } from './deps.ts';
@@ -15,7 +15,7 @@ import type { ApiDeps } from './deps.ts';
  */
 export function targetsRouter(deps: ApiDeps): Router {
   const router = express.Router();
-  const defaults = CLAUSE_TARGETS;
+  const defaults = defaultTargets(deps.cfg);
   router.get('/api/v1/targets', deps.requireRole('viewer'), async (_req, res) => {
     res.json((await currentTargets(deps.clickhouse, deps.cfg, defaults)) satisfies TargetSetInfo);
   });

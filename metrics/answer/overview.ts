@@ -1,14 +1,13 @@
 import { addDays, dayCount } from '../../infra/time.ts';
 import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Config } from '../../infra/config.ts';
-import { catalogWithTargets } from '../catalog.ts';
 import { runMetrics, type MetricRow, type RawRow } from './metric.ts';
 import { toMetricRow } from '../query/value.ts';
 import { difference, SIGNIFICANCE, type Difference } from '../analysis/difference.ts';
 import type { Grain, MetricRequest } from '../query/request.ts';
 import type { Dimension, MetricDefinition } from '../types.ts';
-import { baselinePeriod } from '../targets/baseline.ts';
-import { defaultTargets, headlineTarget } from '../targets/defaults.ts';
+import { headlineTarget } from '../targets/defaults.ts';
+import { targetsInForce, type TargetsInForce } from './targets-in-force.ts';
 import { evaluateRelative, type RelativeVerdict } from '../targets/evaluate.ts';
 import type { BaselinePeriod, TargetSpec } from '../targets/types.ts';
 
@@ -59,18 +58,19 @@ export function previousPeriod(from: string, to: string): { from: string; to: st
 }
 
 /**
- * The overview of a period. `targets` (default: `defaultTargets(cfg)`) gives the relative headline
- * targets, judged against `TARGET_BASELINE`; the absolute ones come with the catalog (`METRIC_TARGETS`).
+ * The overview of a period, judged by `inForce` (answer/targets-in-force.ts: the target set admins saved,
+ * else the configuration's): each tile's absolute headline target, and the relative ones against the
+ * baseline period.
  */
 export async function computeOverview(
   client: ClickHouseClient,
   cfg: Config,
   req: { from: string; to: string; filters: Partial<Record<Dimension, string[]>>; asOf?: Date },
-  targets: readonly TargetSpec[] = defaultTargets(cfg),
+  inForce?: Pick<TargetsInForce, 'targets' | 'baseline' | 'catalog'>,
 ): Promise<Overview> {
-  const catalog = new Map(catalogWithTargets(cfg.targets).map((m) => [m.name, m]));
+  const { targets, baseline, catalog: defs } = inForce ?? (await targetsInForce(client, cfg));
+  const catalog = new Map(defs.map((m) => [m.name, m]));
   const getMetric = (name: string) => catalog.get(name) as MetricDefinition;
-  const baseline = baselinePeriod(cfg);
   const prev = previousPeriod(req.from, req.to);
   const days = dayCount(req.from, req.to);
   const grain: Grain = days <= 45 ? 'day' : days <= 200 ? 'week' : 'month';

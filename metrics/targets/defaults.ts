@@ -1,5 +1,6 @@
 import type { Config } from '../../infra/config.ts';
 import { catalogWithTargets } from '../catalog.ts';
+import type { MetricDefinition } from '../types.ts';
 import { CLAUSE_TARGETS } from '../standards/clauses.ts';
 import type { TargetSpec } from './types.ts';
 
@@ -51,4 +52,25 @@ export function headlineTarget(
 ): TargetSpec | undefined {
   const own = targets.find((t) => t.metric === metric && t.clause === HEADLINE && t.kind === kind);
   return own ?? targets.find((t) => t.metric === metric && t.kind === kind && whole(t));
+}
+
+/**
+ * The catalog with each KPI's headline target taken from `targets` (the set in force, which admins may
+ * have edited): its absolute headline when it has one, else its relative one, else none.
+ */
+export function withHeadlines(
+  catalog: readonly MetricDefinition[],
+  targets: readonly TargetSpec[],
+): MetricDefinition[] {
+  return catalog.map((m) => {
+    const abs = headlineTarget(targets, m.name, 'absolute');
+    const rel = abs ? undefined : headlineTarget(targets, m.name, 'relative');
+    const t = abs ?? rel;
+    const { target: _old, ...rest } = m;
+    if (!t) return rest;
+    return {
+      ...rest,
+      target: { value: t.value, basis: abs ? 'absolute' : 'relative_to_baseline', source: t.source },
+    };
+  });
 }

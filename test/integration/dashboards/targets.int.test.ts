@@ -6,7 +6,13 @@ import type { Config } from '../../../infra/config.ts';
 import { recordDefinitions } from '../../../metrics/answer/definitions.ts';
 import { CATALOG } from '../../../metrics/catalog.ts';
 import { CLAUSES } from '../../../metrics/standards/clauses.ts';
-import type { MetricCatalog, TargetHistory, TargetSetInfo } from '../../../dashboards/wire.ts';
+import type {
+  MetricCatalog,
+  Overview,
+  Standards,
+  TargetHistory,
+  TargetSetInfo,
+} from '../../../dashboards/wire.ts';
 import { TOKENS } from '../../helpers/dashboard.ts';
 import { testConfig, testEnv } from '../../helpers/env.ts';
 
@@ -67,7 +73,11 @@ describe('GET /api/v1/targets before any edit', () => {
     expect(set.changed_by).toBeNull();
     expect(set.changed_at).toBeNull();
     expect(set.baseline).toBeNull();
-    expect(set.targets.map((t) => t.id).sort()).toEqual(clauseIds);
+    const ids = set.targets.map((t) => t.id);
+    // every clause's target, and besides them only the KPIs' own headline targets of the catalog
+    expect(ids.filter((id) => !id.endsWith(':headline')).sort()).toEqual(clauseIds);
+    for (const id of ids.filter((x) => x.endsWith(':headline')))
+      expect(CATALOG.find((m) => `${m.name}:headline` === id)?.target, id).toBeDefined();
     const csat = set.targets.find((t) => t.id === 'csat:S004-6');
     expect(csat).toMatchObject({ kind: 'sustained', value: 95, months: 3, per: 'agent_id' });
     const history = (await call<TargetHistory>('GET', '/api/v1/targets/history', bearer('viewer'))).body;
@@ -177,6 +187,25 @@ describe('PUT /api/v1/targets', () => {
     expect(at).toBeLessThanOrEqual(savedAt.to);
     for (const m of c.metrics.filter((x) => x.name !== 'csat'))
       expect(m.definition_changes, m.name).toEqual([]);
+  });
+
+  it('judges by the edited target everywhere: catalog, metric rows, overview tile, scorecard clause', async () => {
+    const c = await catalog();
+    expect(c.metrics.find((m) => m.name === 'csat')?.target?.value).toBe(91);
+    const q = 'from=2026-03-01&to=2026-03-31';
+    const rows = (
+      await call<{ rows: { target: number | null }[] }>(
+        'GET',
+        `/api/v1/metrics/csat?${q}&grain=total`,
+        bearer('viewer'),
+      )
+    ).body.rows;
+    for (const r of rows) expect(r.target).toBe(91);
+    const o = (await call<Overview>('GET', `/api/v1/overview?${q}`, bearer('viewer'))).body;
+    expect(o.tiles.find((t) => t.metric === 'csat')?.current.target).toBe(91);
+    const s = (await call<Standards>('GET', `/api/v1/standards?${q}`, bearer('viewer'))).body;
+    expect(s.rows.find((r) => r.id === 'S000-2')?.target?.value).toBe(91);
+    expect(s.rows.find((r) => r.id === 'S001-1')?.target?.value).toBe(92);
   });
 
   it('marks a new baseline on the KPIs with relative targets; the set keeps it', async () => {
