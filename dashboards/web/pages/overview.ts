@@ -4,7 +4,7 @@ import embed, { type VisualizationSpec } from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import type { Overview, OverviewTile } from '../../wire.ts';
 import { day, embedLocale, num, t, translatorNow } from '../i18n.ts';
-import { fmtP, metricTitle, trendPanel, unitWord } from '../kpi.ts';
+import { barsPanel, fmtP, metricTitle, trendPanel, unitWord } from '../kpi.ts';
 import { api, filterParams, fmt, h, setFreshness, type Filters } from '../ui.ts';
 
 /** `/overview`: a tile per KPI (value, target, status, change vs the previous period), then the trends. */
@@ -22,6 +22,8 @@ export async function overview(main: HTMLElement, f: Filters): Promise<void> {
   setFreshness(o.complete_through, o.time_zone);
   tiles.replaceChildren(...o.tiles.map((k) => tile(k, o.previous)));
   for (const name of ['csat', 'nps', 'fcr', 'sla_compliance']) trends.append(await trendPanel(f, name));
+  // satisfaction where it is earned: by team (answers take their interaction's team)
+  trends.append(await barsPanel(f, 'csat', 'team_id', { wide: true }));
 }
 
 /** "target 85 % · met"; a relative target: "target −40 % on the baseline 8.8 % → 5.3 % · met" */

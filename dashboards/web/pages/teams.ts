@@ -2,7 +2,7 @@ import { barsPanel } from '../kpi.ts';
 import { t } from '../i18n.ts';
 import { h, type Filters } from '../ui.ts';
 
-/** `/teams`: a KPI per team and per agent, listed by name with n and CI (no ranking). */
+/** `/teams`: a KPI (`?metric=`, default FCR) and CSAT per team and per agent, listed by name with n and CI (no ranking). */
 
 export async function teams(main: HTMLElement, f: Filters): Promise<void> {
   const q = new URLSearchParams(location.search);
@@ -10,6 +10,9 @@ export async function teams(main: HTMLElement, f: Filters): Promise<void> {
   main.append(h('p', { class: 'note', role: 'note' }, t('pages:teams.note')));
   const grid = h('div', { class: 'grid' });
   main.append(grid);
-  grid.append(await barsPanel(f, metric, 'team_id'));
-  grid.append(await barsPanel(f, metric, 'agent_id', { horizontal: true }));
+  // the chosen KPI (`?metric=`, default FCR) and customer satisfaction, each by team and by agent
+  for (const name of metric === 'csat' ? ['csat'] : [metric, 'csat']) {
+    grid.append(await barsPanel(f, name, 'team_id'));
+    grid.append(await barsPanel(f, name, 'agent_id', { horizontal: true }));
+  }
 }
