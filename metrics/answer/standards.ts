@@ -209,7 +209,11 @@ async function teamsMissing(
   return out.sort((a, b) => a.team_id.localeCompare(b.team_id));
 }
 
-/** The sustained verdict: each member of `per` in each of the N complete months ending by `to`. */
+/**
+ * The sustained verdict: each member of `per` in each of the N complete months ending by `to`. The
+ * answers attributed to no member (a survey without an interaction, an interaction no agent handled)
+ * are no one's: they count in the clause's value but are not a member to qualify.
+ */
 async function sustained(
   ctx: Ctx,
   m: MetricDefinition,
@@ -227,9 +231,11 @@ async function sustained(
   const first = months[0] as string;
   const last = monthEnd(months[months.length - 1] as string);
   const raw = await run(ctx, m, { from: first, to: last, grain: 'month', by: [per], filters });
-  const values = raw.map((r) => {
+  const values = raw.flatMap((r) => {
+    const member = String(r[per] ?? '');
+    if (member === '') return [];
     const row = toMetricRow(m, r, [per]);
-    return { member: String(r[per] ?? ''), period: row.period, value: row.value, n: row.n };
+    return [{ member, period: row.period, value: row.value, n: row.n }];
   });
   const v = evaluateSustained(m, t, months, values);
   return { sustained: v, status: v.status, unavailable: null };

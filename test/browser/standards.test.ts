@@ -113,6 +113,13 @@ describe('standards scorecard page', () => {
     // csat ≥ 90 (S000-2) is the headline target: the metric row's own status agrees
     const csat = await api<MetricAnswer>(`/api/v1/metrics/csat?from=${FROM}&to=${TO}&grain=total`);
     expect(s.rows.find((r) => r.id === 'S000-2')?.status).toBe(csat.rows[0]?.status);
+    // the bonus clause (CSAT by agent): judged, every agent of the API's lists named on the page
+    const bonus = s.rows.find((r) => r.id === 'S004-6');
+    expect(bonus?.unavailable).toBeNull();
+    const who = await page.locator('tr[data-clause="S004-6"] [data-col="who"]').innerText();
+    const { qualified = [], missed = [], insufficient = [] } = bonus?.sustained ?? {};
+    expect(qualified.length + missed.length + insufficient.length).toBeGreaterThan(0);
+    for (const agent of [...qualified, ...missed, ...insufficient]) expect(who).toContain(agent);
     expect(await page.locator('.error').allTextContents()).toEqual([]);
     expect(await page.locator('.spark svg').count()).toBeGreaterThan(0);
     await page.screenshot({ path: path.join(SHOTS, 'standards.png'), fullPage: true });

@@ -23,8 +23,9 @@ import { testConfig, testEnv } from '../../helpers/env.ts';
  * The scorecard's relative and sustained targets on planted events (UTC):
  * - complaints: a baseline quarter (Q1 2026) at 10 % in teams t1 and t2, and Q2 with t1 at 1 % and t2
  *   still at 10 % — the centre 45 % lower (met), t2 missing it on its own;
- * - a sustained bar over a KPI already by agent (`sla_compliance` ≥ 95 % for 3 months per agent_id, in
- *   team t3): a1 at 96, 97, 95.5 %; a2 dipping to 94 % in May; a3 with only 20 in May.
+ * - a sustained bar per agent over an interaction KPI (`sla_compliance` ≥ 95 % for 3 months per agent_id,
+ *   in team t3; S004-6 itself, on CSAT, is bonus.int.test.ts): a1 at 96, 97, 95.5 %; a2 dipping to 94 %
+ *   in May; a3 with only 20 in May.
  * Expected values are computed here from the planted counts, with jStat for the normal distribution.
  */
 
