@@ -18,6 +18,7 @@ import {
 import { CJK_FONT_FILES, FONT_FILES, hasCjk } from './fonts.ts';
 import type { Chart } from './png.ts';
 import { standardsHead, standardsLines } from './standards-lines.ts';
+import { agentLines, groupHead, teamLines, teamsWords, type GroupLine } from './teams-lines.ts';
 
 /**
  * A report as a PDF (pdfkit, A4) in the recipients' language (`tr`): the same tables and charts as the
@@ -127,6 +128,7 @@ export async function renderPdf(
   }
   if (data.complaints) complaintsSection(data.complaints, pdf);
   if (data.sla) slaSection(data.sla, pdf);
+  if (data.teams) teamsSection(data.teams, pdf);
   if (data.retention) retentionSection(data.retention, pdf);
   if (data.changes) changesSection(data, data.changes, pdf);
   if (data.standards) standardsSection(data.standards, pdf);
@@ -194,6 +196,33 @@ function slaSection(s: NonNullable<ReportData['sla']>, { tr, heading, table, cha
     frac(0.35, 0.25, 0.2, 0.2),
   );
   chart('sla-by-channel');
+}
+
+function teamsSection(
+  t: NonNullable<ReportData['teams']>,
+  { tr, doc, heading, table, chart, frac }: Pdf,
+): void {
+  const w = teamsWords(t, tr);
+  const sub = (s: string) => {
+    face(doc.moveDown(0.4), 'bold', s).fontSize(11).fillColor('#111827').text(s, 48);
+    doc.moveDown(0.2);
+  };
+  const widths = frac(0.24, 0.12, 0.18, 0.1, 0.1, 0.26);
+  const group = (lines: GroupLine[], dimension: 'team_id' | 'agent_id') => {
+    if (lines.length === 0) face(doc, 'body', w.none).fontSize(9).text(w.none, 48);
+    else
+      table(
+        groupHead(tr, dimension),
+        lines.map((l) => [l.name, l.value, l.ci, l.n, l.target, l.status]),
+        widths,
+      );
+  };
+  heading(w.heading);
+  sub(w.byTeam);
+  chart('teams-csat');
+  group(teamLines(t, tr), 'team_id');
+  sub(w.byAgent);
+  group(agentLines(t, tr), 'agent_id');
 }
 
 function retentionSection(r: NonNullable<ReportData['retention']>, { tr, doc, heading, chart }: Pdf): void {
