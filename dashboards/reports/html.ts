@@ -178,13 +178,17 @@ function teamsSection(t: NonNullable<ReportData['teams']>, { tr, table, h2, char
   const none = `<p style="font-size:14px;">${esc(w.none)}</p>`;
   const teams = teamLines(t, tr);
   const agents = agentLines(t, tr);
+  const low = [...teams, ...agents].some((l) => l.lowConfidence)
+    ? `<p style="font-size:12px;color:#6b7280;">${esc(w.lowNote)}</p>`
+    : '';
   return [
     h2(w.heading),
-    h3(w.byTeam),
-    chartOf('teams-csat'),
+    // the chart carries the teams' title; without teams there is no chart
+    teams.length === 0 ? h3(w.byTeam) : chartOf('teams-csat'),
     teams.length === 0 ? none : table(groupHead(tr, 'team_id'), rows(teams)),
     h3(w.byAgent),
     agents.length === 0 ? none : table(groupHead(tr, 'agent_id'), rows(agents)),
+    low,
   ];
 }
 

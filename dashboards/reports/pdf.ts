@@ -78,6 +78,8 @@ function pdfParts(doc: PDFKit.PDFDocument, tr: Translator, charts: Chart[]): Pdf
       doc.x = 48;
       doc.y = y + h;
     };
+    // the head stays with at least its first row
+    ensure(44);
     row(head, true);
     for (const r of rows) row(r, false);
   };
@@ -207,7 +209,7 @@ function teamsSection(
     face(doc.moveDown(0.4), 'bold', s).fontSize(11).fillColor('#111827').text(s, 48);
     doc.moveDown(0.2);
   };
-  const widths = frac(0.24, 0.12, 0.18, 0.1, 0.1, 0.26);
+  const widths = frac(0.22, 0.12, 0.18, 0.1, 0.1, 0.28);
   const group = (lines: GroupLine[], dimension: 'team_id' | 'agent_id') => {
     if (lines.length === 0) face(doc, 'body', w.none).fontSize(9).text(w.none, 48);
     else
@@ -217,12 +219,17 @@ function teamsSection(
         widths,
       );
   };
+  const teams = teamLines(t, tr);
+  const agents = agentLines(t, tr);
   heading(w.heading);
-  sub(w.byTeam);
-  chart('teams-csat');
-  group(teamLines(t, tr), 'team_id');
+  // the chart carries the teams' title; without teams there is no chart
+  if (teams.length === 0) sub(w.byTeam);
+  else chart('teams-csat');
+  group(teams, 'team_id');
   sub(w.byAgent);
-  group(agentLines(t, tr), 'agent_id');
+  group(agents, 'agent_id');
+  if ([...teams, ...agents].some((l) => l.lowConfidence))
+    face(doc.moveDown(0.3), 'body', w.lowNote).fontSize(8).fillColor('#6b7280').text(w.lowNote, 48);
 }
 
 function retentionSection(r: NonNullable<ReportData['retention']>, { tr, doc, heading, chart }: Pdf): void {

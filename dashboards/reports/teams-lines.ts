@@ -28,7 +28,7 @@ type Teams = NonNullable<ReportData['teams']>;
 
 function groupLines(rows: readonly MetricRow[], dimension: string, t: Teams, tr: Translator): GroupLine[] {
   const unit = t.metric.unit;
-  const low = tr.t('reports:teams.lowConfidence', { n: tr.number(LOW_CONFIDENCE_N) });
+  const low = tr.t('reports:teams.lowConfidence');
   return (
     [...rows]
       // a survey answered without an interaction has no team or agent
@@ -66,7 +66,10 @@ export const teamLines = (t: Teams, tr: Translator): GroupLine[] => groupLines(t
 /** One line per agent, sorted by name. */
 export const agentLines = (t: Teams, tr: Translator): GroupLine[] => groupLines(t.agents, 'agent_id', t, tr);
 
-/** The section's words: its heading, the two sub-headings, the chart's title, the note when empty. */
+/**
+ * The section's words: its heading, the chart's title (`byTeam`), the agents' sub-heading, the note when
+ * empty, and what the low-confidence mark means.
+ */
 export function teamsWords(t: Teams, tr: Translator) {
   const metric = metricTitle(tr, t.metric.name, t.metric.title);
   return {
@@ -74,6 +77,7 @@ export function teamsWords(t: Teams, tr: Translator) {
     byTeam: tr.t('reports:teams.byTeam', { metric }),
     byAgent: tr.t('reports:teams.byAgent', { metric }),
     none: tr.t('reports:teams.none'),
+    lowNote: tr.t('reports:teams.lowConfidenceNote', { n: tr.number(LOW_CONFIDENCE_N) }),
   };
 }
 

@@ -224,7 +224,7 @@ describe('a report titled in Chinese, filtered on a Chinese region', () => {
     const flat = pdfText.replace(/\s+/g, '');
     expect(flat).toContain(zh.t('reports:heading.teams', { metric: csat }).replace(/\s+/g, ''));
     expect(flat).toContain(zh.t('reports:teams.byAgent', { metric: csat }).replace(/\s+/g, ''));
-    const section = pdfText.slice(pdfText.indexOf(zh.t('reports:teams.byTeam', { metric: csat })));
+    const section = pdfText.slice(pdfText.indexOf(zh.t('reports:heading.teams', { metric: csat })));
     for (const team of TEAMS) expect(section, team).toContain(team);
     expect(section).toContain(zh.t('vocabulary:dimension.team_id'));
     expect(section).toContain(zh.t('vocabulary:dimension.agent_id'));
