@@ -58,6 +58,8 @@ export interface ReportData {
     rate: MetricRow & { metric: ReportMetric };
   };
   sla?: { metric: ReportMetric; rows: MetricRow[] };
+  /** CSAT per team and per agent (the survey's attributed team and agent), judged by the targets in force */
+  teams?: { metric: ReportMetric; teams: MetricRow[]; agents: MetricRow[] };
   retention?: RetentionDrivers;
   changes?: Impact[];
   /** the standards scorecard: one row per clause, and the baseline period of its relative targets */
@@ -104,6 +106,11 @@ export async function gatherReport(
   if (has('sla')) {
     const { m, rows } = await g.answer('sla_compliance', 'total', ['channel']);
     g.data.sla = { metric: info(m), rows };
+  }
+  if (has('teams')) {
+    const { m, rows: teams } = await g.answer('csat', 'total', ['team_id']);
+    const { rows: agents } = await g.answer('csat', 'total', ['agent_id']);
+    g.data.teams = { metric: info(m), teams, agents };
   }
   if (has('retention')) {
     // as GET /api/v1/retention/drivers: the 90 days that ended a horizon before the period's end, so

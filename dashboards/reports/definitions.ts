@@ -16,13 +16,23 @@ import { PERIODS, type PeriodKind } from './period.ts';
  * (`reports[1].schedule.cron: …`) when the file is loaded, before any scheduler starts.
  */
 
-export const SECTIONS = ['kpis', 'trends', 'complaints', 'sla', 'retention', 'changes', 'standards'] as const;
+export const SECTIONS = [
+  'kpis',
+  'trends',
+  'complaints',
+  'sla',
+  'teams',
+  'retention',
+  'changes',
+  'standards',
+] as const;
 /** The sections of a report that names none (the standards scorecard is asked for by name). */
 export const DEFAULT_SECTIONS: readonly Section[] = [
   'kpis',
   'trends',
   'complaints',
   'sla',
+  'teams',
   'retention',
   'changes',
 ];

@@ -17,6 +17,7 @@ import {
 } from './lines.ts';
 import type { Chart } from './png.ts';
 import { standardsHead, standardsLines } from './standards-lines.ts';
+import { agentLines, groupHead, teamLines, teamsWords, type GroupLine } from './teams-lines.ts';
 
 /**
  * A report as email-safe HTML in the recipients' language (`tr`; `lang` on the document): tables and
@@ -72,6 +73,7 @@ export function renderHtml(
   }
   if (data.complaints) parts.push(...complaintsSection(data.complaints, html));
   if (data.sla) parts.push(...slaSection(data.sla, html));
+  if (data.teams) parts.push(...teamsSection(data.teams, html));
   if (data.retention) parts.push(...retentionSection(data.retention, html));
   if (data.changes) parts.push(...changesSection(data, data.changes, html));
   if (data.standards) parts.push(...standardsSection(data.standards, html));
@@ -154,6 +156,39 @@ function slaSection(s: NonNullable<ReportData['sla']>, { tr, table, h2, chartOf 
       ]),
     ),
     chartOf('sla-by-channel'),
+  ];
+}
+
+function teamsSection(t: NonNullable<ReportData['teams']>, { tr, table, h2, chartOf }: Html): string[] {
+  const w = teamsWords(t, tr);
+  const h3 = (s: string) => `<h3 style="font-size:15px;margin:16px 0 4px 0;color:#111827;">${esc(s)}</h3>`;
+  const rows = (lines: GroupLine[]) =>
+    lines.map((l) => {
+      const colour = STATUS_COLOURS[l.statusKey as keyof typeof STATUS_COLOURS] ?? STATUS_COLOURS.none;
+      const pale = l.lowConfidence ? 'color:#6b7280;' : '';
+      return [
+        `<span style="${pale}">${esc(l.name)}</span>`,
+        `<b style="white-space:nowrap;${pale}">${esc(l.value)}</b>`,
+        esc(l.ci),
+        esc(l.n),
+        esc(l.target),
+        `<span style="color:${colour};font-weight:bold;">${esc(l.status)}</span>`,
+      ];
+    });
+  const none = `<p style="font-size:14px;">${esc(w.none)}</p>`;
+  const teams = teamLines(t, tr);
+  const agents = agentLines(t, tr);
+  const low = [...teams, ...agents].some((l) => l.lowConfidence)
+    ? `<p style="font-size:12px;color:#6b7280;">${esc(w.lowNote)}</p>`
+    : '';
+  return [
+    h2(w.heading),
+    // the chart carries the teams' title; without teams there is no chart
+    teams.length === 0 ? h3(w.byTeam) : chartOf('teams-csat'),
+    teams.length === 0 ? none : table(groupHead(tr, 'team_id'), rows(teams)),
+    h3(w.byAgent),
+    agents.length === 0 ? none : table(groupHead(tr, 'agent_id'), rows(agents)),
+    low,
   ];
 }
 

@@ -18,6 +18,7 @@ import {
 import { CJK_FONT_FILES, FONT_FILES, hasCjk } from './fonts.ts';
 import type { Chart } from './png.ts';
 import { standardsHead, standardsLines } from './standards-lines.ts';
+import { agentLines, groupHead, teamLines, teamsWords, type GroupLine } from './teams-lines.ts';
 
 /**
  * A report as a PDF (pdfkit, A4) in the recipients' language (`tr`): the same tables and charts as the
@@ -77,6 +78,8 @@ function pdfParts(doc: PDFKit.PDFDocument, tr: Translator, charts: Chart[]): Pdf
       doc.x = 48;
       doc.y = y + h;
     };
+    // the head stays with at least its first row
+    ensure(44);
     row(head, true);
     for (const r of rows) row(r, false);
   };
@@ -127,6 +130,7 @@ export async function renderPdf(
   }
   if (data.complaints) complaintsSection(data.complaints, pdf);
   if (data.sla) slaSection(data.sla, pdf);
+  if (data.teams) teamsSection(data.teams, pdf);
   if (data.retention) retentionSection(data.retention, pdf);
   if (data.changes) changesSection(data, data.changes, pdf);
   if (data.standards) standardsSection(data.standards, pdf);
@@ -194,6 +198,38 @@ function slaSection(s: NonNullable<ReportData['sla']>, { tr, heading, table, cha
     frac(0.35, 0.25, 0.2, 0.2),
   );
   chart('sla-by-channel');
+}
+
+function teamsSection(
+  t: NonNullable<ReportData['teams']>,
+  { tr, doc, heading, table, chart, frac }: Pdf,
+): void {
+  const w = teamsWords(t, tr);
+  const sub = (s: string) => {
+    face(doc.moveDown(0.4), 'bold', s).fontSize(11).fillColor('#111827').text(s, 48);
+    doc.moveDown(0.2);
+  };
+  const widths = frac(0.22, 0.12, 0.18, 0.1, 0.1, 0.28);
+  const group = (lines: GroupLine[], dimension: 'team_id' | 'agent_id') => {
+    if (lines.length === 0) face(doc, 'body', w.none).fontSize(9).text(w.none, 48);
+    else
+      table(
+        groupHead(tr, dimension),
+        lines.map((l) => [l.name, l.value, l.ci, l.n, l.target, l.status]),
+        widths,
+      );
+  };
+  const teams = teamLines(t, tr);
+  const agents = agentLines(t, tr);
+  heading(w.heading);
+  // the chart carries the teams' title; without teams there is no chart
+  if (teams.length === 0) sub(w.byTeam);
+  else chart('teams-csat');
+  group(teams, 'team_id');
+  sub(w.byAgent);
+  group(agents, 'agent_id');
+  if ([...teams, ...agents].some((l) => l.lowConfidence))
+    face(doc.moveDown(0.3), 'body', w.lowNote).fontSize(8).fillColor('#6b7280').text(w.lowNote, 48);
 }
 
 function retentionSection(r: NonNullable<ReportData['retention']>, { tr, doc, heading, chart }: Pdf): void {

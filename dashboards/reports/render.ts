@@ -7,6 +7,7 @@ import { renderHtml } from './html.ts';
 import { driverTitle, metricTitle, periodText, stageName, unitLabel } from './lines.ts';
 import { renderPdf } from './pdf.ts';
 import { chartPng, type Chart } from './png.ts';
+import { teamsWords } from './teams-lines.ts';
 
 /**
  * A report rendered three ways from one set of rows, in the recipients' language (the definition's
@@ -71,6 +72,7 @@ export function reportSpecs(data: ReportData, tr: Translator): ReportChart[] {
       }),
     });
   }
+  if (data.teams && data.teams.teams.length > 0) out.push(teamsChart(data.teams, tr));
   const drivers = (data.retention?.drivers ?? []).filter((d) => d.r !== null);
   if (drivers.length > 0) out.push(retentionChart(drivers, tr));
   return out;
@@ -83,6 +85,24 @@ function funnelChart(funnel: { stage: string; count: number }[], tr: Translator)
     spec: funnelSpec({
       title: tr.t('reports:chart.funnel'),
       rows: funnel.map((s) => ({ ...s, stage: stageName(tr, s.stage) })),
+      tr,
+    }),
+  };
+}
+
+function teamsChart(t: NonNullable<ReportData['teams']>, tr: Translator): ReportChart {
+  const title = teamsWords(t, tr).byTeam;
+  return {
+    id: 'teams-csat',
+    title,
+    spec: barsSpec({
+      title,
+      unit: unitLabel(tr, t.metric.unit),
+      // the answers without a team are in the table, not drawn as a nameless bar
+      rows: t.teams.filter((r) => r['team_id'] !== '' && r['team_id'] != null),
+      by: 'team_id',
+      target: t.metric.target,
+      horizontal: true,
       tr,
     }),
   };

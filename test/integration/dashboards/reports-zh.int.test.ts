@@ -75,7 +75,8 @@ async function loadChineseEvents(): Promise<void> {
       if (typeof r[k] === 'string') r[k] = `zh-${r[k] as string}`;
     if ('region' in r) r['region'] = REGIONS[i % 2];
     for (const k of ['team_id', 'to_team_id', 'from_team_id'])
-      if (typeof r[k] === 'string' && r[k] !== '') r[k] = TEAMS[(r[k] as string).length % 2];
+      // the sample's t1…t6: odd to 华南二组, even to 华北一组
+      if (typeof r[k] === 'string' && r[k] !== '') r[k] = TEAMS[(Number((r[k] as string).slice(1)) + 1) % 2];
     const { table, row } = toRow(r as unknown as typeof e, { topic: 't', partition: 0, offset: String(i++) });
     rows[table]!.push(rowLine(row));
   }
@@ -108,7 +109,7 @@ beforeAll(async () => {
     locale: zh-CN
     schedule: { cron: '0 8 * * 1', timezone: Asia/Shanghai }
     period: last_week
-    sections: [kpis, trends, complaints, sla]
+    sections: [kpis, trends, complaints, sla, teams]
     trends: [csat]
     filters: { region: 华北 }
     formats: [html, pdf]
@@ -216,6 +217,17 @@ describe('a report titled in Chinese, filtered on a Chinese region', () => {
         expect(pdfText, t.metric).toContain(zh.t(`vocabulary:status.${t.current.status}`));
     }
     expect(tiles.some((t) => t.current.status !== null)).toBe(true);
+  });
+
+  it('shows CSAT by team under the zh-CN heading, the teams by their Chinese names', () => {
+    const csat = zh.has('metrics:csat.title') ? zh.t('metrics:csat.title') : 'CSAT';
+    const flat = pdfText.replace(/\s+/g, '');
+    expect(flat).toContain(zh.t('reports:heading.teams', { metric: csat }).replace(/\s+/g, ''));
+    expect(flat).toContain(zh.t('reports:teams.byAgent', { metric: csat }).replace(/\s+/g, ''));
+    const section = pdfText.slice(pdfText.indexOf(zh.t('reports:heading.teams', { metric: csat })));
+    for (const team of TEAMS) expect(section, team).toContain(team);
+    expect(section).toContain(zh.t('vocabulary:dimension.team_id'));
+    expect(section).toContain(zh.t('vocabulary:dimension.agent_id'));
   });
 
   it('embeds a subset of the CJK font, and stays small', () => {

@@ -37,6 +37,10 @@ import { waitFor } from '../../helpers/wait.ts';
 
 const ARTIFACTS = path.resolve('test-artifacts/reports');
 const SECRET = 'webhook-secret-for-the-test';
+const TEAM_NAMES = {
+  t1: { 'zh-CN': '一组', en: 'Desk One' },
+  t2: { 'zh-CN': '二组', en: 'Desk Two' },
+} as Record<string, { 'zh-CN': string; en: string }>;
 
 let rt: Runtime;
 let base: string;
@@ -71,7 +75,7 @@ reports:
     locale: en
     schedule: { cron: '0 8 * * 1', timezone: Asia/Shanghai }
     period: last_week
-    sections: [kpis, trends, complaints, sla, retention, changes]
+    sections: [kpis, trends, complaints, sla, teams, retention, changes]
     formats: [html, pdf]
     email: { to: [director@example.com], cc: [quality@example.com] }
     webhook: { url: 'http://127.0.0.1:${hookPort}/hook' }
@@ -173,6 +177,8 @@ beforeAll(async () => {
     REPORT_RETRY_MAX_MS: '400',
     REPORT_CLAIM_SETTLE_MS: '300',
     CXPULSE_PUBLIC_URL: 'https://cx.example.com',
+    // teams are shown by display name where one is configured, else as stored
+    DISPLAY_NAMES: JSON.stringify({ team_id: TEAM_NAMES }),
   }));
   defs = loadDefinitions(file, { timeZone: rt.cfg.timeZone, locale: rt.cfg.vocabulary.locale });
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -268,8 +274,8 @@ describe('a report run from the API, delivered three ways', () => {
     expect(mail.from?.value[0]?.address).toBe('reports@cxpulse.test');
     const html = String(mail.html);
     const cids = [...html.matchAll(/<img src="cid:([^"]+)"/g)].map((m) => m[1]);
-    // four trends, the complaints funnel, SLA by channel, retention drivers
-    expect(cids.length).toBe(7);
+    // four trends, the complaints funnel, SLA by channel, CSAT by team, retention drivers
+    expect(cids.length).toBe(8);
     for (const cid of cids) {
       const img = mail.attachments.find((a) => a.cid === cid);
       expect(img?.contentType, `image ${cid}`).toBe('image/png');
@@ -310,6 +316,53 @@ describe('a report run from the API, delivered three ways', () => {
     expect(pdfText).toContain(`${enDay(FROM)} to ${enDay(TO)}`);
     for (const heading of ['KPIs against targets', 'Trends', 'Complaints: closed loop', 'Process changes'])
       expect(pdfText).toContain(heading);
+  });
+
+  it('shows CSAT by team and agent, each team with the value, CI, n and status of the metrics API', async () => {
+    const api = await get<{ rows: Record<string, unknown>[] }>(
+      `/api/v1/metrics/csat?from=${FROM}&to=${TO}&by=team_id&grain=total`,
+    );
+    const teams = api.rows.filter((r) => r['team_id'] !== '');
+    expect(teams.length).toBeGreaterThanOrEqual(2);
+    // as an English report writes them, formatted here with Intl directly
+    const one = (v: number) => new Intl.NumberFormat('en', { maximumFractionDigits: 1 }).format(v);
+    const words = JSON.parse(readFileSync('i18n/locales/en/vocabulary.json', 'utf8')) as {
+      status: Record<string, string>;
+    };
+    const section = pdfText.slice(pdfText.indexOf('by team and agent'));
+    const byAgent = section.indexOf('by agent');
+    expect(byAgent).toBeGreaterThan(0);
+    const teamPart = section.slice(0, byAgent).split('\n');
+    const html = String(mail.html);
+    for (const r of teams) {
+      const id = r['team_id'] as string;
+      const name = TEAM_NAMES[id]?.en ?? id;
+      const value = `${one(r['value'] as number)} %`;
+      const n = new Intl.NumberFormat('en').format(r['n'] as number);
+      const ci = `${one(r['ci_low'] as number)} to ${one(r['ci_high'] as number)}`;
+      const line = teamPart.find((l) => l.trimStart().startsWith(`${name} `));
+      expect(line, `the PDF has a line for team ${name}`).toBeDefined();
+      const cells = (line as string).trim().split(/\s{2,}/);
+      expect(cells.slice(0, 4), name).toEqual([name, value, ci, n]);
+      if (r['status']) expect(line, name).toContain(words.status[r['status'] as string]);
+      expect(html, name).toMatch(
+        new RegExp(
+          `<span style="[^"]*">${name}</span></td><td[^>]*><b[^>]*>${value}</b></td><td[^>]*>${ci}</td><td[^>]*>${n}</td>`,
+        ),
+      );
+    }
+    // agents by name, those with fewer than 30 answers marked
+    const agents = await get<{ rows: Record<string, unknown>[] }>(
+      `/api/v1/metrics/csat?from=${FROM}&to=${TO}&by=agent_id&grain=total`,
+    );
+    const agentPart = section.slice(byAgent);
+    for (const r of agents.rows.filter((a) => a['agent_id'] !== '')) {
+      const line = agentPart.split('\n').find((l) => l.trimStart().startsWith(`${r['agent_id'] as string} `));
+      expect(line, `the PDF has a line for agent ${r['agent_id'] as string}`).toBeDefined();
+      expect(line).toContain(`${one(r['value'] as number)} %`);
+      if ((r['n'] as number) < 30) expect(line).toContain('low confidence');
+      else expect(line).not.toContain('low confidence');
+    }
   });
 
   it('renders the PDF pages to PNG for a person to look at', () => {

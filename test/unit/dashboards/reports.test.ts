@@ -17,7 +17,7 @@ describe('report definitions', () => {
       title: 'weekly',
       locale: 'zh-CN',
       schedule: { cron: '0 8 * * 1', timezone: 'Asia/Shanghai' },
-      sections: ['kpis', 'trends', 'complaints', 'sla', 'retention', 'changes'],
+      sections: ['kpis', 'trends', 'complaints', 'sla', 'teams', 'retention', 'changes'],
       formats: ['html', 'pdf'],
       filters: {},
     });
