@@ -7,7 +7,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const folders = ['i18n', 'infra', 'ingest', 'transforms', 'metrics', 'dashboards', 'sample', 'cli'];
+const folders = ['i18n', 'infra', 'ingest', 'transforms', 'metrics', 'dashboards', 'sample', 'alerts', 'cli'];
 /** What each folder may import from the project. */
 const allowed = {
   i18n: [],
@@ -17,6 +17,7 @@ const allowed = {
   metrics: ['infra', 'i18n'],
   dashboards: ['metrics', 'infra', 'i18n'],
   sample: ['ingest', 'infra', 'i18n'],
+  alerts: ['metrics', 'infra', 'i18n'],
 };
 /** Packages a folder must not use (e.g. only ingest talks to Kafka). */
 const forbiddenPackages = {
@@ -115,6 +116,7 @@ const sized = {
     'sample/**/*.ts',
     'cli/**/*.ts',
     'dashboards/**/*.ts',
+    'alerts/**/*.ts',
     'bench/**/*.ts',
   ],
   rules: {

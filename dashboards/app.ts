@@ -15,6 +15,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   sql_failed: 400,
   sql_busy: 503,
   report_invalid: 400,
+  alert_invalid: 400,
   delivery_refused: 400,
   delivery_failed: 502,
   config_invalid: 500,

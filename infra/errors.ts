@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'sql_failed'
   | 'sql_busy'
   | 'report_invalid'
+  | 'alert_invalid'
   | 'delivery_refused'
   | 'delivery_failed'
   | 'migration_checksum_mismatch'
