@@ -20,8 +20,9 @@ import {
 /**
  * Alert rules: what is watched, when it counts as a problem and whom to tell. They live in a YAML file
  * (see the example `alerts.yaml`): `channels:` names the destinations, `alerts:` lists the rules. Every
- * mistake is reported with its place (`alerts[2].for: …`, `channels.ops.dingtalk.secret: …`), all at
- * once, when the file is loaded.
+ * mistake is reported with its place (`alerts[2].for: …`, `channels.ops.dingtalk.secret: …`): those of
+ * the fields all at once, then those between rules and destinations (a name defined twice, a destination
+ * that does not exist, a filter the KPI cannot take).
  */
 
 const MINUTE = 60_000;
