@@ -1,3 +1,4 @@
+import enAlerts from './locales/en/alerts.json' with { type: 'json' };
 import enCharts from './locales/en/charts.json' with { type: 'json' };
 import enCommon from './locales/en/common.json' with { type: 'json' };
 import enErrors from './locales/en/errors.json' with { type: 'json' };
@@ -5,6 +6,7 @@ import enMetrics from './locales/en/metrics.json' with { type: 'json' };
 import enPages from './locales/en/pages.json' with { type: 'json' };
 import enReports from './locales/en/reports.json' with { type: 'json' };
 import enVocabulary from './locales/en/vocabulary.json' with { type: 'json' };
+import zhAlerts from './locales/zh-CN/alerts.json' with { type: 'json' };
 import zhCharts from './locales/zh-CN/charts.json' with { type: 'json' };
 import zhCommon from './locales/zh-CN/common.json' with { type: 'json' };
 import zhErrors from './locales/zh-CN/errors.json' with { type: 'json' };
@@ -20,7 +22,7 @@ import type { Locale } from './locales.ts';
  * page's own words), `charts` (axis, legend and tooltip titles), `metrics` (each KPI's title,
  * description and formula), `vocabulary` (the contract's values: channels, categories, priorities,
  * severities …), `reports` (report text and email subjects), `errors` (an error code as a person reads
- * it). Messages use i18next's syntax: `{{name}}` interpolation, `_one`/`_other` plurals.
+ * it), `alerts` (alert notifications: titles, facts, summaries). Messages use i18next's syntax: `{{name}}` interpolation, `_one`/`_other` plurals.
  */
 
 export const NAMESPACES = [
@@ -31,6 +33,7 @@ export const NAMESPACES = [
   'vocabulary',
   'reports',
   'errors',
+  'alerts',
 ] as const;
 export type Namespace = (typeof NAMESPACES)[number];
 
@@ -48,6 +51,7 @@ export const CATALOGUES: Record<Locale, Record<Namespace, Messages>> = {
     vocabulary: enVocabulary,
     reports: enReports,
     errors: enErrors,
+    alerts: enAlerts,
   },
   'zh-CN': {
     common: zhCommon,
@@ -57,5 +61,6 @@ export const CATALOGUES: Record<Locale, Record<Namespace, Messages>> = {
     vocabulary: zhVocabulary,
     reports: zhReports,
     errors: zhErrors,
+    alerts: zhAlerts,
   },
 };
