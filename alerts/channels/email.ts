@@ -1,5 +1,5 @@
-import nodemailer from 'nodemailer';
 import type { Config } from '../../infra/config.ts';
+import { smtpTransport } from '../../infra/smtp.ts';
 import { CxError, errorMessage } from '../../infra/errors.ts';
 import { layout, PLAIN, type Style } from './layout.ts';
 import { idempotencyKey } from './webhook.ts';
@@ -43,17 +43,7 @@ export async function sendEmail(
   msg: Message,
 ): Promise<SendResult> {
   if (!smtp) throw new CxError('delivery_refused', 'no SMTP server configured (SMTP_HOST)');
-  const transport = nodemailer.createTransport({
-    host: smtp.host,
-    port: smtp.port,
-    secure: smtp.tls === 'implicit',
-    requireTLS: smtp.tls === 'starttls',
-    ignoreTLS: smtp.tls === 'none',
-    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password } } : {}),
-    connectionTimeout: 30_000,
-    greetingTimeout: 30_000,
-    socketTimeout: 60_000,
-  });
+  const transport = smtpTransport(smtp);
   const content = emailContent(msg);
   const where = `SMTP ${smtp.host}:${smtp.port}`;
   let info: { accepted: unknown[]; rejected: unknown[]; response?: string };

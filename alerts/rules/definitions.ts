@@ -1,8 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { LOCALES, type Locale } from '../../i18n/locales.ts';
-import { CxError } from '../../infra/errors.ts';
+import { checked, readYamlFile } from '../../infra/yaml-file.ts';
 import { getMetric } from '../../metrics/catalog.ts';
 import { CLAUSE_TARGETS } from '../../metrics/standards/clauses.ts';
 import { DIMENSIONS, type Dimension, type MetricDefinition } from '../../metrics/types.ts';
@@ -222,13 +220,9 @@ export interface AlertRules {
 
 /** Validate parsed YAML (or an object written in TypeScript). Throws `alert_invalid` naming every mistake. */
 export function parseRules(input: unknown, defaults: RuleDefaults, source = 'alerts'): AlertRules {
-  const res = fileSchema(defaults.allowHttp ?? false).safeParse(input ?? {});
-  if (!res.success) {
-    const lines = res.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
-    throw new CxError('alert_invalid', `${source}: ${lines.join('; ')}`, { details: lines });
-  }
-  const destinations = Object.entries(res.data.channels).map(([n, d]) => toDestination(n, d));
-  const rules = res.data.alerts.map(({ for: forMs, repeat: repeatMs, ...r }) => ({
+  const data = checked(fileSchema(defaults.allowHttp ?? false), input, 'alert_invalid', source);
+  const destinations = Object.entries(data.channels).map(([n, d]) => toDestination(n, d));
+  const rules = data.alerts.map(({ for: forMs, repeat: repeatMs, ...r }) => ({
     ...r,
     title: r.title ?? r.name,
     locale: r.locale ?? defaults.locale,
@@ -240,19 +234,6 @@ export function parseRules(input: unknown, defaults: RuleDefaults, source = 'ale
 
 /** Read the rules file; a missing file is no rules, a broken one an error naming each problem. */
 export function loadRules(file: string, defaults: RuleDefaults): AlertRules {
-  if (!existsSync(file)) return { rules: [], destinations: [] };
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new CxError('alert_invalid', `${file}: not valid YAML: ${String(err)}`, { cause: err });
-  }
-  return parseRules(doc, defaults, file);
-}
-
-function formatPath(p: readonly PropertyKey[]): string {
-  return p.reduce<string>(
-    (acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)),
-    '',
-  );
+  const doc = readYamlFile(file, 'alert_invalid');
+  return doc === undefined ? { rules: [], destinations: [] } : parseRules(doc, defaults, file);
 }

@@ -1,11 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
 import { validate as validCron } from 'node-cron';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { LOCALES, type Locale } from '../../i18n/locales.ts';
 import { timeZone } from '../../infra/config.ts';
-import { CxError } from '../../infra/errors.ts';
+import { checked, readYamlFile } from '../../infra/yaml-file.ts';
 import { DIMENSIONS, type Dimension } from '../../metrics/types.ts';
 import { getMetric } from '../../metrics/catalog.ts';
 import { PERIODS, type PeriodKind } from './period.ts';
@@ -162,12 +160,7 @@ export function parseDefinitions(
   defaults: DefinitionDefaults,
   source = 'reports',
 ): ReportDefinition[] {
-  const res = FileSchema.safeParse(input ?? {});
-  if (!res.success) {
-    const lines = res.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
-    throw new CxError('report_invalid', `${source}: ${lines.join('; ')}`, { details: lines });
-  }
-  return res.data.reports.map((r) => ({
+  return checked(FileSchema, input, 'report_invalid', source).reports.map((r) => ({
     ...r,
     title: r.title ?? r.name,
     locale: r.locale ?? defaults.locale,
@@ -178,19 +171,6 @@ export function parseDefinitions(
 
 /** Read the definitions file; a missing file is no reports, a broken one is an error naming the problem. */
 export function loadDefinitions(file: string, defaults: DefinitionDefaults): ReportDefinition[] {
-  if (!existsSync(file)) return [];
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new CxError('report_invalid', `${file}: not valid YAML: ${String(err)}`, { cause: err });
-  }
-  return parseDefinitions(doc, defaults, file);
-}
-
-function formatPath(p: readonly PropertyKey[]): string {
-  return p.reduce<string>(
-    (acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)),
-    '',
-  );
+  const doc = readYamlFile(file, 'report_invalid');
+  return doc === undefined ? [] : parseDefinitions(doc, defaults, file);
 }

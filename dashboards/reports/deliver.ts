@@ -5,8 +5,8 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
-import nodemailer from 'nodemailer';
 import type { Config } from '../../infra/config.ts';
+import { smtpTransport } from '../../infra/smtp.ts';
 import { CxError, errorMessage } from '../../infra/errors.ts';
 import { checkAddress, checkHost, guardedLookup, signWebhook, verifyWebhook } from '../../infra/outbound.ts';
 import type { ReportData } from './content.ts';
@@ -47,17 +47,7 @@ export async function sendEmail(smtp: Config['reports']['smtp'], d: Delivery): P
   const email = d.def.email;
   if (!email) return [];
   if (!smtp) throw refused('no SMTP server configured (SMTP_HOST)');
-  const transport = nodemailer.createTransport({
-    host: smtp.host,
-    port: smtp.port,
-    secure: smtp.tls === 'implicit',
-    requireTLS: smtp.tls === 'starttls',
-    ignoreTLS: smtp.tls === 'none',
-    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password } } : {}),
-    connectionTimeout: 30_000,
-    greetingTimeout: 30_000,
-    socketTimeout: 60_000,
-  });
+  const transport = smtpTransport(smtp);
   const cid = (c: Chart) => `${c.id}.${runId(d.runKey)}@cxpulse`;
   let info: { accepted: unknown[]; rejected: unknown[] };
   try {
