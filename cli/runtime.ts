@@ -34,6 +34,7 @@ import { reportsRouter } from '../dashboards/routes/reports.ts';
 import { loadDefinitions, type ReportDefinition } from '../dashboards/reports/definitions.ts';
 import { ReportRunner } from '../dashboards/reports/runner.ts';
 import { ReportScheduler } from '../dashboards/reports/scheduler.ts';
+import { KpiMetrics, overviewSamples } from '../dashboards/kpi-metrics.ts';
 
 /**
  * The composition root: wires infra, ingest, transforms and dashboards into the processes that
@@ -51,6 +52,8 @@ export class Runtime {
   clickhouse?: ClickHouseClient;
   ingester?: Ingester;
   server?: Server;
+  /** The overview KPIs on `/metrics` (METRICS_KPIS=on, in the process that serves the API). */
+  kpiMetrics?: KpiMetrics;
   private producer?: EventProducer;
   /** Event validation with the configured segments (CUSTOMER_SEGMENTS), built once. */
   readonly events: EventParser;
@@ -193,6 +196,15 @@ export class Runtime {
         allowedOrigins: this.cfg.http.allowedOrigins,
         failedTokenLimit: this.cfg.http.failedTokenLimit,
       });
+      if (this.cfg.rollups.kpiMetrics && !this.kpiMetrics) {
+        const kpis = new KpiMetrics({
+          registry: this.metrics.registry,
+          compute: overviewSamples(await this.clickhouseUp(), this.cfg),
+        });
+        // let a computation in hand finish before the ClickHouse client closes
+        this.closers.push(() => kpis.idle());
+        this.kpiMetrics = kpis;
+      }
       routers.push(
         apiRouter({
           clickhouse: await this.clickhouseUp(),
@@ -263,6 +275,7 @@ export class Runtime {
         try {
           const r = await refreshRollups(ch, this.cfg);
           this.metrics.rollupCompleteThrough.set(r.completeThrough.getTime() / 1000);
+          void this.kpiMetrics?.refresh();
         } catch (err) {
           this.metrics.rollupRefreshFailures.inc();
           log.error({ event_name: 'rollup_refresh_failed', err: errorMessage(err) }, 'rollup refresh failed');

@@ -81,6 +81,11 @@ export const rollupKeys = {
       .refine((v) => v === 'off' || validCron(v), 'must be a cron expression such as */15 * * * * * or off')
       .transform((v) => (v === 'off' ? null : v)),
   },
+  METRICS_KPIS: {
+    default: 'off',
+    doc: '`on`: `GET /metrics` also carries the overview KPIs of today and the last 7 days with their targets and status (`cxpulse_kpi_*`, see "KPIs for Prometheus"), for an existing Alertmanager. Served by the process that serves the API.',
+    schema: z.enum(['on', 'off'], { error: 'must be on or off' }).transform((v) => v === 'on'),
+  },
 } satisfies KeyTable;
 
 /** Per-metric target overrides (validated against the catalog by metrics/). */
@@ -107,5 +112,9 @@ export function policy(v: Values<typeof policyKeys>) {
 
 /** node-cron schedule of the rollup refresh; null = off. */
 export function rollups(v: Values<typeof rollupKeys>) {
-  return { schedule: v.ROLLUP_REFRESH_SCHEDULE as string | null };
+  return {
+    schedule: v.ROLLUP_REFRESH_SCHEDULE as string | null,
+    /** METRICS_KPIS: the overview KPIs on `/metrics`, computed after each refresh */
+    kpiMetrics: v.METRICS_KPIS,
+  };
 }

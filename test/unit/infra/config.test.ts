@@ -44,6 +44,12 @@ describe('configuration', () => {
     expect(loadConfig({ ROLLUP_REFRESH_SCHEDULE: 'off' }).rollups.schedule).toBeNull();
   });
 
+  it('reads METRICS_KPIS: off by default, on, nothing else', () => {
+    expect(loadConfig({}).rollups.kpiMetrics).toBe(false);
+    expect(loadConfig({ METRICS_KPIS: 'on' }).rollups.kpiMetrics).toBe(true);
+    expect(() => loadConfig({ METRICS_KPIS: 'yes' })).toThrow(/METRICS_KPIS.*must be on or off/);
+  });
+
   it('reads the proxy trust, the allowed origins and the session settings', () => {
     const d = loadConfig({}).http;
     expect(d.trustProxy).toBe(false);
