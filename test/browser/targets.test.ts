@@ -1,8 +1,9 @@
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../cli/runtime.ts';
 import type { TargetSetInfo } from '../../dashboards/wire.ts';
 import { translator } from '../../i18n/translator.ts';
+import { launchChromium, settled, signedIn } from '../helpers/browser.ts';
 import { dashboardServer, TOKENS } from '../helpers/dashboard.ts';
 
 /**
@@ -11,17 +12,13 @@ import { dashboardServer, TOKENS } from '../helpers/dashboard.ts';
  * trend chart of the KPI whose target changed marks the day it changed.
  */
 
-declare const document: { querySelectorAll(s: string): { length: number } };
-
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-
 let rt: Runtime;
 let base: string;
 let browser: Browser;
 
 beforeAll(async () => {
   ({ rt, base } = await dashboardServer());
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {
@@ -30,26 +27,8 @@ afterAll(async () => {
 });
 
 /** A browser signed in with `role`'s token, reading `locale`. */
-async function signedIn(role: keyof typeof TOKENS, locale: 'en' | 'zh-CN'): Promise<BrowserContext> {
-  const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale });
-  const res = await fetch(`${base}/signin`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
-    body: new URLSearchParams({ token: TOKENS[role], next: '/targets' }),
-  });
-  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  const [name = '', value = ''] = cookie.split(/=(.*)/s);
-  await ctx.addCookies([{ name, value, url: base }]);
-  return ctx;
-}
-
-async function settled(page: Page): Promise<void> {
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
-  await page.waitForFunction(() => document.querySelectorAll('[aria-busy="true"]').length === 0, null, {
-    timeout: 60_000,
-  });
-}
+const signedInAs = (role: keyof typeof TOKENS, locale: 'en' | 'zh-CN'): Promise<BrowserContext> =>
+  signedIn(browser, base, role, locale);
 
 const currentSet = async (): Promise<TargetSetInfo> => {
   const res = await fetch(`${base}/api/v1/targets`, {
@@ -60,7 +39,7 @@ const currentSet = async (): Promise<TargetSetInfo> => {
 
 describe('the targets page', () => {
   it('shows a viewer every KPI with targets, the baseline and the history, without a form', async () => {
-    const ctx = await signedIn('viewer', 'en');
+    const ctx = await signedInAs('viewer', 'en');
     const page = await ctx.newPage();
     await page.goto(`${base}/targets`);
     await settled(page);
@@ -77,7 +56,7 @@ describe('the targets page', () => {
 
   it("refuses an admin's bad edit in the reader's language, naming the field, then saves a good one", async () => {
     const zh = translator('zh-CN');
-    const ctx = await signedIn('admin', 'zh-CN');
+    const ctx = await signedInAs('admin', 'zh-CN');
     const page = await ctx.newPage();
     await page.goto(`${base}/targets`);
     await settled(page);
@@ -110,7 +89,7 @@ describe('the targets page', () => {
   });
 
   it('marks the day the target changed on the trend chart of that KPI, and not on the others', async () => {
-    const ctx = await signedIn('viewer', 'en');
+    const ctx = await signedInAs('viewer', 'en');
     const page = await ctx.newPage();
     await page.goto(`${base}/overview`);
     await settled(page);

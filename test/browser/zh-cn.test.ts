@@ -1,11 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../cli/runtime.ts';
 import { PAGES } from '../../dashboards/pages.ts';
 import { translator } from '../../i18n/translator.ts';
+import { launchChromium, settled, signedIn, watch } from '../helpers/browser.ts';
 import { dashboardServer, TOKENS } from '../helpers/dashboard.ts';
 import { PROPER_NOUNS } from '../helpers/proper-nouns.ts';
 
@@ -27,10 +28,9 @@ interface DomElement extends DomNode {
   childNodes: Iterable<DomNode>;
   getAttribute(a: string): string | null;
 }
-declare const document: { querySelectorAll(s: string): { length: number }; body: DomElement };
+declare const document: { body: DomElement };
 declare function getComputedStyle(el: DomElement): { display: string; visibility: string };
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SHOTS = path.resolve('test-artifacts', 'screenshots');
 
 /** The centre's own names: regions and teams of the sample data, in both languages. */
@@ -74,20 +74,8 @@ beforeAll(async () => {
     REPORTS_FILE: path.join(reportsDir, 'reports.yaml'),
     DISPLAY_NAMES: JSON.stringify({ region: names(REGIONS), team_id: names(TEAMS) }),
   }));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--lang=zh-CN'],
-  });
-  zh = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
-  const res = await fetch(`${base}/signin`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
-    body: `token=${TOKENS.editor}&next=/overview`,
-  });
-  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  const [name = '', value = ''] = cookie.split(/=(.*)/s);
-  await zh.addCookies([{ name, value, url: base }]);
+  browser = await launchChromium(['--lang=zh-CN']);
+  zh = await signedIn(browser, base, 'editor', 'zh-CN');
   for (const l of ['zh-CN', 'en']) mkdirSync(path.join(SHOTS, l), { recursive: true });
 }, 240_000);
 
@@ -99,24 +87,9 @@ afterAll(async () => {
 
 async function open(ctx: BrowserContext, url: string): Promise<Page> {
   const page = await ctx.newPage();
-  const seen: string[] = [];
-  problems.set(page, seen);
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') seen.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => seen.push(`pageerror: ${e.message}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) seen.push(`HTTP ${r.status()} ${r.url()}`);
-  });
+  problems.set(page, watch(page));
   await page.goto(`${base}${url}`);
   return page;
-}
-
-async function settled(page: Page): Promise<void> {
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
-  await page.waitForFunction(() => document.querySelectorAll('[aria-busy="true"]').length === 0, null, {
-    timeout: 60_000,
-  });
 }
 
 /**
