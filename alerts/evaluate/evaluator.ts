@@ -69,13 +69,13 @@ export class AlertEvaluator {
     return run;
   }
 
-  /** Evaluate the live rules every `intervalMs` (ALERTS_INTERVAL_SECONDS), starting now. */
+  /** Evaluate every rule now, then the live rules every `intervalMs` (ALERTS_INTERVAL_SECONDS). */
   start(intervalMs = this.deps.cfg.alerts.intervalMs): void {
     if (this.timer) return;
-    const tick = () => void this.evaluate('live').catch(() => undefined);
-    this.timer = setInterval(tick, intervalMs);
+    const tick = (which: 'all' | 'live') => void this.evaluate(which).catch(() => undefined);
+    this.timer = setInterval(() => tick('live'), intervalMs);
     this.timer.unref();
-    tick();
+    tick('all');
   }
 
   /** Stop the schedule and the retries' waits; wait for the evaluation in hand. */
