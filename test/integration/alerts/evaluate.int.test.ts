@@ -1,6 +1,9 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -435,5 +438,51 @@ describe('deliveries that fail', () => {
     const [flaky] = (await store('reader').events({ rule: 'to-flaky' })).filter((e) => e.what === 'delivery');
     expect(flaky).toMatchObject({ result: 'sent', attempt: 3, channel: 'flaky' });
     expect(at('fail', 'flaky')).toHaveLength(3);
+  });
+});
+
+describe('the runtime starts the evaluator from ALERTS_FILE', () => {
+  const file = (text: string) => {
+    const p = path.join(mkdtempSync(path.join(tmpdir(), 'alerts-')), 'alerts.yaml');
+    writeFileSync(p, text);
+    return p;
+  };
+  const runtime = (f: string) => {
+    const rt = new Runtime({ ...cfg, alerts: { file: f, intervalMs: 60_000 } });
+    rt.clickhouse = ch;
+    return rt;
+  };
+
+  it('a mistake stops it naming the place; a missing file names the key', async () => {
+    const bad = file(
+      'channels: {}\nalerts:\n  - {name: x, kind: pipeline, check: ingester_down, for: soon, channels: []}\n',
+    );
+    await expect(runtime(bad).startAlerts()).rejects.toMatchObject({
+      code: 'alert_invalid',
+      message: expect.stringMatching(/alerts\[0\]\.for: .*alerts\[0\]\.channels/s) as unknown,
+    });
+    await expect(runtime('/nonexistent/alerts.yaml').startAlerts()).rejects.toMatchObject({
+      code: 'config_invalid',
+      message: expect.stringContaining('ALERTS_FILE') as unknown,
+    });
+  });
+
+  it('a valid file: evaluated at once, shown by /healthz and /metrics', async () => {
+    const ok = file(
+      `channels:\n  h: {webhook: {url: "${base}/rt/webhook", secret: s}}\nalerts:\n  - {name: rt-stale, kind: pipeline, check: data_stale, minutes: 30, channels: [h]}\n`,
+    );
+    const rt = runtime(ok);
+    try {
+      const ev = await rt.startAlerts();
+      await ev!.evaluate('live');
+      expect(rt.health()['alerts']).toMatchObject({ running: true, errors: 0 });
+      const text = await rt.metrics.registry.metrics();
+      expect(text).toMatch(/cxpulse_alerts_evaluator_up 1/);
+      expect(Number(/cxpulse_alerts_evaluations_total (\d+)/.exec(text)?.[1])).toBeGreaterThanOrEqual(2);
+      expect(text).toMatch(/cxpulse_alerts_errors_total 0/);
+    } finally {
+      rt.clickhouse = undefined;
+      await rt.close();
+    }
   });
 });
