@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
@@ -35,6 +36,12 @@ import { loadDefinitions, type ReportDefinition } from '../dashboards/reports/de
 import { ReportRunner } from '../dashboards/reports/runner.ts';
 import { ReportScheduler } from '../dashboards/reports/scheduler.ts';
 import { KpiMetrics, overviewSamples } from '../dashboards/kpi-metrics.ts';
+import { AlertEvaluator } from '../alerts/evaluate/evaluator.ts';
+import { storeProbe, type PipelineProbe } from '../alerts/evaluate/probe.ts';
+import { channelConfig } from '../alerts/channels/send.ts';
+import { loadRules } from '../alerts/rules/definitions.ts';
+import { AlertStore } from '../alerts/state/store.ts';
+import { CxError } from '../infra/errors.ts';
 
 /**
  * The composition root: wires infra, ingest, transforms and dashboards into the processes that
@@ -276,6 +283,8 @@ export class Runtime {
           const r = await refreshRollups(ch, this.cfg);
           this.metrics.rollupCompleteThrough.set(r.completeThrough.getTime() / 1000);
           void this.kpiMetrics?.refresh();
+          // every rule reads the data just refreshed (errors are the evaluator's, counted there)
+          if (this.alerts) void this.alerts.evaluate('all').catch(() => undefined);
         } catch (err) {
           this.metrics.rollupRefreshFailures.inc();
           log.error({ event_name: 'rollup_refresh_failed', err: errorMessage(err) }, 'rollup refresh failed');
@@ -292,12 +301,77 @@ export class Runtime {
     void once();
   }
 
+  alerts?: AlertEvaluator;
+  /**
+   * The alert evaluator when ALERTS_FILE is set: the rules validated now (a mistake stops the command
+   * with `alert_invalid` naming its place; a file that does not exist with `config_invalid`), all rules
+   * evaluated now and after each rollup refresh, the service and pipeline rules every
+   * ALERTS_INTERVAL_SECONDS. Any number of processes may run it: each change is acted on once.
+   */
+  async startAlerts(): Promise<AlertEvaluator | null> {
+    const file = this.cfg.alerts.file;
+    if (file === null) return null;
+    if (!existsSync(file))
+      throw new CxError('config_invalid', `ALERTS_FILE=${JSON.stringify(file)}: no such file`);
+    const rules = loadRules(file, {
+      locale: this.cfg.vocabulary.locale,
+      allowHttp: this.cfg.reports.webhook.allowPrivate,
+    });
+    const ch = await this.clickhouseUp();
+    const db = this.cfg.clickhouse.database;
+    const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    const evaluator = new AlertEvaluator({
+      client: ch,
+      cfg: this.cfg,
+      rules,
+      store: new AlertStore(ch, { database: db, owner, settleMs: this.cfg.reports.claimSettleMs }),
+      probe: this.pipelineProbe(),
+      channels: channelConfig(this.cfg),
+      onEvaluation: (errors) => {
+        this.metrics.alertsEvaluations.inc();
+        if (errors > 0) this.metrics.alertsErrors.inc(errors);
+      },
+    });
+    this.closers.push(async () => {
+      this.metrics.alertsEvaluatorUp.set(0);
+      await evaluator.stop();
+    });
+    evaluator.start();
+    this.metrics.alertsEvaluatorUp.set(1);
+    this.alerts = evaluator;
+    this.log.info(
+      { event_name: 'alerts_started', file, rules: rules.rules.length },
+      'alert evaluator started',
+    );
+    return evaluator;
+  }
+
+  /** What pipeline rules read: this process's ingester and consumer lag, and the store. */
+  pipelineProbe(): PipelineProbe {
+    return storeProbe(this.clickhouse as ClickHouseClient, this.cfg.clickhouse.database, {
+      ingester: () => {
+        const h = this.ingester?.health();
+        if (!h) return { state: 'absent' as const };
+        const state = h.state === 'degraded' ? 'degraded' : h.state === 'stopped' ? 'stopped' : 'running';
+        return { state, reason: h.reason };
+      },
+      consumerLag: async () => {
+        if (!this.ingester) return null;
+        const { values } = await this.metrics.consumerLag.get();
+        return values.reduce((sum, v) => sum + v.value, 0);
+      },
+    });
+  }
+
   /** `degraded` (still 200) while the ingester waits for Kafka or ClickHouse; 503 once it has stopped. */
   health(): HealthReport {
     const ingester = this.ingester?.health();
     const ok = !ingester || ingester.state !== 'stopped';
     const status = !ok ? 'down' : ingester?.state === 'degraded' ? 'degraded' : 'ok';
-    return { ok, status, ingester: ingester ?? 'not running in this process' };
+    const alerts = this.alerts
+      ? { running: this.alerts.running, evaluations: this.alerts.evaluations, errors: this.alerts.errors }
+      : 'not running in this process';
+    return { ok, status, ingester: ingester ?? 'not running in this process', alerts };
   }
 
   /**

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CxError } from './errors.ts';
+import { alertKeys, alerts } from './config/alerts.ts';
 import { clickhouse, clickhouseKeys } from './config/clickhouse.ts';
 import { general, generalKeys } from './config/general.ts';
 import { http, httpKeys } from './config/http.ts';
@@ -47,6 +48,7 @@ export const CONFIG_KEYS = {
   ...sqlKeys,
   ...rollupKeys,
   ...reportKeys,
+  ...alertKeys,
   ...vocabularyKeys,
 };
 
@@ -118,6 +120,8 @@ function toConfig(v: Values<typeof CONFIG_KEYS>) {
     /** Where people open cxpulse (links in reports). */
     publicUrl: url,
     reports: reports(v),
+    /** The alert rules file (ALERTS_FILE) and the live rules' interval. */
+    alerts: alerts(v),
     /** The centre's segments and display names. */
     vocabulary: vocabulary(v),
   };

@@ -20,6 +20,9 @@ export interface PipelineMetrics {
   rollupCompleteThrough: Gauge;
   rollupRefreshSeconds: Histogram;
   rollupRefreshFailures: Counter;
+  alertsEvaluatorUp: Gauge;
+  alertsEvaluations: Counter;
+  alertsErrors: Counter;
 }
 
 export function createPipelineMetrics(): PipelineMetrics {
@@ -100,7 +103,7 @@ function ingesterMetrics(reg: Registry[]): IngesterMetrics {
   };
 }
 
-/** The collector's accepted and refused events, and the rollup refreshes. */
+/** The collector's accepted and refused events, the rollup refreshes and the alert evaluator. */
 function serviceMetrics(reg: Registry[]): Omit<PipelineMetrics, keyof IngesterMetrics | 'registry'> {
   return {
     httpEventsAccepted: new Counter({
@@ -128,6 +131,21 @@ function serviceMetrics(reg: Registry[]): Omit<PipelineMetrics, keyof IngesterMe
     rollupRefreshFailures: new Counter({
       name: 'cxpulse_rollup_refresh_failures_total',
       help: 'Rollup refreshes that failed (the next one starts again from the last complete state).',
+      registers: reg,
+    }),
+    alertsEvaluatorUp: new Gauge({
+      name: 'cxpulse_alerts_evaluator_up',
+      help: '1 while this process evaluates the alert rules (ALERTS_FILE), else 0.',
+      registers: reg,
+    }),
+    alertsEvaluations: new Counter({
+      name: 'cxpulse_alerts_evaluations_total',
+      help: 'Evaluations of the alert rules (after each rollup refresh, and of the live rules on their interval).',
+      registers: reg,
+    }),
+    alertsErrors: new Counter({
+      name: 'cxpulse_alerts_errors_total',
+      help: 'Alert rules that could not be evaluated (each logged with its rule and reason).',
       registers: reg,
     }),
   };

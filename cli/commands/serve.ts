@@ -27,6 +27,8 @@ function startCommand(program: Command, config: () => Config): void {
       const rt = new Runtime(cfg);
       try {
         await rt.clickhouseUp();
+        // the rules are validated before anything listens; evaluated from now on
+        await rt.startAlerts();
         await rt.kafkaUp();
         await rt.startIngester();
         const tokens = rt.ingestTokens(true);
@@ -82,6 +84,8 @@ function serveCommand(program: Command, config: () => Config): void {
         );
       try {
         await rt.clickhouseUp();
+        // the rules are validated before anything listens; evaluated from now on
+        await rt.startAlerts();
         await rt.kafkaUp();
         await rt.startServer({ collector: true, tokens, api: { tokens: apiTokens } });
         await rt.startRollupRefresh();
