@@ -177,7 +177,7 @@ export class Runtime {
   async startServer(opts: {
     collector: boolean;
     tokens: string[];
-    api?: { tokens: { token: string; role: Role }[] };
+    api?: { tokens: { token: string; role: Role }[]; alertsText?: string };
   }): Promise<Server> {
     const routers = [];
     if (opts.api) {
@@ -198,6 +198,7 @@ export class Runtime {
           clickhouse: await this.clickhouseUp(),
           cfg: this.cfg,
           requireRole: auth.require,
+          ...(opts.api.alertsText === undefined ? {} : { alertsText: opts.api.alertsText }),
         }),
         pagesRouter({ auth, timeZone: this.cfg.timeZone, locale: this.cfg.vocabulary.locale }),
         sqlRouter({
