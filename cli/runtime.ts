@@ -40,6 +40,7 @@ import { AlertEvaluator } from '../alerts/evaluate/evaluator.ts';
 import { storeProbe, type PipelineProbe } from '../alerts/evaluate/probe.ts';
 import { channelConfig } from '../alerts/channels/send.ts';
 import { loadRules } from '../alerts/rules/definitions.ts';
+import { currentRules } from '../alerts/rules/store.ts';
 import { AlertStore } from '../alerts/state/store.ts';
 import { CxError } from '../infra/errors.ts';
 
@@ -187,7 +188,7 @@ export class Runtime {
   async startServer(opts: {
     collector: boolean;
     tokens: string[];
-    api?: { tokens: { token: string; role: Role }[] };
+    api?: { tokens: { token: string; role: Role }[]; alertsText?: string };
   }): Promise<Server> {
     const routers = [];
     if (opts.api) {
@@ -203,20 +204,14 @@ export class Runtime {
         allowedOrigins: this.cfg.http.allowedOrigins,
         failedTokenLimit: this.cfg.http.failedTokenLimit,
       });
-      if (this.cfg.rollups.kpiMetrics && !this.kpiMetrics) {
-        const kpis = new KpiMetrics({
-          registry: this.metrics.registry,
-          compute: overviewSamples(await this.clickhouseUp(), this.cfg),
-        });
-        // let a computation in hand finish before the ClickHouse client closes
-        this.closers.push(() => kpis.idle());
-        this.kpiMetrics = kpis;
-      }
+      await this.kpiMetricsUp();
+      const alertsText = opts.api.alertsText ?? this.alertsText();
       routers.push(
         apiRouter({
           clickhouse: await this.clickhouseUp(),
           cfg: this.cfg,
           requireRole: auth.require,
+          ...(alertsText === undefined ? {} : { alertsText }),
         }),
         pagesRouter({ auth, timeZone: this.cfg.timeZone, locale: this.cfg.vocabulary.locale }),
         sqlRouter({
@@ -301,6 +296,24 @@ export class Runtime {
     void once();
   }
 
+  /** With METRICS_KPIS=on, the overview KPIs on /metrics (dashboards/kpi-metrics.ts), once. */
+  private async kpiMetricsUp(): Promise<void> {
+    if (!this.cfg.rollups.kpiMetrics || this.kpiMetrics) return;
+    const kpis = new KpiMetrics({
+      registry: this.metrics.registry,
+      compute: overviewSamples(await this.clickhouseUp(), this.cfg),
+    });
+    // let a computation in hand finish before the ClickHouse client closes
+    this.closers.push(() => kpis.idle());
+    this.kpiMetrics = kpis;
+  }
+
+  /** The rules file's text (ALERTS_FILE), the first version of the rules the alerts API edits. */
+  private alertsText(): string | undefined {
+    const file = this.cfg.alerts.file;
+    return file !== null && existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  }
+
   alerts?: AlertEvaluator;
   /**
    * The alert evaluator when ALERTS_FILE is set: the rules validated now (a mistake stops the command
@@ -313,17 +326,20 @@ export class Runtime {
     if (file === null) return null;
     if (!existsSync(file))
       throw new CxError('config_invalid', `ALERTS_FILE=${JSON.stringify(file)}: no such file`);
+    // the file is the first version: a mistake in it stops the command here; editors' later versions
+    // (the alerts API) are read at each evaluation
     const rules = loadRules(file, {
       locale: this.cfg.vocabulary.locale,
       allowHttp: this.cfg.reports.webhook.allowPrivate,
     });
+    const text = readFileSync(file, 'utf8');
     const ch = await this.clickhouseUp();
     const db = this.cfg.clickhouse.database;
     const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const evaluator = new AlertEvaluator({
       client: ch,
       cfg: this.cfg,
-      rules,
+      rules: async () => (await currentRules(ch, this.cfg, text)).parsed,
       store: new AlertStore(ch, { database: db, owner, settleMs: this.cfg.reports.claimSettleMs }),
       probe: this.pipelineProbe(),
       channels: channelConfig(this.cfg),

@@ -27,6 +27,7 @@ export const PAGES: readonly Page[] = [
   { path: '/sql', page: 'sql', role: 'analyst' },
   { path: '/reports', page: 'reports', role: 'viewer' },
   { path: '/targets', page: 'targets', role: 'viewer' },
+  { path: '/alerts', page: 'alerts', role: 'viewer' },
 ];
 
 export const esc = (s: string) =>

@@ -458,3 +458,42 @@ export interface Vocabulary {
     region: Record<string, DisplayNames>;
   };
 }
+// alerts
+/** One group's state of a rule ('' without a breakdown); a silence only while it lasts. */
+export interface AlertGroupState extends Record<'value' | 'n', number | null> {
+  group: string;
+  phase: 'ok' | 'pending' | 'firing' | 'resolved';
+  since: string;
+  evaluated_at: string | null;
+  ack: { by: string; why: string; at: string } | null;
+  silence: { by: string; why: string; until: string } | null;
+}
+/** A rule: what the checks made of it, `source` as written (what an editor edits), its groups' states. */
+export interface AlertRuleInfo {
+  name: string;
+  title: string;
+  kind: 'kpi' | 'anomaly' | 'service' | 'pipeline';
+  metric: string | null; // kpi, anomaly
+  check: string | null; // service, pipeline
+  by: string | null;
+  filters: Record<string, string[]>;
+  channels: string[];
+  locale: string;
+  source: Record<string, unknown>;
+  states: AlertGroupState[];
+}
+type AlertVersion = Pick<TargetSetInfo, 'version' | 'changed_by' | 'changed_at' | 'comment'>;
+/** `GET /api/v1/alerts`: the version in force, destinations' names and kinds, the rules, every version. */
+export type AlertList = AlertVersion & {
+  channels: { name: string; kind: string }[];
+  rules: AlertRuleInfo[];
+  versions: (AlertVersion & { rules: number })[];
+};
+/** `GET /api/v1/alerts/events`, newest first: transitions, held-back notices, acks, silences, deliveries. */
+export interface AlertEventList {
+  events: ({ rule: string; group: string; seq: number; at: string; what: string } & Partial<
+    Record<'from' | 'to' | 'notice' | 'channel' | 'result' | 'detail' | 'who' | 'why', string> &
+      Record<'value' | 'n' | 'attempt', number | null>
+  >)[];
+}
+export type AlertActionResult = { changed: Record<'rule' | 'group', string>[] };

@@ -28,7 +28,8 @@ import { observePipeline, observeService } from './service.ts';
 export interface EvaluatorDeps {
   client: ClickHouseClient;
   cfg: Config;
-  rules: AlertRules;
+  /** the rules, or where to read the version in force at each evaluation (editors' edits: rules/store.ts) */
+  rules: AlertRules | (() => Promise<AlertRules>);
   store: AlertStore;
   probe: PipelineProbe;
   channels: ChannelConfig;
@@ -51,6 +52,8 @@ export class AlertEvaluator {
   private readonly outbox: Outbox;
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  /** the rules of the evaluation in hand */
+  private current: AlertRules = { rules: [], destinations: [] };
   evaluations = 0;
   errors = 0;
 
@@ -87,7 +90,9 @@ export class AlertEvaluator {
   }
 
   private async once(which: 'all' | 'live', now: Date): Promise<EvaluationReport> {
-    const rules = this.deps.rules.rules.filter((r) => which === 'all' || LIVE.has(r.kind));
+    const src = this.deps.rules;
+    this.current = typeof src === 'function' ? await src() : src;
+    const rules = this.current.rules.filter((r) => which === 'all' || LIVE.has(r.kind));
     const catalog = rules.some((r) => r.kind === 'kpi' || r.kind === 'anomaly')
       ? (await targetsInForce(this.deps.client, this.deps.cfg)).catalog
       : [];
@@ -103,7 +108,7 @@ export class AlertEvaluator {
         );
       }
     }
-    await this.outbox.flush(this.deps.rules.destinations);
+    await this.outbox.flush(this.current.destinations);
     this.evaluations++;
     this.errors += report.errors;
     this.deps.onEvaluation?.(report.errors);
@@ -142,7 +147,7 @@ export class AlertEvaluator {
         });
     }
     for (const name of rule.channels) {
-      const dest = this.deps.rules.destinations.find((d) => d.name === name);
+      const dest = this.current.destinations.find((d) => d.name === name);
       if (dest) this.outbox.add(dest, owed);
     }
     return owed.length;

@@ -7,4 +7,6 @@ export interface ApiDeps {
   clickhouse: ClickHouseClient;
   cfg: Config;
   requireRole: (minimum: Role) => RequestHandler;
+  /** the alert rules file's text (ALERTS_FILE): version 1 of the rules until the first edit; none = no rules */
+  alertsText?: string;
 }

@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import { alertsRouter } from './alerts.ts';
 import { changesRouter } from './changes.ts';
 import type { ApiDeps } from './deps.ts';
 import { exploreRouter } from './explore.ts';
@@ -26,6 +27,7 @@ export function apiRouter(deps: ApiDeps): Router {
     changesRouter,
     targetsRouter,
     vocabularyRouter,
+    alertsRouter,
   ];
   for (const area of areas) router.use(area(deps));
   return router;

@@ -9,6 +9,7 @@ import { reportsPage } from './pages/reports.ts';
 import { service } from './pages/service.ts';
 import { sqlPage } from './pages/sql.ts';
 import { targetsPage } from './pages/targets.ts';
+import { alertsPage } from './pages/alerts.ts';
 import { standards } from './pages/standards.ts';
 import { teams } from './pages/teams.ts';
 import { api, errorText, filterBar, h, readFilters, useSegments, type Filters } from './ui.ts';
@@ -32,13 +33,14 @@ const PAGES: Record<string, (main: HTMLElement, f: Filters, role: string) => Pro
   sql: (main) => sqlPage(main),
   reports: (main, _f, role) => reportsPage(main, role),
   targets: (main, _f, role) => targetsPage(main, role),
+  alerts: (main, _f, role) => alertsPage(main, role),
 };
 
 async function render(): Promise<void> {
   const page = document.body.dataset['page'] ?? 'overview';
   const role = document.body.dataset['role'] ?? 'viewer';
   const main = document.getElementById('main') as HTMLElement;
-  if (page === 'sql' || page === 'reports' || page === 'targets') {
+  if (page === 'sql' || page === 'reports' || page === 'targets' || page === 'alerts') {
     main.setAttribute('aria-busy', 'true');
     await (PAGES[page] as (typeof PAGES)[string])(main, readFilters(), role)
       .catch((err: Error) =>
