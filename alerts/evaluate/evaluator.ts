@@ -135,8 +135,11 @@ export class AlertEvaluator {
     const seen: GroupObservation[] = await this.observe(rule, catalog, now);
     const timing = { forMs: rule.forMs, repeatMs: rule.repeatMs };
     const owed: Owed[] = [];
+    // a silence or acknowledgement set on the whole rule (group '') holds each group of a breakdown
+    const whole = seen.some((g) => g.group !== '') ? await this.deps.store.read(rule.name, '') : null;
     for (const g of seen) {
-      const { step, won } = await this.deps.store.advance(rule.name, g.group, g.obs, timing, now);
+      const prior = g.group === '' ? null : whole;
+      const { step, won } = await this.deps.store.advance(rule.name, g.group, g.obs, timing, now, prior);
       if (!won) continue;
       for (const kind of step.notices)
         owed.push({
