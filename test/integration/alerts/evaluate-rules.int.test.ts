@@ -227,3 +227,112 @@ describe('a silence on a whole rule with a breakdown', () => {
     expect(sent('mute')).toHaveLength(0);
   });
 });
+
+/** One phone call of a team opened at `at`: answered 5 s later, or abandoned 10 s later. */
+function call(team: string, id: string, at: number, abandoned: boolean): Record<string, unknown>[] {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return [
+    {
+      type: 'interaction.opened',
+      occurred_at: iso(at),
+      interaction_id: id,
+      customer_id: `c-${id}`,
+      channel: 'phone',
+      category: 'inquiry',
+      priority: 'normal',
+      team_id: team,
+    },
+    abandoned
+      ? { type: 'interaction.abandoned', occurred_at: iso(at + 10_000), interaction_id: id }
+      : { type: 'interaction.first_response', occurred_at: iso(at + 5_000), interaction_id: id },
+  ];
+}
+
+describe('an anomaly rule', () => {
+  it('fires once when today’s abandonment leaves the control limits of the last 7 days', async () => {
+    const DAY = 24 * HOUR;
+    const now = Date.now();
+    const events: Record<string, unknown>[] = [];
+    // the 7 baseline days: 20 calls a day, 2 abandoned (10 %); today: 20 calls, 15 abandoned (75 %)
+    for (let d = 1; d <= 7; d++)
+      for (let i = 0; i < 20; i++) events.push(...call('anom', `an-${d}-${i}`, now - d * DAY, i < 2));
+    for (let i = 0; i < 20; i++) events.push(...call('anom', `an-0-${i}`, now - 60_000, i < 15));
+    await plant(events);
+    // the p-chart computed here: centre 14 / 140, limits ± 3 √(p̄(1 − p̄) / 20)
+    const p = 14 / 140;
+    const ucl = 100 * (p + 3 * Math.sqrt((p * (1 - p)) / 20));
+    expect(75).toBeGreaterThan(ucl);
+    expect(10).toBeLessThan(ucl);
+    const ev = fixedEvaluator(
+      {
+        channels: hook('anom'),
+        alerts: [
+          {
+            name: 'abandon-spike',
+            kind: 'anomaly',
+            metric: 'abandonment_rate',
+            filters: { team_id: 'anom' },
+            baseline_days: 7,
+            min_n: 10,
+            for: '0s',
+            channels: ['anom'],
+          },
+        ],
+      },
+      'anom-eval',
+    );
+    await ev.evaluate('all');
+    await ev.evaluate('all');
+    await ev.stop();
+    expect(await store('reader').read('abandon-spike', '')).toMatchObject({
+      phase: 'firing',
+      value: 75,
+      n: 20,
+    });
+    const got = sent('anom');
+    expect(got.map((n) => n.map((x) => x.transition))).toEqual([['firing']]);
+    expect(got[0]![0]!.value).toBe(75);
+  });
+});
+
+describe('a breaching_now rule', () => {
+  it('fires on unanswered calls past their target and resolves once they are answered', async () => {
+    const ev = fixedEvaluator(
+      {
+        channels: hook('svc'),
+        alerts: [
+          {
+            name: 'breaching',
+            kind: 'service',
+            check: 'breaching_now',
+            filters: { team_id: 'svc' },
+            for: '0s',
+            channels: ['svc'],
+          },
+        ],
+      },
+      'svc-eval',
+    );
+    await ev.evaluate('live');
+    expect(await store('reader').read('breaching', '')).toMatchObject({ phase: 'ok', value: 0 });
+    // 3 phone calls opened 2 h ago, never answered: each past its 30 s response target
+    await plant(unanswered('svc', 3, 'svc'));
+    await ev.evaluate('live');
+    await ev.evaluate('live');
+    expect(await store('reader').read('breaching', '')).toMatchObject({ phase: 'firing', value: 3 });
+    await plant(
+      [0, 1, 2].map((i) => ({
+        type: 'interaction.first_response',
+        occurred_at: ago(HOUR),
+        interaction_id: `svc-svc-${i}`,
+      })),
+    );
+    await ev.evaluate('live');
+    await ev.evaluate('live');
+    await ev.stop();
+    expect(await store('reader').read('breaching', '')).toMatchObject({ phase: 'ok', value: 0 });
+    const got = sent('svc');
+    expect(got.map((n) => n.map((x) => x.transition))).toEqual([['firing'], ['resolved']]);
+    expect(got[0]![0]!.value).toBe(3);
+  });
+});
