@@ -190,3 +190,20 @@ export function underRule(group: AlertState, whole: AlertState | null, now: Date
     group.ack ?? (whole.ack && live && group.since.getTime() <= whole.ack.at.getTime() ? whole.ack : null);
   return silence === group.silence && ack === group.ack ? group : { ...group, silence, ack };
 }
+
+/**
+ * The silence every group of a rule carries, in force at `now` (null when some group has none or
+ * another): how a silence set on the whole rule after its groups were known reads — the API writes it
+ * on each known group — so that groups first seen later are held by it too.
+ */
+export function commonSilence(groups: readonly AlertState[], now: Date): Silence | null {
+  const [first] = groups;
+  if (!first || !silenced(first, now)) return null;
+  const s = first.silence!;
+  const same = (g: AlertState) =>
+    g.silence !== null &&
+    g.silence.until.getTime() === s.until.getTime() &&
+    g.silence.by === s.by &&
+    g.silence.why === s.why;
+  return groups.every(same) ? s : null;
+}

@@ -226,6 +226,40 @@ describe('a silence on a whole rule with a breakdown', () => {
     expect(held.map((e) => e.group).sort()).toEqual(['team_id=m1', 'team_id=m2']);
     expect(sent('mute')).toHaveLength(0);
   });
+
+  it('a silence set after the groups were known holds a group first seen later too', async () => {
+    const doc: RulesDocument = {
+      channels: hook('late'),
+      alerts: [
+        {
+          name: 'late',
+          kind: 'service',
+          check: 'breaching_now',
+          filters: { team_id: ['l1', 'l2'] },
+          by: 'team_id',
+          above: 5,
+          for: '0s',
+          channels: ['late'],
+        },
+      ],
+    };
+    await plant(unanswered('l1', 1, 'late'));
+    const ev = fixedEvaluator(doc, 'late-eval');
+    await ev.evaluate('live'); // l1: 1, not above 5
+    const until = new Date(Date.now() + HOUR);
+    expect(await applyChange(store('api'), 'late', silencing('wang', until, 'drill'), new Date())).toEqual([
+      'team_id=l1',
+    ]);
+    await plant(unanswered('l2', 6, 'late'));
+    await ev.evaluate('live');
+    await ev.stop();
+    expect(await store('reader').read('late', 'team_id=l2')).toMatchObject({
+      phase: 'firing',
+      value: 6,
+      silence: { by: 'wang', why: 'drill' },
+    });
+    expect(sent('late')).toHaveLength(0);
+  });
 });
 
 /** One phone call of a team opened at `at`: answered 5 s later, or abandoned 10 s later. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   acknowledge,
+  commonSilence,
   initialState,
   silence,
   step,
@@ -56,5 +57,18 @@ describe('a rule-level silence or acknowledgement over the groups of a breakdown
     const later = step(initialState(at(10)), firingObs, timing, at(10));
     expect(underRule(initialState(at(10)), whole!, at(10)).ack).toBeNull();
     expect(later.notices).toEqual(['firing']);
+  });
+});
+
+describe('the silence every group carries', () => {
+  it('is the whole rule’s only when every group has the same one in force', () => {
+    const li = { until: at(60), by: 'li', why: 'maintenance' };
+    const a = silence(initialState(at(0)), li);
+    const b = silence(initialState(at(0)), { ...li });
+    expect(commonSilence([a, b], at(10))).toEqual(li);
+    expect(commonSilence([a, initialState(at(0))], at(10))).toBeNull();
+    expect(commonSilence([a, silence(initialState(at(0)), { ...li, why: 'other' })], at(10))).toBeNull();
+    expect(commonSilence([a, b], at(61))).toBeNull();
+    expect(commonSilence([], at(10))).toBeNull();
   });
 });
