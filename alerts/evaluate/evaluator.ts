@@ -8,6 +8,7 @@ import type { MetricDefinition } from '../../metrics/types.ts';
 import type { ChannelConfig } from '../channels/send.ts';
 import type { AlertRules } from '../rules/definitions.ts';
 import type { AlertRule } from '../rules/types.ts';
+import { commonSilence, initialState, silenced, type AlertState } from '../state/machine.ts';
 import type { AlertStore } from '../state/store.ts';
 import { Outbox, type Owed } from './deliver.ts';
 import { observeAnomaly, observeKpi } from './kpi.ts';
@@ -130,13 +131,31 @@ export class AlertEvaluator {
     }
   }
 
+  /**
+   * The state of a rule with a breakdown as a whole: its own (group '', where the API keeps a silence or
+   * acknowledgement set before any group was known), or else the silence every known group carries (set
+   * on the whole rule afterwards). Each group is stepped under it, those first seen later included.
+   */
+  private async whole(rule: string, now: Date): Promise<AlertState | null> {
+    const all = await this.deps.store.list(rule);
+    const own = all.find((s) => s.group === '')?.state ?? null;
+    if (own && silenced(own, now)) return own;
+    const shared = commonSilence(
+      all.filter((s) => s.group !== '').map((s) => s.state),
+      now,
+    );
+    return shared ? { ...(own ?? initialState(now)), silence: shared } : own;
+  }
+
   /** One rule: advance each group's state; queue the notices won. Returns how many. */
   private async rule(rule: AlertRule, catalog: readonly MetricDefinition[], now: Date): Promise<number> {
     const seen: GroupObservation[] = await this.observe(rule, catalog, now);
     const timing = { forMs: rule.forMs, repeatMs: rule.repeatMs };
     const owed: Owed[] = [];
+    const whole = seen.some((g) => g.group !== '') ? await this.whole(rule.name, now) : null;
     for (const g of seen) {
-      const { step, won } = await this.deps.store.advance(rule.name, g.group, g.obs, timing, now);
+      const prior = g.group === '' ? null : whole;
+      const { step, won } = await this.deps.store.advance(rule.name, g.group, g.obs, timing, now, prior);
       if (!won) continue;
       for (const kind of step.notices)
         owed.push({

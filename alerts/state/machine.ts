@@ -171,3 +171,39 @@ export function acknowledge(prev: AlertState, ack: Acknowledgement): AlertState 
 export function silence(prev: AlertState, s: Silence | null): AlertState {
   return { ...prev, silence: s, seq: prev.seq + 1 };
 }
+
+/**
+ * A group's state under its rule's own state (group `''`, where the API keeps a silence or an
+ * acknowledgement set on the whole rule): a rule-level silence in force holds every group, those that
+ * first appear later included (the later end wins when the group has its own); a rule-level
+ * acknowledgement holds the groups pending or firing since before it was given (their current episode).
+ */
+export function underRule(group: AlertState, whole: AlertState | null, now: Date): AlertState {
+  if (whole === null) return group;
+  const ruleSilence = silenced(whole, now) ? whole.silence : null;
+  const silence =
+    ruleSilence && !(silenced(group, now) && group.silence!.until >= ruleSilence.until)
+      ? ruleSilence
+      : group.silence;
+  const live = group.phase === 'pending' || group.phase === 'firing';
+  const ack =
+    group.ack ?? (whole.ack && live && group.since.getTime() <= whole.ack.at.getTime() ? whole.ack : null);
+  return silence === group.silence && ack === group.ack ? group : { ...group, silence, ack };
+}
+
+/**
+ * The silence every group of a rule carries, in force at `now` (null when some group has none or
+ * another): how a silence set on the whole rule after its groups were known reads — the API writes it
+ * on each known group — so that groups first seen later are held by it too.
+ */
+export function commonSilence(groups: readonly AlertState[], now: Date): Silence | null {
+  const [first] = groups;
+  if (!first || !silenced(first, now)) return null;
+  const s = first.silence!;
+  const same = (g: AlertState) =>
+    g.silence !== null &&
+    g.silence.until.getTime() === s.until.getTime() &&
+    g.silence.by === s.by &&
+    g.silence.why === s.why;
+  return groups.every(same) ? s : null;
+}

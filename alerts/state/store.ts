@@ -1,7 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import { clickHouseTime } from '../../infra/time.ts';
-import { initialState, step, type AlertState, type Observation, type Step, type Timing } from './machine.ts';
+import {
+  initialState,
+  step,
+  underRule,
+  type AlertState,
+  type Observation,
+  type Step,
+  type Timing,
+} from './machine.ts';
 
 /**
  * The alerts' state and history in ClickHouse (migration 011): `alert_states`, `alert_events` and the
@@ -156,9 +164,18 @@ export class AlertStore {
    * One evaluation of a rule × group: read its state, step the machine, and — when the step changes
    * what must happen once — claim it. Only the winner writes the new state and its history; the caller
    * sends `step.notices` only when `won`. A step that changes nothing but the value is written as is.
+   * `whole` is the rule's own state (group `''`) for a group of a rule with a breakdown: its silence or
+   * acknowledgement holds the group too (`underRule`).
    */
-  async advance(rule: string, group: string, obs: Observation, t: Timing, now: Date): Promise<Advance> {
-    const prev = (await this.read(rule, group)) ?? initialState(now);
+  async advance(
+    rule: string,
+    group: string,
+    obs: Observation,
+    t: Timing,
+    now: Date,
+    whole: AlertState | null = null,
+  ): Promise<Advance> {
+    const prev = underRule((await this.read(rule, group)) ?? initialState(now), whole, now);
     const s = step(prev, obs, t, now);
     if (s.claim && !(await this.claim(rule, group, s.state.seq))) return { step: s, won: false };
     await this.write(rule, group, s.state);
