@@ -1,16 +1,15 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Runtime } from '../../cli/runtime.ts';
-import { AlertStore } from '../../alerts/state/store.ts';
+import type { Runtime } from '../../cli/runtime.ts';
+import type { AlertStore } from '../../alerts/state/store.ts';
 import type { AlertEventList, AlertList } from '../../dashboards/wire.ts';
 import { translator } from '../../i18n/translator.ts';
 import { launchChromium, settled, signedIn, watch } from '../helpers/browser.ts';
 import { TOKENS } from '../helpers/dashboard.ts';
-import { testConfig, testEnv } from '../helpers/env.ts';
+import { alertsServer, FOLLOW_UP } from '../helpers/alerts.ts';
 
 /**
  * The alerts page in headless Chromium: a viewer reads the rules and each group's state without a form;
@@ -19,33 +18,6 @@ import { testConfig, testEnv } from '../helpers/env.ts';
  * errors; screenshots in test-artifacts/screenshots/alerts-*.png.
  */
 
-const FILE = `
-channels:
-  managers:
-    email: [manager@example.com]
-  ops:
-    webhook: { url: "http://127.0.0.1:9/hook", secret: s3cret }
-alerts:
-  - name: 投诉回访-按组
-    kind: kpi
-    metric: follow_up_48h
-    by: team_id
-    window: last_7d
-    condition: { status: missed }
-    channels: [managers]
-  - name: csat-t1
-    kind: kpi
-    metric: csat
-    filters: { team_id: t1 }
-    window: today
-    condition: { below: 85 }
-    channels: [ops]
-  - name: ingester-down
-    kind: pipeline
-    check: ingester_down
-    channels: [ops]
-`;
-const FOLLOW_UP = '投诉回访-按组';
 const SHOTS = path.resolve('test-artifacts', 'screenshots');
 
 let rt: Runtime;
@@ -53,28 +25,8 @@ let base: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  const cfg = testConfig(
-    testEnv({
-      CXPULSE_API_TOKENS: Object.entries(TOKENS)
-        .map(([role, t]) => `${t}=${role}`)
-        .join(','),
-      ROLLUP_REFRESH_SCHEDULE: 'off',
-      WEBHOOK_ALLOW_PRIVATE: 'true',
-    }),
-  );
-  rt = new Runtime(cfg);
-  const server = await rt.startServer({
-    collector: false,
-    tokens: [],
-    api: { tokens: cfg.http.apiTokens, alertsText: FILE },
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  // what the evaluator would have done: team t1 fires, t2 is fine
-  const store = new AlertStore(await rt.clickhouseUp(), {
-    database: cfg.clickhouse.database,
-    owner: 'evaluator-under-test',
-    settleMs: 0,
-  });
+  let store: AlertStore;
+  ({ rt, base, store } = await alertsServer());
   const timing = { forMs: 0, repeatMs: 3_600_000 };
   const t0 = new Date(Date.now() - 60_000);
   await store.advance(FOLLOW_UP, 't1', { value: 71.5, n: 40, condition: true }, timing, t0);

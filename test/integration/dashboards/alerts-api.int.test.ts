@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Runtime } from '../../../cli/runtime.ts';
-import { AlertStore } from '../../../alerts/state/store.ts';
-import type { Config } from '../../../infra/config.ts';
+import type { Runtime } from '../../../cli/runtime.ts';
+import type { AlertStore } from '../../../alerts/state/store.ts';
 import type { AlertActionResult, AlertEventList, AlertList } from '../../../dashboards/wire.ts';
 import { TOKENS } from '../../helpers/dashboard.ts';
-import { testConfig, testEnv } from '../../helpers/env.ts';
+import { alertsServer } from '../../helpers/alerts.ts';
 
 /**
  * The alerts API over HTTP against the real engine: viewers read the rules, each group's state and the
@@ -16,60 +14,12 @@ import { testConfig, testEnv } from '../../helpers/env.ts';
  * transitions and deliveries.
  */
 
-const FILE = `
-channels:
-  managers:
-    email: [manager@example.com]
-  ops:
-    webhook: { url: "http://127.0.0.1:9/hook", secret: s3cret }
-alerts:
-  - name: 投诉回访-按组
-    kind: kpi
-    metric: follow_up_48h
-    by: team_id
-    window: last_7d
-    condition: { status: missed }
-    channels: [managers]
-  - name: csat-t1
-    kind: kpi
-    metric: csat
-    filters: { team_id: t1 }
-    window: today
-    condition: { below: 85 }
-    channels: [ops]
-  - name: ingester-down
-    kind: pipeline
-    check: ingester_down
-    channels: [ops]
-`;
-
 let rt: Runtime;
-let cfg: Config;
 let base: string;
 let store: AlertStore;
 
 beforeAll(async () => {
-  cfg = testConfig(
-    testEnv({
-      CXPULSE_API_TOKENS: Object.entries(TOKENS)
-        .map(([role, t]) => `${t}=${role}`)
-        .join(','),
-      ROLLUP_REFRESH_SCHEDULE: 'off',
-      WEBHOOK_ALLOW_PRIVATE: 'true',
-    }),
-  );
-  rt = new Runtime(cfg);
-  const server = await rt.startServer({
-    collector: false,
-    tokens: [],
-    api: { tokens: cfg.http.apiTokens, alertsText: FILE },
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  store = new AlertStore(await rt.clickhouseUp(), {
-    database: cfg.clickhouse.database,
-    owner: 'evaluator-under-test',
-    settleMs: 0,
-  });
+  ({ rt, base, store } = await alertsServer());
 }, 240_000);
 afterAll(() => rt?.close());
 
