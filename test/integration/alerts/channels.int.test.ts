@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliver, type ChannelConfig } from '../../../alerts/channels/send.ts';
 import type { Message, Notification } from '../../../alerts/channels/types.ts';
 import { verifyWebhook } from '../../../infra/outbound.ts';
+import { mailSink, type MailSink } from '../../helpers/mail-sink.ts';
 
 /**
  * The channels against local receivers on loopback (allowed for the test, as report webhooks allow it):
@@ -25,9 +25,8 @@ let server: http.Server;
 let base: string;
 const hits: Hit[] = [];
 let flakyLeft = 0;
-let smtp: SMTPServer;
+let smtp: MailSink;
 let smtpPort: number;
-const mails: string[] = [];
 const SECRET = 'SECtest-secret';
 
 const answers: Record<string, (h: Hit) => [number, string]> = {
@@ -90,26 +89,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        mails.push(Buffer.concat(chunks).toString('utf8'));
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
-  smtpPort = (smtp.server.address() as AddressInfo).port;
+  smtp = await mailSink();
+  smtpPort = smtp.port;
 });
 
 afterAll(async () => {
   await new Promise<void>((r) => server.close(() => r()));
-  await new Promise<void>((r) => smtp.close(r));
+  await smtp?.close();
 });
 
 describe('robots', () => {
@@ -226,7 +212,7 @@ describe('email', () => {
   it('reaches the SMTP server with the title as subject', async () => {
     const out = await deliver({ kind: 'email', to: ['lead@example.com'] }, note({ locale: 'en' }), config());
     expect(out.recipients).toEqual(['lead@example.com']);
-    const raw = mails.at(-1) ?? '';
+    const raw = smtp.mails.at(-1)?.toString('utf8') ?? '';
     expect(raw).toMatch(/^Subject: /m);
     expect(raw).toContain('lead@example.com');
     expect(raw).toContain('Open the dashboard');

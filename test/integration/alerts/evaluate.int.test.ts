@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertEvaluator } from '../../../alerts/evaluate/evaluator.ts';
 import type { PipelineProbe } from '../../../alerts/evaluate/probe.ts';
@@ -23,6 +22,7 @@ import { ClickHouseSink, rowLine } from '../../../ingest/sink.ts';
 import { Runtime } from '../../../cli/runtime.ts';
 import { migrate } from '../../../transforms/migrate.ts';
 import { testConfig, testEnv } from '../../helpers/env.ts';
+import { mailSink, type MailSink } from '../../helpers/mail-sink.ts';
 
 /**
  * The alert evaluator end to end, on the real engine: planted complaint events push a team's 48-hour
@@ -48,8 +48,7 @@ let server: http.Server;
 let base: string;
 const hits: Hit[] = [];
 let flakyLeft = 0;
-let smtp: SMTPServer;
-const mails: Buffer[] = [];
+let smtp: MailSink;
 let cfg: Config;
 let ch: ClickHouseClient;
 let db: string;
@@ -166,20 +165,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        mails.push(Buffer.concat(chunks));
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+  smtp = await mailSink();
   cfg = testConfig(
     testEnv({
       CXPULSE_TIMEZONE: 'Asia/Shanghai',
@@ -189,7 +175,7 @@ beforeAll(async () => {
       REPORT_RETRY_INITIAL_MS: '20',
       REPORT_RETRY_MAX_MS: '50',
       SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String((smtp.server.address() as AddressInfo).port),
+      SMTP_PORT: String(smtp.port),
       SMTP_TLS: 'none',
       CXPULSE_PUBLIC_URL: 'https://cx.example.com',
     }),
@@ -202,7 +188,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await ch.close();
   await new Promise<void>((r) => server.close(() => r()));
-  await new Promise<void>((r) => smtp.close(r));
+  await smtp?.close();
 });
 
 describe('a KPI rule on 48-hour follow-up for one team', () => {
@@ -278,7 +264,7 @@ describe('a KPI rule on 48-hour follow-up for one team', () => {
       createHmac('sha256', `${feishu.timestamp}\n${SECRET}`).update('').digest('base64'),
     );
     // email: one firing and one resolved
-    const ours = await Promise.all(mails.map((m) => simpleParser(m)));
+    const ours = await Promise.all(smtp.mails.map((m) => simpleParser(m)));
     const subjects = ours
       .filter((m) => m.to && JSON.stringify(m.to).includes('kpi@example.com'))
       .map((m) => m.subject);

@@ -8,11 +8,9 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../cli/runtime.ts';
 import { barsSpec } from '../../../dashboards/charts/groups.ts';
@@ -29,6 +27,7 @@ import { generateSample } from '../../../sample/index.ts';
 import { refreshRollups } from '../../../transforms/refresh.ts';
 import { dashboardServer, TOKENS } from '../../helpers/dashboard.ts';
 import { waitFor } from '../../helpers/wait.ts';
+import { mailSink, type MailSink } from '../../helpers/mail-sink.ts';
 
 /**
  * Chinese in reports: a report with `locale: zh-CN` (on a server whose CXPULSE_LOCALE is English),
@@ -47,8 +46,7 @@ const TEAMS = ['华北一组', '华南二组'] as const;
 let rt: Runtime;
 let base: string;
 let dir: string;
-let smtp: SMTPServer;
-const mails: Buffer[] = [];
+let smtp: MailSink;
 /** The zh-CN catalogue: what the report must say, looked up independently of the renderer. */
 const zh = translator('zh-CN');
 const zhDay = (d: string) =>
@@ -86,20 +84,7 @@ async function loadChineseEvents(): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'cxpulse-reports-zh-'));
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        mails.push(Buffer.concat(chunks));
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+  smtp = await mailSink();
   const file = path.join(dir, 'reports.yaml');
   writeFileSync(
     file,
@@ -122,7 +107,7 @@ beforeAll(async () => {
     // the report's own locale wins over the centre's default
     CXPULSE_LOCALE: 'en',
     SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String((smtp.server.address() as AddressInfo).port),
+    SMTP_PORT: String(smtp.port),
     SMTP_TLS: 'none',
   }));
   await loadChineseEvents();
@@ -131,7 +116,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rt?.close();
-  await new Promise<void>((r) => (smtp ? smtp.close(r) : r()));
+  await smtp?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -166,8 +151,8 @@ describe('a report titled in Chinese, filtered on a Chinese region', () => {
     pdfFile = path.join(ARTIFACTS, 'zh.pdf');
     copyFileSync(path.join(root, `${NAME}_${FROM}_${TO}.pdf`), pdfFile);
     pdfText = execFileSync('pdftotext', ['-layout', pdfFile, '-'], { encoding: 'utf8' });
-    expect(mails).toHaveLength(1);
-    mail = await simpleParser(mails[0] as Buffer, { skipImageLinks: true });
+    expect(smtp.mails).toHaveLength(1);
+    mail = await simpleParser(smtp.mails[0] as Buffer, { skipImageLinks: true });
   }, 180_000);
 
   const period = () => zh.t('reports:period', { from: zhDay(FROM), to: zhDay(TO) });
