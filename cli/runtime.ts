@@ -371,12 +371,33 @@ export class Runtime {
         const state = h.state === 'degraded' ? 'degraded' : h.state === 'stopped' ? 'stopped' : 'running';
         return { state, reason: h.reason };
       },
-      consumerLag: async () => {
-        if (!this.ingester) return null;
-        const { values } = await this.metrics.consumerLag.get();
-        return values.reduce((sum, v) => sum + v.value, 0);
-      },
+      consumerLag: () => (this.ingester ? this.brokerLag() : Promise.resolve(null)),
     });
+  }
+
+  /**
+   * Messages the consumer group has yet to take from the event topics, read from the broker (each
+   * partition's end against the group's committed offset, or its start when none is committed): true
+   * also while the ingester is stopped or stuck, when the lag gauge it sets per batch is not updated.
+   */
+  private async brokerLag(): Promise<number> {
+    const admin = (await this.kafkaUp()).admin();
+    await admin.connect();
+    try {
+      const { interactions, surveys, customers } = this.topics as Topics;
+      const groupId = this.cfg.kafka.groupId;
+      let lag = 0;
+      for (const topic of [interactions, surveys, customers]) {
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        for (const p of await admin.fetchTopicOffsets(topic)) {
+          const c = Number(committed?.partitions.find((x) => x.partition === p.partition)?.offset ?? -1);
+          lag += Math.max(0, Number(p.high) - (c >= 0 ? c : Number(p.low)));
+        }
+      }
+      return lag;
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** `degraded` (still 200) while the ingester waits for Kafka or ClickHouse; 503 once it has stopped. */
