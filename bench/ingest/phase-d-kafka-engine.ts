@@ -102,7 +102,9 @@ export async function phaseKafkaEngine(spec: ChildSpec): Promise<PhaseResult> {
     const attachMs = performance.now() - t0;
     const stopAt = Date.now() + spec.timeoutMs;
     let p = await progress(ch);
+    let firstRowMs: number | undefined;
     while (p.rows + p.errors < spec.events) {
+      if (firstRowMs === undefined && p.rows > 0) firstRowMs = performance.now() - t0;
       if (Date.now() > stopAt) {
         throw new Error(
           `kafka engine: timed out after ${spec.timeoutMs} ms at ${p.rows} rows, ${p.errors} errors; ` +
@@ -117,6 +119,7 @@ export async function phaseKafkaEngine(spec: ChildSpec): Promise<PhaseResult> {
       rawRows: p.rows,
       errorRows: p.errors,
       attachMs,
+      firstRowMs: firstRowMs ?? performance.now() - t0,
       kafkaSettings: settings,
     });
     await w.stopProfile?.();
