@@ -4,18 +4,20 @@
  *
  *   (a) a no-op kafkajs consume of the same topics (same fetch settings as the Ingester), and
  *   (b) a direct bulk insert of the same rows (decodeEvent + toRow + ClickHouseSink.write, no Kafka),
- *   (c) the real end-to-end Ingester (`Runtime.startIngester()`), until all N events are stored.
+ *   (c) the real end-to-end Ingester (`Runtime.startIngester()`), until all N events are stored, and
+ *   (d) ClickHouse's own Kafka table engine in the same embedded engine: a Kafka table per topic and a
+ *       materialized view into the same raw tables, until all N events are stored.
  *
  * Each phase runs in its own child Node process, so CPU time and peak RSS are per phase. Producing the
  * events to Kafka is setup (not measured, its rate is reported anyway). See bench/README.md for the
  * method and bench/ingest/README.md for the parts; results go to bench/results/ingest-<timestamp>.json and
  * bench/results/ingest-latest.md.
  *
- *   npm run bench:ingest -- [--events N] [--partitions P] [--phases a,b,c] [--cpu-prof c] [--keep]
+ *   npm run bench:ingest -- [--events N] [--partitions P] [--phases a,b,c,d] [--cpu-prof c] [--kafka-engine '{…}'] [--keep]
  *
  * Environment: KAFKA_BROKERS (use an existing cluster instead of starting a local broker), and the
  * INGEST_* keys of infra/config.ts (INGEST_BATCH_SIZE, INGEST_FLUSH_MS, INGEST_MAX_BYTES_PER_PARTITION),
- * which apply to all three phases. LOG_LEVEL defaults to `warn` in the children.
+ * which apply to all phases ((d) takes INGEST_FLUSH_MS as its kafka_flush_interval_ms). LOG_LEVEL defaults to `warn` in the children.
  */
 import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
@@ -112,12 +114,14 @@ async function runPhases(
       events: setup.stats.events,
       brokers: kafka.brokers,
       topicPrefix: setup.topicPrefix,
+      partitions: args.partitions,
       dir,
       ndjson: setup.ndjson,
       timeoutMs: args.timeoutMs,
       nodeArgs: args.nodeArgs,
       ...(args.consumerOverrides ? { consumerOverrides: args.consumerOverrides } : {}),
       ...(args.runOverrides ? { runOverrides: args.runOverrides } : {}),
+      ...(args.kafkaEngineOverrides ? { kafkaEngineOverrides: args.kafkaEngineOverrides } : {}),
       ...(kafka.brokerPid ? { brokerPid: kafka.brokerPid } : {}),
       ...(args.cpuProf.includes(phase)
         ? { cpuProfile: path.join(cpuProfDir, `phase-${phase}.cpuprofile`) }

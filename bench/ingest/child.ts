@@ -7,11 +7,12 @@
 import { phaseNoop } from './phase-a-noop.ts';
 import { phaseBulk } from './phase-b-bulk.ts';
 import { phaseEndToEnd } from './phase-c-end-to-end.ts';
+import { phaseKafkaEngine } from './phase-d-kafka-engine.ts';
 import type { ChildSpec, Phase } from './spec.ts';
 
 export async function runChild(phase: Phase): Promise<void> {
   const spec = JSON.parse(process.env['BENCH_SPEC'] ?? '{}') as ChildSpec;
-  const run = { a: phaseNoop, b: phaseBulk, c: phaseEndToEnd }[phase];
+  const run = { a: phaseNoop, b: phaseBulk, c: phaseEndToEnd, d: phaseKafkaEngine }[phase];
   const result = await run(spec);
   await new Promise<void>((resolve, reject) =>
     process.send!({ type: 'result', result }, (err: Error | null) => (err ? reject(err) : resolve())),

@@ -7,7 +7,7 @@ import { engineVersion, memoryBreakdown, storedCount } from './store.ts';
 import { startWindow } from './window.ts';
 
 /** Split an NDJSON file into line Buffers (views into 4 MiB blocks), without holding the file in memory. */
-function* ndjsonLines(file: string): Generator<Buffer> {
+export function* ndjsonLines(file: string): Generator<Buffer> {
   const fd = fs.openSync(file, 'r');
   try {
     let carry: Buffer = Buffer.alloc(0);

@@ -2,6 +2,7 @@
 import type { Config } from '../../infra/config.ts';
 import { machineText } from '../common/machine.ts';
 import { num as fmt, tableHead } from '../common/numbers.ts';
+import { kafkaEngine } from './report-kafka-engine.ts';
 import type { ProduceStats } from './produce.ts';
 import { PHASE_NAMES, type Phase, type PhaseResult } from './spec.ts';
 
@@ -22,7 +23,7 @@ export interface Report {
 
 /** The report of a run, as printed and written to bench/results/ingest-latest.md. */
 export function markdown(r: Report): string {
-  const lines = [...header(r), ...phaseTable(r), ...phaseDetails(r), ...verdict(r)];
+  const lines = [...header(r), ...phaseTable(r), ...phaseDetails(r), ...verdict(r), ...kafkaEngine(r)];
   lines.push('', `Whole benchmark run: ${fmt(r.totalSeconds, 0)} s.`, '');
   return lines.join('\n');
 }

@@ -5,11 +5,12 @@ import type { EventTopicKind } from '../../infra/kafka/topics.ts';
 export const KINDS: readonly EventTopicKind[] = ['interactions', 'surveys', 'customers'];
 export const DATABASE = 'cxbench';
 
-export type Phase = 'a' | 'b' | 'c';
+export type Phase = 'a' | 'b' | 'c' | 'd';
 export const PHASE_NAMES: Record<Phase, string> = {
   a: '(a) no-op kafkajs consume',
   b: '(b) direct bulk insert (decode + toRow + sink)',
   c: '(c) end-to-end Ingester',
+  d: "(d) ClickHouse's Kafka engine + views",
 };
 
 /** What the parent hands a child (as JSON in BENCH_SPEC). */
@@ -18,6 +19,8 @@ export interface ChildSpec {
   events: number;
   brokers: string[];
   topicPrefix: string;
+  /** partitions of each event topic */
+  partitions: number;
   /** fresh state dir of this phase (chDB data) */
   dir: string;
   /** NDJSON file of each event topic kind, in produce order: the input of phase (b) */
@@ -29,6 +32,8 @@ export interface ChildSpec {
    */
   consumerOverrides?: Record<string, unknown>;
   runOverrides?: Record<string, unknown>;
+  /** phase (d): settings of its Kafka tables over the defaults (kafka-engine-sql.ts), e.g. kafka_num_consumers */
+  kafkaEngineOverrides?: Record<string, number | string>;
   /** extra Node flags for the child (e.g. --max-semi-space-size=64) */
   nodeArgs?: string[];
   /** pid of the local broker, to report its CPU during the window */
