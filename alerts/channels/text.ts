@@ -36,9 +36,10 @@ export function formatValue(
   return tr.t(`alerts:value.${unit}`, { value: num(tr, v) });
 }
 
-/** The value with its interval and n: `78.3 % (95 % CI 71.2 % – 84.1 %, n = 212)`. */
+/** The value with its interval and n: `78.3 % (95 % CI 71.2 % – 84.1 %, n = 212)`; "no data" for none. */
 export function formatMeasured(tr: Translator, m: MeasuredValue): string {
   const value = formatValue(tr, m.value, m.unit);
+  if (m.value === null && m.n === 0) return tr.t('alerts:noData');
   const n = tr.number(m.n);
   if (m.value === null || !m.ci) return tr.t('alerts:measured', { value, n });
   return tr.t('alerts:measuredCi', {

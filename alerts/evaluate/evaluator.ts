@@ -13,7 +13,7 @@ import type { AlertStore } from '../state/store.ts';
 import { Outbox, type Owed } from './deliver.ts';
 import { observeAnomaly, observeKpi } from './kpi.ts';
 import { notification } from './notice.ts';
-import type { GroupObservation } from './observation.ts';
+import { vanishedObservation, type GroupObservation } from './observation.ts';
 import type { PipelineProbe } from './probe.ts';
 import { observePipeline, observeService } from './service.ts';
 
@@ -147,9 +147,29 @@ export class AlertEvaluator {
     return shared ? { ...(own ?? initialState(now)), silence: shared } : own;
   }
 
+  /**
+   * The groups of a breakdown the store knows in a live phase (pending, firing, resolved) that this
+   * evaluation did not see, observed as gone: a count of 0, a KPI with no data in the window.
+   */
+  private async vanished(
+    rule: AlertRule,
+    catalog: readonly MetricDefinition[],
+    seen: readonly GroupObservation[],
+  ): Promise<GroupObservation[]> {
+    const known = new Set(seen.map((g) => g.group));
+    const gone = (await this.deps.store.list(rule.name)).filter(
+      (s) => s.group !== '' && s.state.phase !== 'ok' && !known.has(s.group),
+    );
+    const kpi = rule.kind === 'kpi' || rule.kind === 'anomaly';
+    const unit = kpi ? (catalog.find((m) => m.name === rule.metric) ?? getMetric(rule.metric)).unit : 'count';
+    const target = rule.kind === 'service' ? rule.above : null;
+    return gone.map((s) => vanishedObservation(s.group, kpi ? null : 0, target, unit));
+  }
+
   /** One rule: advance each group's state; queue the notices won. Returns how many. */
   private async rule(rule: AlertRule, catalog: readonly MetricDefinition[], now: Date): Promise<number> {
-    const seen: GroupObservation[] = await this.observe(rule, catalog, now);
+    const observed: GroupObservation[] = await this.observe(rule, catalog, now);
+    const seen = [...observed, ...(await this.vanished(rule, catalog, observed))];
     const timing = { forMs: rule.forMs, repeatMs: rule.repeatMs };
     const owed: Owed[] = [];
     const whole = seen.some((g) => g.group !== '') ? await this.whole(rule.name, now) : null;

@@ -7,11 +7,12 @@ import { answerMetric, runMetric, type RawRow } from '../../metrics/answer/metri
 import type { MetricDefinition } from '../../metrics/types.ts';
 import type { AnomalyRule, KpiRule } from '../rules/types.ts';
 import { groupKey, type GroupObservation } from './observation.ts';
-import { windowDays } from './window.ts';
+import { windowDays, windowInstants } from './window.ts';
 
 /**
  * The KPI rules' observations, one per group: a `kpi` rule reads the KPI over its window with its
- * filters and breakdown (metrics/answer `answerMetric`, judged by the targets in force); an `anomaly`
+ * filters and breakdown (metrics/answer `answerMetric`, judged by the targets in force; `last_24h` as
+ * the instants of the last 24 hours, read from the stored facts); an `anomaly`
  * rule reads the KPI's daily values over `baseline_days` and today and asks whether today leaves the
  * control limits (the p-chart or individuals chart the impact view draws) on the side it watches.
  */
@@ -22,6 +23,8 @@ export function kpiCondition(
   n: number,
   status: string | null,
 ): true | false | 'unknown' {
+  // no service at all in the window: no standard can be missed (an alert on it resolves)
+  if (n === 0) return false;
   if (value === null || n < rule.min_n) return 'unknown';
   const c = rule.condition;
   if ('below' in c) return value < c.below;
@@ -37,6 +40,8 @@ export async function observeKpi(
   now: Date,
 ): Promise<GroupObservation[]> {
   const { from, to } = windowDays(rule.window, cfg.timeZone, now);
+  // a customer KPI is counted by period (active at its start, churned in it): it reads the days alone
+  const instants = m.source === 'customers' ? undefined : windowInstants(rule.window, now);
   const by = rule.by;
   const { rows } = await answerMetric(client, cfg, m, {
     from,
@@ -45,6 +50,7 @@ export async function observeKpi(
     by: by ? [by] : [],
     filters: rule.filters,
     asOf: now,
+    ...(instants ? { instants } : {}),
   });
   return rows.map((r) => ({
     group: groupKey(by, by ? r[by] : undefined),

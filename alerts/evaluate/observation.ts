@@ -58,3 +58,20 @@ export function factObservation(
     unit,
   };
 }
+
+/**
+ * A group the store knows for a rule (pending, firing or resolved) that this evaluation did not see: a
+ * count (service check) is 0 (`value: 0`); a KPI or anomaly group has no data in the window
+ * (`value: null`): no service, so no standard missed. Either way the condition is false: it resolves
+ * after `for`, and the message says "0" or "no data".
+ */
+export function vanishedObservation(
+  group: string,
+  value: 0 | null,
+  target: number | null,
+  unit: Unit,
+): GroupObservation {
+  const at = group.indexOf('=');
+  const member = at > 0 ? { dimension: group.slice(0, at) as Dimension, value: group.slice(at + 1) } : null;
+  return { group, member, obs: { value, n: 0, condition: false }, ci: null, target, status: null, unit };
+}

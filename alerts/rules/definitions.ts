@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { LOCALES, type Locale } from '../../i18n/locales.ts';
-import { checked, readYamlFile } from '../../infra/yaml-file.ts';
+import { CxError } from '../../infra/errors.ts';
+import { readYamlFile } from '../../infra/yaml-file.ts';
 import { getMetric } from '../../metrics/catalog.ts';
 import { CLAUSE_TARGETS } from '../../metrics/standards/clauses.ts';
 import { DIMENSIONS, type Dimension, type MetricDefinition } from '../../metrics/types.ts';
 import { destinationsSchema, toDestination, type Destination } from './destinations.ts';
 import { duration } from './duration.ts';
+import { ruleIssue } from './issues.ts';
 import {
   ANOMALY_SIDES,
   PIPELINE_CHECKS,
@@ -26,14 +28,20 @@ import {
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
-const metricName = z.string().refine((name) => {
-  try {
-    getMetric(name);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'is not a KPI of the catalog (GET /api/v1/metrics lists them)');
+const metricName = z.string().refine(
+  (name) => {
+    try {
+      getMetric(name);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  {
+    message: 'is not a KPI of the catalog (GET /api/v1/metrics lists them)',
+    params: { code: 'unknown_metric' },
+  },
+);
 
 const filters = z
   .partialRecord(
@@ -59,6 +67,7 @@ const condition = z
   .strict()
   .refine((c) => [c.below, c.above, c.status].filter((v) => v !== undefined).length === 1, {
     message: 'must be exactly one of {below: number}, {above: number}, {status: missed}',
+    params: { code: 'invalid_condition', choices: '{below: n}, {above: n}, {status: missed}' },
   });
 
 const common = {
@@ -141,9 +150,19 @@ const pipeline = z
     const need = PIPELINE_PARAMS[r.check];
     for (const p of ['per_hour', 'messages', 'minutes'] as const) {
       if (p === need && r[p] === undefined)
-        ctx.addIssue({ code: 'custom', path: [p], message: `is required by check ${r.check}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [p],
+          message: `is required by check ${r.check}`,
+          params: { code: 'required_by_check', check: r.check },
+        });
       if (p !== need && r[p] !== undefined)
-        ctx.addIssue({ code: 'custom', path: [p], message: `does not apply to check ${r.check}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [p],
+          message: `does not apply to check ${r.check}`,
+          params: { code: 'not_for_check', check: r.check },
+        });
     }
   });
 
@@ -165,7 +184,12 @@ function fileSchema(allowHttp: boolean) {
       f.alerts.forEach((r, i) => {
         const at = (...p: (string | number)[]) => ['alerts', i, ...p];
         if (seen.has(r.name))
-          ctx.addIssue({ code: 'custom', path: at('name'), message: `${r.name} is defined twice` });
+          ctx.addIssue({
+            code: 'custom',
+            path: at('name'),
+            message: `${r.name} is defined twice`,
+            params: { code: 'duplicate_name', name: r.name },
+          });
         seen.add(r.name);
         r.channels.forEach((c, j) => {
           if (!(c in f.channels))
@@ -173,6 +197,7 @@ function fileSchema(allowHttp: boolean) {
               code: 'custom',
               path: at('channels', j),
               message: `${c} is not a destination under channels:`,
+              params: { code: 'unknown_channel', channel: c, section: 'channels:' },
             });
         });
         for (const issue of dimensionIssues(r))
@@ -182,7 +207,8 @@ function fileSchema(allowHttp: boolean) {
 }
 
 /** Filters and breakdowns a rule's KPI cannot take, and a target status asked of a KPI without target. */
-function dimensionIssues(r: ParsedRule): { path: (string | number)[]; message: string }[] {
+type Issue = { path: (string | number)[]; message: string; params: Record<string, string> };
+function dimensionIssues(r: ParsedRule): Issue[] {
   if (r.kind !== 'kpi' && r.kind !== 'anomaly') return [];
   let m: MetricDefinition;
   try {
@@ -191,16 +217,19 @@ function dimensionIssues(r: ParsedRule): { path: (string | number)[]; message: s
     return []; // named by the metric's own check
   }
   const dims = m.dimensions;
-  const not = (d: string) =>
-    `${d} is not a dimension of ${m.name} (its dimensions: ${dims.join(', ') || 'none'})`;
-  const out = Object.keys(r.filters)
+  const not = (d: string) => ({
+    message: `${d} is not a dimension of ${m.name} (its dimensions: ${dims.join(', ') || 'none'})`,
+    params: { code: 'unknown_dimension', dimension: d, metric: m.name, allowed: dims.join(', ') || '—' },
+  });
+  const out: Issue[] = Object.keys(r.filters)
     .filter((d) => !dims.includes(d as Dimension))
-    .map((d) => ({ path: ['filters', d], message: not(d) }));
-  if (r.by && !dims.includes(r.by)) out.push({ path: ['by'], message: not(r.by) });
+    .map((d) => ({ path: ['filters', d], ...not(d) }));
+  if (r.by && !dims.includes(r.by)) out.push({ path: ['by'], ...not(r.by) });
   if (r.kind === 'kpi' && r.condition.status && !m.target && !CLAUSE_TARGETS.some((t) => t.metric === m.name))
     out.push({
       path: ['condition', 'status'],
       message: `${m.name} has no target to be missed; use below or above`,
+      params: { code: 'no_target', metric: m.name, below: 'below', above: 'above' },
     });
   return out;
 }
@@ -218,9 +247,19 @@ export interface AlertRules {
   destinations: Destination[];
 }
 
-/** Validate parsed YAML (or an object written in TypeScript). Throws `alert_invalid` naming every mistake. */
+/**
+ * Validate parsed YAML (or an object written in TypeScript). Throws `alert_invalid` naming every mistake:
+ * `details` lists each as its place, a code with parameters (issues.ts; the page's words) and the
+ * English message.
+ */
 export function parseRules(input: unknown, defaults: RuleDefaults, source = 'alerts'): AlertRules {
-  const data = checked(fileSchema(defaults.allowHttp ?? false), input, 'alert_invalid', source);
+  const res = fileSchema(defaults.allowHttp ?? false).safeParse(input ?? {}, { reportInput: true });
+  if (!res.success) {
+    const details = res.error.issues.map(ruleIssue);
+    const lines = details.map((d) => `${d.place}: ${d.message}`);
+    throw new CxError('alert_invalid', `${source}: ${lines.join('; ')}`, { details });
+  }
+  const data = res.data;
   const destinations = Object.entries(data.channels).map(([n, d]) => toDestination(n, d));
   const rules = data.alerts.map(({ for: forMs, repeat: repeatMs, ...r }) => ({
     ...r,

@@ -23,11 +23,20 @@ export function duration(minMs: number, maxMs: number, range: string) {
   return z.string({ error: 'must be a duration such as 30s, 5m, 4h or 1d' }).transform((v, ctx) => {
     const ms = parseDuration(v);
     if (ms === null) {
-      ctx.addIssue({ code: 'custom', message: 'must be a duration such as 30s, 5m, 4h or 1d' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a duration such as 30s, 5m, 4h or 1d',
+        params: { code: 'invalid_duration' },
+      });
       return z.NEVER;
     }
     if (ms < minMs || ms > maxMs) {
-      ctx.addIssue({ code: 'custom', message: `must be ${range}` });
+      const [, min = '', max = ''] = /^between (\S+) and (\S+)$/.exec(range) ?? [];
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be ${range}`,
+        params: { code: 'duration_range', min, max },
+      });
       return z.NEVER;
     }
     return ms;

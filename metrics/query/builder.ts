@@ -1,5 +1,6 @@
 import type { Config } from '../../infra/config.ts';
 import { badParameter } from '../../infra/errors.ts';
+import { clickHouseTime } from '../../infra/time.ts';
 import type { MetricDefinition } from '../types.ts';
 import { cohortQuery, customerQuery } from './customers.ts';
 import { factParams, interactionFacts, surveyFacts } from './facts.ts';
@@ -38,6 +39,11 @@ export function buildMetricQuery(
   const facts =
     m.source === 'interactions' ? interactionFacts(db, storeOf(store)) : surveyFacts(db, storeOf(store));
   const where = ['day BETWEEN {from:Date} AND {to:Date}'];
+  if (req.instants) {
+    params.at_from = clickHouseTime(req.instants.from);
+    params.at_to = clickHouseTime(req.instants.to);
+    where.push("at >= {at_from:DateTime64(3, 'UTC')} AND at < {at_to:DateTime64(3, 'UTC')}");
+  }
   where.push(...filterClauses(req.filters, params));
   const keys = [`${PERIOD[req.grain]} AS period`, ...req.by];
   const sql = `
@@ -61,6 +67,7 @@ function rollupQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): Buil
   const gs = rollupSetFor(m, dims);
   if (gs === null)
     throw badParameter('store', `${m.name} by ${dims.join(', ') || 'nothing'} is not in the daily rollups`);
+  if (req.instants) throw badParameter('store', 'the daily rollups hold whole days, not instants');
   const params: Record<string, unknown> = { metric: m.name, gs, from: req.from, to: req.to };
   const where = ['metric = {metric:String}', 'gs = {gs:UInt16}', 'day BETWEEN {from:Date} AND {to:Date}'];
   where.push(...filterClauses(req.filters, params));

@@ -29,6 +29,12 @@ export interface MetricRequest {
   asOf?: Date;
   /** Where to answer from; `auto` (default) picks the fastest store that is current (store.ts). */
   store?: Store | 'auto';
+  /**
+   * Within those days, only the facts whose instant (`at`: an interaction's opening, a survey's answer)
+   * is in `[from, to)`: a rolling window such as the last 24 hours. Interaction and survey metrics only;
+   * read from the facts (or raw), never the daily rollups.
+   */
+  instants?: { from: Date; to: Date };
 }
 
 export interface BuiltQuery {
@@ -53,6 +59,8 @@ export function validateRequest(m: MetricDefinition, req: MetricRequest): void {
   if (!isDate(req.from)) throw badParameter('from', 'must be a date YYYY-MM-DD');
   if (!isDate(req.to)) throw badParameter('to', 'must be a date YYYY-MM-DD');
   if (req.from > req.to) throw badParameter('from', `must not be after to (${req.to})`);
+  if (req.instants && m.source === 'customers')
+    throw badParameter('instants', `${m.name} is counted by period, not by instant`);
   if (!GRAINS.includes(req.grain)) throw badParameter('grain', `must be one of ${GRAINS.join(', ')}`);
   const allowed = SOURCE_DIMENSIONS[m.source];
   for (const d of req.by)

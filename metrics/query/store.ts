@@ -7,7 +7,8 @@ import { rollupFingerprint, type RollupState } from './rollup-state.ts';
 /**
  * Where a request is answered from, given the rollups' state: `rollup` when the request's dimensions
  * form a rolled-up set and the rollups are current, `facts` otherwise, `raw` before the first refresh
- * or after a configuration change (time zone, SLA policy, catalog). An explicit `store` wins.
+ * or after a configuration change (time zone, SLA policy, catalog); `facts` for a request bounded by
+ * instants (the rollups hold whole days). An explicit `store` wins.
  */
 export function chooseStore(
   m: MetricDefinition,
@@ -18,6 +19,7 @@ export function chooseStore(
   if (req.store !== undefined && req.store !== 'auto') return req.store;
   if (state === null || state.fingerprint !== fingerprintOf(cfg)) return 'raw';
   if (m.source === 'customers') return 'rollup';
+  if (req.instants) return 'facts';
   const judgedThen =
     !/\btarget_passed\b/.test(Object.values(m.sql).join(' ')) ||
     req.asOf === undefined ||

@@ -110,6 +110,14 @@ describe('the alerts page', () => {
     for (const place of ['alerts[3].window', 'alerts[3].for'])
       expect(items.some((li) => li.startsWith(zh.t('pages:alerts.form.place', { place })))).toBe(true);
     for (const li of items) expect(li).toMatch(/^位置 alerts\[\d+\]\S*：/);
+    // and each explained in Chinese from the catalogue, not the server's English
+    const said = (place: string) =>
+      items.find((li) => li.startsWith(zh.t('pages:alerts.form.place', { place })));
+    expect(said('alerts[3].window')).toContain(
+      zh.t('alerts:errors.invalid_enum', { allowed: 'today, last_24h, this_week, last_7d' }),
+    );
+    expect(said('alerts[3].for')).toContain(zh.t('alerts:errors.invalid_duration'));
+    expect(await msg.locator('li code').count()).toBe(0);
     await page.screenshot({ path: path.join(SHOTS, 'alerts-editor-invalid-zh-CN.png'), fullPage: true });
     expect((await list()).version).toBe(before);
 
@@ -176,6 +184,32 @@ describe('the alerts page', () => {
     expect(await history.count()).toBe(2);
     expect(await history.first().textContent()).toContain(`${callerId('editor')}：系统切换`);
     await page.screenshot({ path: path.join(SHOTS, 'alerts-editor-silenced-zh-CN.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    await ctx.close();
+  });
+
+  it('asks before deleting a rule: a cancelled delete changes nothing, a confirmed one saves a version', async () => {
+    const zh = translator('zh-CN');
+    const { ctx, page, problems } = await open('editor', 'zh-CN');
+    const before = await list();
+    const section = rule(page, 'csat-t1');
+    const ask = section.locator('[data-confirm]');
+    expect(await ask.isVisible()).toBe(false);
+    await section.locator('button[data-action=delete]').click();
+    expect(await ask.textContent()).toContain(zh.t('pages:alerts.form.deleteQuestion', { name: 'csat-t1' }));
+    await ask.locator('button[data-action=cancel-delete]').click();
+    expect(await ask.isVisible()).toBe(false);
+    await settled(page);
+    const after = await list();
+    expect([after.version, after.rules.map((r) => r.name)]).toEqual([
+      before.version,
+      before.rules.map((r) => r.name),
+    ]);
+    await section.locator('button[data-action=delete]').click();
+    await ask.locator('button[data-action=confirm-delete]').click();
+    await expect.poll(async () => (await list()).version, { timeout: 30_000 }).toBe(before.version + 1);
+    expect((await list()).rules.map((r) => r.name)).not.toContain('csat-t1');
+    await expect.poll(() => rule(page, 'csat-t1').count(), { timeout: 30_000 }).toBe(0);
     expect(problems).toEqual([]);
     await ctx.close();
   });

@@ -143,6 +143,14 @@ function historyPanel(events: AlertEventList, titles: Map<string, string>): HTML
   );
 }
 
+/** One mistake in the rules as the API names it (alerts/rules/issues.ts). */
+interface RuleIssue {
+  place?: string;
+  code?: string | null;
+  params?: Record<string, string>;
+  message?: string;
+}
+
 /** A refused request in the reader's words; a rules mistake names each place the server named. */
 async function refusal(res: Response): Promise<HTMLElement[]> {
   const b = (await res.json().catch(() => ({}))) as {
@@ -156,15 +164,13 @@ async function refusal(res: Response): Promise<HTMLElement[]> {
       h(
         'ul',
         { 'data-problems': '' },
-        ...d.map((line) => {
-          const [place = '', ...rest] = String(line).split(': ');
-          return h(
-            'li',
-            {},
-            t(`${P}.form.place`, { place }),
-            ' ',
-            h('code', { lang: 'en' }, rest.join(': ')),
-          );
+        ...d.map((x) => {
+          const { place = '', code, params, message = '' } = x as RuleIssue;
+          // a mistake with a code in the reader's words; an unforeseen one as the server wrote it
+          const said = code
+            ? h('span', {}, t(`alerts:errors.${code}`, params))
+            : h('code', { lang: 'zxx' }, message);
+          return h('li', {}, t(`${P}.form.place`, { place }), ' ', said);
         }),
       ),
     ];
@@ -238,8 +244,22 @@ function ruleActions(
   const editButton = h('button', { type: 'button', 'data-action': 'edit' }, t(`${P}.form.edit`));
   editButton.addEventListener('click', () => edit(r));
   const del = h('button', { type: 'button', 'data-action': 'delete' }, t(`${P}.form.delete`));
-  del.addEventListener('click', () => void submit('DELETE', path, { if_version: version }, msg, redraw));
-  return h('div', { class: 'actions' }, h('p', {}, editButton, ' ', del), silence, ack, msg);
+  // deleting asks first: the question with a confirm and a cancel button; cancel changes nothing
+  const yes = h('button', { type: 'button', 'data-action': 'confirm-delete' }, t(`${P}.form.confirmDelete`));
+  const no = h('button', { type: 'button', 'data-action': 'cancel-delete' }, t(`${P}.form.cancel`));
+  const ask = h(
+    'p',
+    { 'data-confirm': '', hidden: 'hidden' },
+    t(`${P}.form.deleteQuestion`, { name: r.title }),
+    ' ',
+    yes,
+    ' ',
+    no,
+  );
+  del.addEventListener('click', () => ask.removeAttribute('hidden'));
+  no.addEventListener('click', () => ask.setAttribute('hidden', 'hidden'));
+  yes.addEventListener('click', () => void submit('DELETE', path, { if_version: version }, msg, redraw));
+  return h('div', { class: 'actions' }, h('p', {}, editButton, ' ', del), ask, silence, ack, msg);
 }
 
 /** The rule form: add a rule, or replace the one being edited; YAML or JSON. */

@@ -188,8 +188,13 @@ describe('text', () => {
     const p = dingtalkPayload(
       one({ locale: 'en', measured: { value: null, n: 0, unit: 'hours' }, target: null, status: null }),
     ) as { markdown: { text: string } };
-    expect(p.markdown.text).toContain('**Value**: no value (n = 0)');
+    // nothing measured at all: no data in the window (a KPI group with no service)
+    expect(p.markdown.text).toContain('**Value**: no data in the window');
     expect(p.markdown.text).not.toContain('Target');
+    const some = dingtalkPayload(
+      one({ locale: 'en', measured: { value: null, n: 3, unit: 'hours' }, target: null, status: null }),
+    ) as { markdown: { text: string } };
+    expect(some.markdown.text).toContain('**Value**: no value (n = 3)');
   });
 
   it('builds the dashboard link under the public URL with the filters', () => {

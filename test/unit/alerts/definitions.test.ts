@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { RULE_ISSUE_CODES, type RuleIssue } from '../../../alerts/rules/issues.ts';
+import enAlerts from '../../../i18n/locales/en/alerts.json' with { type: 'json' };
+import zhAlerts from '../../../i18n/locales/zh-CN/alerts.json' with { type: 'json' };
 import { describe, expect, it } from 'vitest';
 import { parseRules } from '../../../alerts/rules/definitions.ts';
 import { parseDuration } from '../../../alerts/rules/duration.ts';
@@ -19,7 +22,8 @@ const fails = (alerts: unknown[], extra: Record<string, unknown> = {}) => {
   try {
     parse(alerts, extra);
   } catch (err) {
-    return (err as { code: string; details: string[] }).details;
+    // each mistake: its place, a code for the page's words, and the English message
+    return (err as { details: RuleIssue[] }).details.map((d) => `${d.place}: ${d.message}`);
   }
   throw new Error('parsed');
 };
@@ -160,5 +164,64 @@ describe('alert rule definitions', () => {
       secret: 'x',
       mentions: ['all'],
     });
+  });
+});
+
+describe('rule mistakes as codes with parameters', () => {
+  const issues = (alerts: unknown[]) => {
+    try {
+      parse(alerts);
+    } catch (err) {
+      return (err as { details: RuleIssue[] }).details.map(({ place, code, params }) => ({
+        place,
+        code,
+        params,
+      }));
+    }
+    throw new Error('parsed');
+  };
+
+  it('names each kind of mistake with a code the catalogues translate', () => {
+    const got = issues([
+      {
+        name: 'a',
+        kind: 'kpi',
+        metric: 'nope',
+        window: 'yesterday',
+        condition: { below: 1 },
+        channels: ['x'],
+      },
+      {
+        name: 'b',
+        kind: 'kpi',
+        metric: 'csat',
+        window: 'today',
+        by: 'region',
+        condition: { below: 1 },
+        for: 'soon',
+        channels: ['team'],
+      },
+      { name: 'c', kind: 'service', channels: ['team'] },
+    ]);
+    expect(got).toEqual(
+      expect.arrayContaining([
+        { place: 'alerts[0].metric', code: 'unknown_metric', params: { value: 'nope' } },
+        {
+          place: 'alerts[0].window',
+          code: 'invalid_enum',
+          params: { allowed: 'today, last_24h, this_week, last_7d' },
+        },
+        { place: 'alerts[1].for', code: 'invalid_duration', params: { value: 'soon' } },
+        { place: 'alerts[2].check', code: 'required', params: {} },
+      ]),
+    );
+    for (const { code } of got) expect(code === null || RULE_ISSUE_CODES.includes(code)).toBe(true);
+  });
+
+  it('every code has words in both catalogues', () => {
+    for (const code of RULE_ISSUE_CODES) {
+      expect(enAlerts.errors).toHaveProperty(code);
+      expect(zhAlerts.errors).toHaveProperty(code);
+    }
   });
 });

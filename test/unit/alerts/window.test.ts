@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { windowDays } from '../../../alerts/evaluate/window.ts';
+import { windowDays, windowInstants } from '../../../alerts/evaluate/window.ts';
 
 /** A KPI rule's window as local days, checked against dates written out by hand. */
 describe('alert windows', () => {
@@ -14,6 +14,15 @@ describe('alert windows', () => {
 
   it('last_24h covers the days the last 24 hours touch', () => {
     expect(windowDays('last_24h', tz, now)).toEqual({ from: '2026-03-03', to: '2026-03-04' });
+  });
+
+  it('last_24h reads the instants of the last 24 hours within those days; the others whole days', () => {
+    expect(windowInstants('last_24h', now)).toEqual({
+      from: new Date('2026-03-02T16:30:00Z'),
+      to: new Date('2026-03-03T16:30:00Z'),
+    });
+    for (const w of ['today', 'this_week', 'last_7d'] as const)
+      expect(windowInstants(w, now)).toBeUndefined();
   });
 
   it('this_week starts on Monday; on a Monday it is that day', () => {

@@ -199,3 +199,20 @@ describe('sums → value (metrics/query/value.ts)', () => {
     expect(row.value).toBeCloseTo(30, 12);
   });
 });
+
+describe('a request bounded by instants (a rolling window)', () => {
+  const instants = { from: new Date('2026-02-07T10:00:00Z'), to: new Date('2026-02-08T10:00:00Z') };
+  const req = request({ from: '2026-02-07', to: '2026-02-08', grain: 'total', instants });
+
+  it('is answered from the facts, never the rollups, and keeps only the facts in [from, to)', () => {
+    const fcr = getMetric('fcr');
+    expect(chooseStore(fcr, req, cfg, current)).toBe('facts');
+    const q = buildMetricQuery(fcr, req, cfg, 'facts');
+    expect(flat(q.sql)).toContain(
+      "at >= {at_from:DateTime64(3, 'UTC')} AND at < {at_to:DateTime64(3, 'UTC')}",
+    );
+    expect(q.params).toMatchObject({ at_from: '2026-02-07 10:00:00.000', at_to: '2026-02-08 10:00:00.000' });
+    expect(() => buildMetricQuery(fcr, req, cfg, 'rollup')).toThrow(CxError);
+    expect(() => buildMetricQuery(getMetric('churn_rate'), req, cfg, 'facts')).toThrow(CxError);
+  });
+});

@@ -1,0 +1,264 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AlertEvaluator } from '../../../alerts/evaluate/evaluator.ts';
+import { channelConfig } from '../../../alerts/channels/send.ts';
+import { validate, type RulesDocument } from '../../../alerts/rules/store.ts';
+import { AlertStore } from '../../../alerts/state/store.ts';
+import { createClickHouse, type ClickHouseClient } from '../../../infra/clickhouse.ts';
+import type { Config } from '../../../infra/config.ts';
+import type { CxEvent } from '../../../ingest/events.ts';
+import { toRow } from '../../../ingest/rows.ts';
+import { ClickHouseSink, rowLine } from '../../../ingest/sink.ts';
+import { migrate } from '../../../transforms/migrate.ts';
+import { testConfig, testEnv } from '../../helpers/env.ts';
+
+/**
+ * Rolling windows and groups that vanish, end to end on the real engine: `last_24h` counts the last 24
+ * hours and nothing older; a `breaching_now` group whose breaches are answered (so it has no rows any
+ * more) resolves once after `for`; a KPI group whose service leaves the window resolves once, its value
+ * "no data". A local webhook receiver keeps what each rule sent.
+ */
+
+const HOOK_SECRET = 'groups-hook-secret';
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+let server: http.Server;
+let base: string;
+const hits: { path: string; body: string }[] = [];
+let cfg: Config;
+let ch: ClickHouseClient;
+let db: string;
+
+const store = (owner: string) => new AlertStore(ch, { database: db, owner, settleMs: 100 });
+
+interface Sent {
+  text: string;
+  notifications: { transition: string; value: number | null; n: number }[];
+}
+const sent = (name: string): Sent[] =>
+  hits.filter((h) => h.path === `/${name}/webhook`).map((h) => JSON.parse(h.body) as Sent);
+const transitions = (name: string) => sent(name).map((s) => s.notifications.map((x) => x.transition));
+
+function evaluator(doc: RulesDocument, owner: string): AlertEvaluator {
+  return new AlertEvaluator({
+    client: ch,
+    cfg,
+    rules: validate(doc, cfg),
+    store: store(owner),
+    probe: {
+      ingester: () => ({ state: 'running' }),
+      consumerLag: () => Promise.resolve(0),
+      dlqLastHour: () => Promise.resolve(0),
+      dataAgeMinutes: () => Promise.resolve(0),
+      lastReportFailed: () => Promise.resolve(null),
+    },
+    channels: channelConfig(cfg),
+  });
+}
+
+const hook = (name: string) => ({
+  [name]: { webhook: { url: `${base}/${name}/webhook`, secret: HOOK_SECRET } },
+});
+
+let offset = 0;
+async function plant(events: Record<string, unknown>[]): Promise<void> {
+  const rows: Record<string, string[]> = { interactions: [], surveys: [], customers: [] };
+  for (const e of events) {
+    const { table, row } = toRow({ event_id: randomUUID(), schema_version: 1, ...e } as unknown as CxEvent, {
+      topic: 't',
+      partition: 0,
+      offset: String(offset++),
+    });
+    rows[table]!.push(rowLine(row));
+  }
+  await new ClickHouseSink(ch, db).write({ rows, dlq: [] });
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A phone call of a team opened at `at`: abandoned 10 s later, answered 5 s later, or left waiting. */
+function call(team: string, id: string, at: number, end: 'abandoned' | 'answered' | 'waiting') {
+  const opened = {
+    type: 'interaction.opened',
+    occurred_at: iso(at),
+    interaction_id: id,
+    customer_id: `c-${id}`,
+    channel: 'phone',
+    category: 'inquiry',
+    priority: 'normal',
+    team_id: team,
+  };
+  if (end === 'waiting') return [opened];
+  const type = end === 'abandoned' ? 'interaction.abandoned' : 'interaction.first_response';
+  return [
+    opened,
+    { type, occurred_at: iso(at + (end === 'abandoned' ? 10_000 : 5_000)), interaction_id: id },
+  ];
+}
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      hits.push({ path: new URL(req.url ?? '/', 'http://x').pathname, body });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  cfg = testConfig(
+    testEnv({
+      CXPULSE_TIMEZONE: 'Asia/Shanghai',
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      CXPULSE_PUBLIC_URL: 'https://cx.example.com',
+    }),
+  );
+  ch = createClickHouse(cfg.clickhouse);
+  db = cfg.clickhouse.database;
+  await migrate(ch, db);
+});
+
+afterAll(async () => {
+  await ch.close();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+describe('last_24h', () => {
+  it('is the last 24 hours: calls opened 25 h ago do not count, those 23 h ago do', async () => {
+    const now = Date.now();
+    const planted: { at: number; abandoned: boolean }[] = [
+      // 25 h ago: 6 calls, all abandoned; 23 h ago: 8 calls, 2 abandoned; 1 h ago: 2 calls, 1 abandoned
+      ...Array.from({ length: 6 }, () => ({ at: now - 25 * HOUR, abandoned: true })),
+      ...Array.from({ length: 8 }, (_, i) => ({ at: now - 23 * HOUR, abandoned: i < 2 })),
+      ...Array.from({ length: 2 }, (_, i) => ({ at: now - HOUR, abandoned: i < 1 })),
+    ];
+    await plant(
+      planted.flatMap((p, i) => call('w24', `w24-${i}`, p.at, p.abandoned ? 'abandoned' : 'answered')),
+    );
+    // computed here: the calls opened in [now − 24 h, now)
+    const inWindow = planted.filter((p) => p.at >= now - 24 * HOUR && p.at < now);
+    const expected = (100 * inWindow.filter((p) => p.abandoned).length) / inWindow.length;
+    expect(inWindow).toHaveLength(10);
+    const ev = evaluator(
+      {
+        channels: hook('w24'),
+        alerts: [
+          {
+            name: 'abandon-24h',
+            kind: 'kpi',
+            metric: 'abandonment_rate',
+            filters: { team_id: 'w24' },
+            window: 'last_24h',
+            condition: { above: 40 },
+            min_n: 5,
+            for: '0s',
+            channels: ['w24'],
+          },
+        ],
+      },
+      'w24-eval',
+    );
+    await ev.evaluate('all', new Date(now));
+    await ev.stop();
+    const state = await store('reader').read('abandon-24h', '');
+    expect(state).toMatchObject({ phase: 'ok', n: inWindow.length });
+    expect(state?.value).toBeCloseTo(expected, 9);
+    expect(sent('w24')).toHaveLength(0);
+  });
+});
+
+describe('a group that vanishes', () => {
+  it('breaching_now by team: answered breaches leave no rows, and the team resolves once after `for`', async () => {
+    const t0 = Date.now();
+    await plant([0, 1].flatMap((i) => call('vb1', `vb1-${i}`, t0 - 2 * HOUR, 'waiting')));
+    const ev = evaluator(
+      {
+        channels: hook('vb'),
+        alerts: [
+          {
+            name: 'breach-by-team',
+            kind: 'service',
+            check: 'breaching_now',
+            filters: { team_id: ['vb1', 'vb2'] },
+            by: 'team_id',
+            for: '10m',
+            channels: ['vb'],
+          },
+        ],
+      },
+      'vb-eval',
+    );
+    await ev.evaluate('live', new Date(t0));
+    await ev.evaluate('live', new Date(t0 + 11 * MIN));
+    expect(await store('reader').read('breach-by-team', 'team_id=vb1')).toMatchObject({
+      phase: 'firing',
+      value: 2,
+    });
+    await plant(
+      [0, 1].map((i) => ({
+        type: 'interaction.first_response',
+        occurred_at: iso(t0 - HOUR),
+        interaction_id: `vb1-${i}`,
+      })),
+    );
+    await ev.evaluate('live', new Date(t0 + 12 * MIN));
+    expect(transitions('vb')).toEqual([['firing']]); // not yet: the condition must stay false for `for`
+    await ev.evaluate('live', new Date(t0 + 23 * MIN));
+    await ev.evaluate('live', new Date(t0 + 24 * MIN));
+    await ev.evaluate('live', new Date(t0 + 40 * MIN));
+    await ev.stop();
+    expect(transitions('vb')).toEqual([['firing'], ['resolved']]);
+    expect(sent('vb')[1]!.notifications[0]).toMatchObject({ value: 0 });
+    expect((await store('reader').list('breach-by-team')).map((s) => s.group)).toEqual(['team_id=vb1']);
+  });
+
+  it('a KPI group whose service leaves the window resolves once, its value "no data"', async () => {
+    const t0 = Date.now();
+    // 4 calls of team vk1 23 h ago, 3 abandoned: 75 % > 50 % in the last 24 h, until they age out
+    await plant(
+      [0, 1, 2, 3].flatMap((i) => call('vk1', `vk1-${i}`, t0 - 23 * HOUR, i < 3 ? 'abandoned' : 'answered')),
+    );
+    const ev = evaluator(
+      {
+        channels: hook('vk'),
+        alerts: [
+          {
+            name: 'abandon-by-team',
+            kind: 'kpi',
+            metric: 'abandonment_rate',
+            locale: 'zh-CN',
+            filters: { team_id: ['vk1'] },
+            by: 'team_id',
+            window: 'last_24h',
+            condition: { above: 50 },
+            min_n: 3,
+            for: '10m',
+            channels: ['vk'],
+          },
+        ],
+      },
+      'vk-eval',
+    );
+    await ev.evaluate('all', new Date(t0));
+    await ev.evaluate('all', new Date(t0 + 11 * MIN));
+    expect(await store('reader').read('abandon-by-team', 'team_id=vk1')).toMatchObject({
+      phase: 'firing',
+      value: 75,
+      n: 4,
+    });
+    // an hour later the calls are 24 h old: the team has no row in the window
+    await ev.evaluate('all', new Date(t0 + HOUR + 1 * MIN));
+    await ev.evaluate('all', new Date(t0 + HOUR + 12 * MIN));
+    await ev.evaluate('all', new Date(t0 + HOUR + 30 * MIN));
+    await ev.stop();
+    expect(transitions('vk')).toEqual([['firing'], ['resolved']]);
+    const resolved = sent('vk')[1]!;
+    expect(resolved.notifications[0]).toMatchObject({ value: null, n: 0 });
+    expect(resolved.text).toContain('窗口内无数据');
+    expect(await store('reader').read('abandon-by-team', 'team_id=vk1')).toMatchObject({ phase: 'ok' });
+  });
+});
