@@ -31,7 +31,8 @@ beforeAll(async () => {
   const t0 = new Date(Date.now() - 60_000);
   await store.advance(FOLLOW_UP, 't1', { value: 71.5, n: 40, condition: true }, timing, t0);
   await store.advance(FOLLOW_UP, 't2', { value: 93, n: 52, condition: false }, timing, t0);
-  browser = await launchChromium();
+  // a Chinese reader's browser: its own date and time boxes in Chinese (the screenshots show them)
+  browser = await launchChromium([], 'zh-CN');
   mkdirSync(SHOTS, { recursive: true });
 }, 240_000);
 

@@ -74,7 +74,7 @@ beforeAll(async () => {
     REPORTS_FILE: path.join(reportsDir, 'reports.yaml'),
     DISPLAY_NAMES: JSON.stringify({ region: names(REGIONS), team_id: names(TEAMS) }),
   }));
-  browser = await launchChromium(['--lang=zh-CN']);
+  browser = await launchChromium([], 'zh-CN');
   zh = await signedIn(browser, base, 'editor', 'zh-CN');
   for (const l of ['zh-CN', 'en']) mkdirSync(path.join(SHOTS, l), { recursive: true });
 }, 240_000);

@@ -13,8 +13,18 @@ declare const document: { querySelectorAll(s: string): { length: number } };
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
-export function launchChromium(args: string[] = []): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', ...args] });
+/**
+ * Headless Chromium, in `language` when given: the browser's own language, as a reader's Chromium in that
+ * language has it, so its own controls (the date and time boxes of `<input type=datetime-local>`) are drawn
+ * in it. Chromium on Linux takes it from `LANGUAGE` (and needs Debian's `chromium-l10n`; `.ci/run`
+ * installs it); `--lang` alone does not reach the form controls.
+ */
+export function launchChromium(args: string[] = [], language?: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', ...(language ? [`--lang=${language}`] : []), ...args],
+    ...(language ? { env: { ...process.env, LANGUAGE: language.replace('-', '_') } } : {}),
+  });
 }
 
 /** A browser context reading `locale`, signed in through the sign-in form's POST with `role`'s token. */
