@@ -5,6 +5,7 @@ import { logger } from '../../infra/logger.ts';
 import { targetsInForce } from '../../metrics/answer/targets-in-force.ts';
 import { getMetric } from '../../metrics/catalog.ts';
 import type { MetricDefinition } from '../../metrics/types.ts';
+import type { LimitPolicy } from '../channels/limiter.ts';
 import type { ChannelConfig } from '../channels/send.ts';
 import type { AlertRules } from '../rules/definitions.ts';
 import type { AlertRule } from '../rules/types.ts';
@@ -34,6 +35,8 @@ export interface EvaluatorDeps {
   store: AlertStore;
   probe: PipelineProbe;
   channels: ChannelConfig;
+  /** each robot's rate (default: 20 messages a minute, channels/limiter.ts) */
+  limit?: LimitPolicy;
   /** told after each evaluation how many rules failed in it (for /metrics) */
   onEvaluation?: (errors: number) => void;
 }
@@ -59,7 +62,7 @@ export class AlertEvaluator {
   errors = 0;
 
   constructor(private readonly deps: EvaluatorDeps) {
-    this.outbox = new Outbox(deps.channels, (e) => deps.store.record(e), this.abort.signal);
+    this.outbox = new Outbox(deps.channels, deps.store, this.abort.signal, deps.limit);
   }
 
   get running(): boolean {
@@ -109,6 +112,7 @@ export class AlertEvaluator {
         );
       }
     }
+    // what this evaluation won and what any process left owed (a crash, a restart, the rate limit)
     await this.outbox.flush(this.current.destinations);
     this.evaluations++;
     this.errors += report.errors;
@@ -167,7 +171,7 @@ export class AlertEvaluator {
     }
     for (const name of rule.channels) {
       const dest = this.current.destinations.find((d) => d.name === name);
-      if (dest) this.outbox.add(dest, owed);
+      if (dest) await this.outbox.add(dest, owed, now);
     }
     return owed.length;
   }
