@@ -157,9 +157,11 @@ export class AlertEvaluator {
     const timing = { forMs: rule.forMs, repeatMs: rule.repeatMs };
     const owed: Owed[] = [];
     const whole = seen.some((g) => g.group !== '') ? await this.whole(rule.name, now) : null;
+    let live = false;
     for (const g of seen) {
       const prior = g.group === '' ? null : whole;
       const { step, won } = await this.deps.store.advance(rule.name, g.group, g.obs, timing, now, prior);
+      live ||= step.state.phase === 'pending' || step.state.phase === 'firing';
       if (!won) continue;
       for (const kind of step.notices)
         owed.push({
@@ -169,6 +171,8 @@ export class AlertEvaluator {
           notification: notification(this.deps.cfg, rule, g, kind, now),
         });
     }
+    // the rule's episode is over: its acknowledgement as a whole ends with it
+    if (whole?.ack && !live) await this.deps.store.endRuleAck(rule.name);
     for (const name of rule.channels) {
       const dest = this.current.destinations.find((d) => d.name === name);
       if (dest) await this.outbox.add(dest, owed, now);

@@ -145,6 +145,14 @@ export class AlertStore {
     });
   }
 
+  /** End the acknowledgement of a rule as a whole (group `''`) once no group is pending or firing. */
+  async endRuleAck(rule: string): Promise<void> {
+    const s = await this.read(rule, '');
+    if (!s?.ack) return;
+    const next: AlertState = { ...s, ack: null, seq: s.seq + 1 };
+    if (await this.claim(rule, '', next.seq)) await this.write(rule, '', next);
+  }
+
   /** Append rows to the history. */
   async record(events: AlertEvent[]): Promise<void> {
     if (events.length === 0) return;
