@@ -4,7 +4,7 @@ import { errorMessage } from '../../infra/errors.ts';
 import { logger } from '../../infra/logger.ts';
 import { targetsInForce } from '../../metrics/answer/targets-in-force.ts';
 import { getMetric } from '../../metrics/catalog.ts';
-import type { MetricDefinition } from '../../metrics/types.ts';
+import type { Dimension, MetricDefinition } from '../../metrics/types.ts';
 import type { LimitPolicy } from '../channels/limiter.ts';
 import type { ChannelConfig } from '../channels/send.ts';
 import type { AlertRules } from '../rules/definitions.ts';
@@ -14,7 +14,7 @@ import type { AlertStore } from '../state/store.ts';
 import { Outbox, type Owed } from './deliver.ts';
 import { observeAnomaly, observeKpi } from './kpi.ts';
 import { notification } from './notice.ts';
-import type { GroupObservation } from './observation.ts';
+import { countObservation, type GroupObservation } from './observation.ts';
 import type { PipelineProbe } from './probe.ts';
 import { observePipeline, observeService } from './service.ts';
 
@@ -151,9 +151,26 @@ export class AlertEvaluator {
     return shared ? { ...(own ?? initialState(now)), silence: shared } : own;
   }
 
+  /**
+   * A service rule counts only the groups that have something counted: a group that was pending, firing
+   * or resolving and now counts nothing is observed at 0 (so that it resolves).
+   */
+  private async countedNone(
+    rule: string,
+    by: Dimension,
+    above: number,
+    seen: GroupObservation[],
+  ): Promise<void> {
+    for (const { group, state } of await this.deps.store.list(rule)) {
+      if (group === '' || state.phase === 'ok' || seen.some((g) => g.group === group)) continue;
+      seen.push(countObservation(group, { dimension: by, value: group.slice(by.length + 1) }, 0, above));
+    }
+  }
+
   /** One rule: advance each group's state; queue the notices won. Returns how many. */
   private async rule(rule: AlertRule, catalog: readonly MetricDefinition[], now: Date): Promise<number> {
     const seen: GroupObservation[] = await this.observe(rule, catalog, now);
+    if (rule.kind === 'service' && rule.by) await this.countedNone(rule.name, rule.by, rule.above, seen);
     const timing = { forMs: rule.forMs, repeatMs: rule.repeatMs };
     const owed: Owed[] = [];
     const whole = seen.some((g) => g.group !== '') ? await this.whole(rule.name, now) : null;

@@ -25,9 +25,6 @@ const BREACHING_CAP = 100_000;
 const group = (rule: ServiceRule, counts: Map<string, number>): GroupObservation[] => {
   const by = rule.by;
   if (!by) return [countObservation('', null, counts.get('') ?? 0, rule.above)];
-  // the groups the rule's filter names count 0 when none of theirs is counted (so that they resolve)
-  for (const v of (rule.filters as Record<string, readonly string[] | undefined>)[by] ?? [])
-    if (!counts.has(v)) counts.set(v, 0);
   return [...counts].map(([v, c]) =>
     countObservation(groupKey(by, v), { dimension: by, value: v }, c, rule.above),
   );
