@@ -1,18 +1,22 @@
 import { CxError, errorMessage } from '../../infra/errors.ts';
 import { deliver, type ChannelConfig } from '../channels/send.ts';
-import { SendLog } from '../channels/limiter.ts';
+import { planSends, ROBOT_LIMIT, type LimitPolicy } from '../channels/limiter.ts';
 import type { Message, Notification } from '../channels/types.ts';
 import type { Destination } from '../rules/destinations.ts';
-import type { AlertEvent } from '../state/store.ts';
+import type { AlertEvent, AlertStore, OwedDelivery } from '../state/store.ts';
 import { channelDestination, mentionsOf } from './notice.ts';
 
 /**
- * Deliveries of the notices an evaluation won: each destination on its own, within the robots' rate
- * (channels/limiter.ts: beyond the budget one summary of the rest; when it is spent, the notices wait in
- * this process for the next evaluation), each with retries for retriable errors only
- * (channels/send.ts). Every notification of every message is recorded in `alert_events` as a
- * `delivery`: `sent` with the provider's answer, or `failed` / `refused` with the reason, and the
- * attempts made.
+ * Deliveries of the notices an evaluation won, kept in `alert_events` until they are delivered so that
+ * a crash, a restart or a second evaluator loses none and sends none twice. A notice won is recorded
+ * `queued` for each destination (the notification kept with it) before anything is sent. Each flush
+ * reads what is owed by any process and sends, each destination on its own, what the robot's rate
+ * allows (channels/limiter.ts: beyond the budget one summary of the rest; the budget counts the
+ * messages every process sent to that destination in the last window, as the history records them);
+ * what the budget holds back is recorded `held` once and waits for the next flush. Each notice is
+ * claimed (`delivery|rule|group|seq|dest|notice`) before it is sent, so only one process sends it; the
+ * delivery is recorded `sent` with the provider's answer, or `failed` / `refused` with the reason, and
+ * the attempts made (channels/send.ts retries retriable errors only).
  */
 
 /** A notice to send: the notification and where its state is (for the history). */
@@ -23,37 +27,84 @@ export interface Owed {
   notification: Notification;
 }
 
+export type OutboxStore = Pick<AlertStore, 'record' | 'owed' | 'sentTimes' | 'claimDelivery'>;
+
+type Pending = OwedDelivery & Owed;
+
+const revive = (o: OwedDelivery): Pending => {
+  const n = JSON.parse(o.payload) as Notification & { at: string };
+  return { ...o, notification: { ...n, at: new Date(n.at) } };
+};
+
+const row = (o: Owed, dest: string, at: Date) => ({
+  rule: o.rule,
+  group: o.group,
+  seq: o.seq,
+  at,
+  what: 'delivery' as const,
+  notice: o.notification.transition,
+  value: o.notification.measured.value,
+  n: o.notification.measured.n,
+  channel: dest,
+});
+
 export class Outbox {
-  private readonly log = new SendLog();
-  private readonly waiting = new Map<string, Owed[]>();
+  /** the last send time per destination here: each message its own millisecond (the budget counts them) */
+  private readonly last = new Map<string, number>();
 
   constructor(
     private readonly channels: ChannelConfig,
-    private readonly record: (events: AlertEvent[]) => Promise<void>,
+    private readonly store: OutboxStore,
     private readonly signal?: AbortSignal,
+    private readonly policy: LimitPolicy = ROBOT_LIMIT,
   ) {}
 
-  /** Queue notices for a destination. */
-  add(dest: Destination, owed: Owed[]): void {
-    if (owed.length === 0) return;
-    this.waiting.set(dest.name, [...(this.waiting.get(dest.name) ?? []), ...owed]);
-  }
-
-  /** Send what every destination may take now; what the limit holds back stays for the next call. */
-  async flush(destinations: readonly Destination[], now = new Date()): Promise<void> {
-    await Promise.all(
-      destinations.map(async (d) => {
-        const queued = this.waiting.get(d.name) ?? [];
-        if (queued.length === 0) return;
-        const plan = this.log.take(d.name, now.getTime(), queued);
-        const sent = plan.messages.flat().length;
-        this.waiting.set(d.name, queued.slice(sent));
-        for (const group of plan.messages) await this.send(d, group);
-      }),
+  /** Record notices as owed to a destination (`queued`), before any is sent. */
+  async add(dest: Destination, owed: Owed[], now: Date): Promise<void> {
+    await this.store.record(
+      owed.map((o) => ({
+        ...row(o, dest.name, now),
+        result: 'queued',
+        detail: JSON.stringify(o.notification),
+      })),
     );
   }
 
-  private async send(d: Destination, owed: Owed[]): Promise<void> {
+  /** Send what every destination may take now of what is owed; what the limit holds back waits. */
+  async flush(destinations: readonly Destination[], now = new Date()): Promise<void> {
+    const owed = (await this.store.owed()).map(revive);
+    await Promise.all(
+      destinations.map((d) =>
+        this.destination(
+          d,
+          owed.filter((o) => o.dest === d.name),
+          now,
+        ),
+      ),
+    );
+  }
+
+  private async destination(d: Destination, queued: Pending[], now: Date): Promise<void> {
+    if (queued.length === 0) return;
+    const t = now.getTime();
+    const recent = await this.store.sentTimes(d.name, t - this.policy.windowMs);
+    const plan = planSends(recent, t, queued, this.policy);
+    const planned = plan.messages.flat().length;
+    const held = queued.slice(planned).filter((o) => !o.held);
+    await this.store.record(held.map((o) => ({ ...row(o, d.name, now), result: 'held' })));
+    const won = new Set<Pending>();
+    await Promise.all(
+      queued.slice(0, planned).map(async (o) => {
+        if (await this.store.claimDelivery(o)) won.add(o);
+      }),
+    );
+    for (const message of plan.messages) {
+      const mine = message.filter((o) => won.has(o));
+      if (mine.length > 0) await this.send(d, mine);
+    }
+  }
+
+  private async send(d: Destination, owed: Pending[]): Promise<void> {
     const { dest, secret } = channelDestination(d);
     const mentions = 'mentions' in d ? mentionsOf(d.mentions) : undefined;
     const msg = owed.map((o) => ({
@@ -61,7 +112,8 @@ export class Outbox {
       ...(mentions ? { mentions } : {}),
     })) as unknown as Message;
     const cfg = secret ? { ...this.channels, webhook: { ...this.channels.webhook, secret } } : this.channels;
-    const at = new Date();
+    const at = new Date(Math.max(Date.now(), (this.last.get(d.name) ?? 0) + 1));
+    this.last.set(d.name, at.getTime());
     let outcome: Pick<AlertEvent, 'result' | 'detail' | 'attempt'>;
     try {
       const r = await deliver(dest, msg, cfg, this.signal ? { signal: this.signal } : {});
@@ -75,19 +127,6 @@ export class Outbox {
         attempt: attempts ?? 1,
       };
     }
-    await this.record(
-      owed.map((o) => ({
-        rule: o.rule,
-        group: o.group,
-        seq: o.seq,
-        at,
-        what: 'delivery' as const,
-        notice: o.notification.transition,
-        value: o.notification.measured.value,
-        n: o.notification.measured.n,
-        channel: d.name,
-        ...outcome,
-      })),
-    );
+    await this.store.record(owed.map((o) => ({ ...row(o, d.name, at), ...outcome })));
   }
 }

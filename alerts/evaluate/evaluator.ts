@@ -5,6 +5,7 @@ import { logger } from '../../infra/logger.ts';
 import { targetsInForce } from '../../metrics/answer/targets-in-force.ts';
 import { getMetric } from '../../metrics/catalog.ts';
 import type { MetricDefinition } from '../../metrics/types.ts';
+import type { LimitPolicy } from '../channels/limiter.ts';
 import type { ChannelConfig } from '../channels/send.ts';
 import type { AlertRules } from '../rules/definitions.ts';
 import type { AlertRule } from '../rules/types.ts';
@@ -34,6 +35,8 @@ export interface EvaluatorDeps {
   store: AlertStore;
   probe: PipelineProbe;
   channels: ChannelConfig;
+  /** each robot's rate (default: 20 messages a minute, channels/limiter.ts) */
+  limit?: LimitPolicy;
   /** told after each evaluation how many rules failed in it (for /metrics) */
   onEvaluation?: (errors: number) => void;
 }
@@ -59,7 +62,7 @@ export class AlertEvaluator {
   errors = 0;
 
   constructor(private readonly deps: EvaluatorDeps) {
-    this.outbox = new Outbox(deps.channels, (e) => deps.store.record(e), this.abort.signal);
+    this.outbox = new Outbox(deps.channels, deps.store, this.abort.signal, deps.limit);
   }
 
   get running(): boolean {
@@ -109,6 +112,7 @@ export class AlertEvaluator {
         );
       }
     }
+    // what this evaluation won and what any process left owed (a crash, a restart, the rate limit)
     await this.outbox.flush(this.current.destinations);
     this.evaluations++;
     this.errors += report.errors;
@@ -173,9 +177,11 @@ export class AlertEvaluator {
     const timing = { forMs: rule.forMs, repeatMs: rule.repeatMs };
     const owed: Owed[] = [];
     const whole = seen.some((g) => g.group !== '') ? await this.whole(rule.name, now) : null;
+    let live = false;
     for (const g of seen) {
       const prior = g.group === '' ? null : whole;
       const { step, won } = await this.deps.store.advance(rule.name, g.group, g.obs, timing, now, prior);
+      live ||= step.state.phase === 'pending' || step.state.phase === 'firing';
       if (!won) continue;
       for (const kind of step.notices)
         owed.push({
@@ -185,9 +191,11 @@ export class AlertEvaluator {
           notification: notification(this.deps.cfg, rule, g, kind, now),
         });
     }
+    // the rule's episode is over: its acknowledgement as a whole ends with it
+    if (whole?.ack && !live) await this.deps.store.endRuleAck(rule.name);
     for (const name of rule.channels) {
       const dest = this.current.destinations.find((d) => d.name === name);
-      if (dest) this.outbox.add(dest, owed);
+      if (dest) await this.outbox.add(dest, owed, now);
     }
     return owed.length;
   }

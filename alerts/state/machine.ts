@@ -176,7 +176,7 @@ export function silence(prev: AlertState, s: Silence | null): AlertState {
  * A group's state under its rule's own state (group `''`, where the API keeps a silence or an
  * acknowledgement set on the whole rule): a rule-level silence in force holds every group, those that
  * first appear later included (the later end wins when the group has its own); a rule-level
- * acknowledgement holds the groups pending or firing since before it was given (their current episode).
+ * acknowledgement holds every group while it lasts, groups that start firing after it included (the evaluator ends it when no group of the rule is pending or firing: the rule's episode).
  */
 export function underRule(group: AlertState, whole: AlertState | null, now: Date): AlertState {
   if (whole === null) return group;
@@ -185,9 +185,8 @@ export function underRule(group: AlertState, whole: AlertState | null, now: Date
     ruleSilence && !(silenced(group, now) && group.silence!.until >= ruleSilence.until)
       ? ruleSilence
       : group.silence;
-  const live = group.phase === 'pending' || group.phase === 'firing';
-  const ack =
-    group.ack ?? (whole.ack && live && group.since.getTime() <= whole.ack.at.getTime() ? whole.ack : null);
+  // an ok group takes it too, so that one firing at once (`for: 0s`) is held; it ends with its episode
+  const ack = group.ack ?? whole.ack;
   return silence === group.silence && ack === group.ack ? group : { ...group, silence, ack };
 }
 

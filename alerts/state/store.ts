@@ -42,7 +42,7 @@ export interface AlertEvent {
   value?: number | null;
   n?: number | null;
   channel?: string;
-  /** delivery: sent, failed (retried), refused (never retried) */
+  /** delivery: queued, held (by the rate limit), then sent, failed (retried) or refused (never retried) */
   result?: string;
   detail?: string;
   attempt?: number;
@@ -102,8 +102,16 @@ export class AlertStore {
   }
 
   /** Claim change `seq` of a rule × group; true when this process won it. */
-  async claim(rule: string, group: string, seq: number): Promise<boolean> {
-    const key = claimKey(rule, group, seq);
+  claim(rule: string, group: string, seq: number): Promise<boolean> {
+    return this.claimKeyed(claimKey(rule, group, seq), rule, group, seq);
+  }
+
+  /** Claim the delivery of an owed notice to a destination (`delivery|rule|group|seq|dest|notice`). */
+  claimDelivery(o: OwedDelivery): Promise<boolean> {
+    return this.claimKeyed(deliveryKey(o), o.rule, o.group, o.seq);
+  }
+
+  private async claimKeyed(key: string, rule: string, group: string, seq: number): Promise<boolean> {
     if ((await this.claims(key)).length > 0) return false;
     await this.client.insert({
       table: this.table('alert_claims'),
@@ -137,6 +145,14 @@ export class AlertStore {
     });
   }
 
+  /** End the acknowledgement of a rule as a whole (group `''`) once no group is pending or firing. */
+  async endRuleAck(rule: string): Promise<void> {
+    const s = await this.read(rule, '');
+    if (!s?.ack) return;
+    const next: AlertState = { ...s, ack: null, seq: s.seq + 1 };
+    if (await this.claim(rule, '', next.seq)) await this.write(rule, '', next);
+  }
+
   /** Append rows to the history. */
   async record(events: AlertEvent[]): Promise<void> {
     if (events.length === 0) return;
@@ -146,6 +162,47 @@ export class AlertStore {
       format: 'JSONEachRow',
       clickhouse_settings: { async_insert: 0 },
     });
+  }
+
+  /**
+   * The notices owed to a destination and not yet delivered, by any process: a `delivery` recorded
+   * `queued` (the notification kept in `detail`) or `held`, with no `sent`, `failed` or `refused` after
+   * it, and not claimed yet (a claimed one is another sender's, sent or being sent). Oldest first.
+   */
+  async owed(): Promise<OwedDelivery[]> {
+    const rs = await this.client.query({
+      query: `SELECT rule, group_key, seq, notice, channel,
+                     argMinIf(detail, recorded_at, result = 'queued') AS payload,
+                     max(result = 'held') AS held
+              FROM ${this.table('alert_events')} WHERE what = 'delivery'
+                AND concat('delivery|', rule, '|', group_key, '|', toString(seq), '|', channel, '|', notice)
+                    NOT IN (SELECT claim_key FROM ${this.table('alert_claims')} WHERE startsWith(claim_key, 'delivery|'))
+              GROUP BY rule, group_key, seq, notice, channel
+              HAVING countIf(result NOT IN ('queued', 'held')) = 0 AND countIf(result = 'queued') > 0
+              ORDER BY min(recorded_at), rule, group_key, seq`,
+      format: 'JSONEachRow',
+    });
+    return (await rs.json<Row>()).map((r) => ({
+      rule: String(r['rule']),
+      group: String(r['group_key']),
+      seq: Number(r['seq']),
+      notice: String(r['notice']),
+      dest: String(r['channel']),
+      payload: String(r['payload']),
+      held: Number(r['held']) === 1,
+    }));
+  }
+
+  /** When messages went to a destination since `sinceMs` (one time per message: a summary's rows share it). */
+  async sentTimes(dest: string, sinceMs: number): Promise<number[]> {
+    const rs = await this.client.query({
+      query: `SELECT DISTINCT toUnixTimestamp64Milli(at) AS t FROM ${this.table('alert_events')}
+              WHERE what = 'delivery' AND channel = {c:String} AND result NOT IN ('queued', 'held')
+                AND toUnixTimestamp64Milli(at) > {s:Int64}`,
+      query_params: { c: dest, s: sinceMs },
+      format: 'JSONEachRow',
+    });
+    return (await rs.json<{ t: string | number }>()).map((r) => Number(r.t));
   }
 
   /** The history, newest first (of one rule, or all); within one step the transition comes before what followed it. */
@@ -188,6 +245,24 @@ export class AlertStore {
     ]);
     return { step: s, won: true };
   }
+}
+
+/** A notice owed to a destination, as `alert_events` keeps it until its delivery is recorded. */
+export interface OwedDelivery {
+  rule: string;
+  group: string;
+  seq: number;
+  notice: string;
+  /** the destination's name (`channel` in the history) */
+  dest: string;
+  /** the notification as JSON */
+  payload: string;
+  /** already recorded as held back by the rate limit */
+  held: boolean;
+}
+
+export function deliveryKey(o: Pick<OwedDelivery, 'rule' | 'group' | 'seq' | 'dest' | 'notice'>): string {
+  return `delivery|${o.rule}|${o.group}|${o.seq}|${o.dest}|${o.notice}`;
 }
 
 export function claimKey(rule: string, group: string, seq: number): string {
@@ -278,7 +353,8 @@ function eventFromRow(r: Row): AlertEvent {
     why: 'why',
   } as const;
   for (const [k, col] of Object.entries(opt)) {
-    const v = text(col);
+    // a queued delivery keeps its notification in `detail`, for the sender, not for readers
+    const v = k === 'detail' && text('result') === 'queued' ? undefined : text(col);
     if (v !== undefined) e[k as keyof typeof opt] = v;
   }
   if (Number(r['attempt']) > 0) e.attempt = Number(r['attempt']);

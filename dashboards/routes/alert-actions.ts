@@ -86,16 +86,43 @@ export const acknowledging = (who: string, why: string, now: Date): Change => ({
 });
 
 /**
+ * Acknowledge a rule with a breakdown as a whole: kept on its group `''` (the evaluator steps every group
+ * under it, `underRule`), it holds the firing notice and the reminders of every group pending or firing
+ * while the rule's episode lasts — groups that start firing later included — and ends when no group is
+ * pending or firing any more. Null (nothing to acknowledge) when no group is pending or firing now.
+ */
+export async function acknowledgeRule(
+  store: AlertStore,
+  rule: string,
+  who: string,
+  why: string,
+  now: Date,
+): Promise<string[]> {
+  const live = (await store.list(rule)).some(
+    (s) => s.group !== '' && (s.state.phase === 'pending' || s.state.phase === 'firing'),
+  );
+  if (!live) return [];
+  const change: Change = {
+    what: 'ack',
+    who,
+    why,
+    apply: (prev) => ({ ...prev, ack: { by: who, at: now, why }, seq: prev.seq + 1 }),
+  };
+  return (await changeGroup(store, rule, '', change, now)) ? [''] : [];
+}
+
+/**
  * Apply a change to every group of a rule (the groups evaluated so far; a rule never evaluated has its
- * one group ''). Returns the groups changed.
+ * one group ''), or to the groups `only` names. Returns the groups changed.
  */
 export async function applyChange(
   store: AlertStore,
   rule: string,
   change: Change,
   now: Date,
+  only?: readonly string[],
 ): Promise<string[]> {
-  const known = (await store.list(rule)).map((s) => s.group);
+  const known = only ?? (await store.list(rule)).map((s) => s.group);
   const groups = known.length > 0 ? known : [''];
   const changed: string[] = [];
   for (const group of groups) if (await changeGroup(store, rule, group, change, now)) changed.push(group);

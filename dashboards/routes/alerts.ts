@@ -7,6 +7,7 @@ import { badParameter, CxError } from '../../infra/errors.ts';
 import type { Caller } from '../auth.ts';
 import type { AlertActionResult, AlertEventList, AlertList, AlertRuleInfo } from '../wire.ts';
 import {
+  acknowledgeRule,
   acknowledging,
   applyChange,
   matching,
@@ -153,6 +154,30 @@ function actionRoutes(router: Router, { deps, fileText, store, json, editor }: C
       for (const group of await applyChange(store, rule, change, now)) changed.push({ rule, group });
     return { changed };
   };
+  /** A group's acknowledgement (`group` given), a breakdown rule's as a whole, or a plain rule's. */
+  const acknowledgeAct = async (
+    rule: string,
+    group: unknown,
+    by: string,
+    why: string,
+    now: Date,
+  ): Promise<AlertActionResult> => {
+    if (group !== undefined && typeof group !== 'string') throw badParameter('group', 'must be a string');
+    const r = (await currentRules(deps.clickhouse, deps.cfg, fileText)).parsed.rules.find(
+      (x) => x.name === rule,
+    );
+    const ack = acknowledging(by, why, now);
+    if (typeof group === 'string') {
+      if (!(await store.list(rule)).some((s) => s.group === group))
+        throw new CxError('not_found', `${rule} has no group ${group}`);
+      return {
+        changed: (await applyChange(store, rule, ack, now, [group])).map((g) => ({ rule, group: g })),
+      };
+    }
+    if (r?.kind !== 'pipeline' && r?.by)
+      return { changed: (await acknowledgeRule(store, rule, by, why, now)).map((g) => ({ rule, group: g })) };
+    return act([rule], ack, now);
+  };
   const named = async (name: string) => {
     const cur = await currentRules(deps.clickhouse, deps.cfg, fileText);
     if (!cur.parsed.rules.some((r) => r.name === name))
@@ -181,7 +206,7 @@ function actionRoutes(router: Router, { deps, fileText, store, json, editor }: C
     const now = new Date();
     const why = whyOf(objectBody(req.body));
     const name = await named(String(req.params['name']));
-    const done = await act([name], acknowledging(who(res), why, now), now);
+    const done = await acknowledgeAct(name, objectBody(req.body)['group'], who(res), why, now);
     if (done.changed.length === 0)
       throw new CxError('conflict', `${name} is neither pending nor firing: there is nothing to acknowledge`);
     res.json(done);

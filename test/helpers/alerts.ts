@@ -40,9 +40,14 @@ alerts:
 /** The rule of ALERTS_FILE with a breakdown by team. */
 export const FOLLOW_UP = '投诉回访-按组';
 
-export async function alertsServer(): Promise<{ rt: Runtime; base: string; store: AlertStore }> {
+/** The server over a rules document (ALERTS_FILE unless given), with more environment if given. */
+export async function alertsServer(
+  alertsText = ALERTS_FILE,
+  env: Record<string, string> = {},
+): Promise<{ rt: Runtime; base: string; store: AlertStore }> {
   const cfg = testConfig(
     testEnv({
+      ...env,
       CXPULSE_API_TOKENS: Object.entries(TOKENS)
         .map(([role, t]) => `${t}=${role}`)
         .join(','),
@@ -54,7 +59,7 @@ export async function alertsServer(): Promise<{ rt: Runtime; base: string; store
   const server = await rt.startServer({
     collector: false,
     tokens: [],
-    api: { tokens: cfg.http.apiTokens, alertsText: ALERTS_FILE },
+    api: { tokens: cfg.http.apiTokens, alertsText },
   });
   const store = new AlertStore(await rt.clickhouseUp(), {
     database: cfg.clickhouse.database,

@@ -273,10 +273,10 @@ describe('a KPI rule on 48-hour follow-up for one team', () => {
     for (const vendor of ['webhook', 'wecom', 'dingtalk', 'hook'])
       expect(at('other', vendor)).toHaveLength(0);
     expect(ours.filter((m) => JSON.stringify(m.to).includes('other@example.com'))).toHaveLength(0);
-    // every delivery recorded as sent
-    const deliveries = (await store('reader').events({ rule: '回访-t2' })).filter(
-      (e) => e.what === 'delivery',
-    );
+    // every delivery recorded as owed (queued) before it was sent, then as sent
+    const history = (await store('reader').events({ rule: '回访-t2' })).filter((e) => e.what === 'delivery');
+    expect(history.filter((e) => e.result === 'queued')).toHaveLength(10);
+    const deliveries = history.filter((e) => e.result !== 'queued');
     expect(deliveries).toHaveLength(10);
     expect(deliveries.every((e) => e.result === 'sent' && e.attempt === 1)).toBe(true);
   });

@@ -185,16 +185,32 @@ describe('silences, acknowledgements and the history', () => {
       expect(s.silence).toEqual({ until: until.toISOString(), by: callerId('editor'), why: '系统切换' });
   });
 
-  it('an acknowledgement takes the firing group only; nothing to acknowledge is a 409', async () => {
-    const r = await call<AlertActionResult>('POST', `${path(rule)}/acknowledge`, 'editor', { why: 'on it' });
+  it('an acknowledgement takes a firing group, or a breakdown rule as a whole; nothing to acknowledge is a 409', async () => {
+    const r = await call<AlertActionResult>('POST', `${path(rule)}/acknowledge`, 'editor', {
+      why: 'on it',
+      group: 't1',
+    });
     expect(r.status).toBe(200);
     expect(r.body.changed).toEqual([{ rule, group: 't1' }]);
-    const info = (await list()).rules.find((x) => x.name === rule)!;
+    let info = (await list()).rules.find((x) => x.name === rule)!;
     expect(info.states.find((s) => s.group === 't1')!.ack).toMatchObject({
       by: callerId('editor'),
       why: 'on it',
     });
     expect(info.states.find((s) => s.group === 't2')!.ack).toBeNull();
+    const fine = await call('POST', `${path(rule)}/acknowledge`, 'editor', { why: 'x', group: 't2' });
+    expect(fine.status).toBe(409);
+    // without a group: the rule as a whole, kept on its group '' (every group held while it lasts)
+    const whole = await call<AlertActionResult>('POST', `${path(rule)}/acknowledge`, 'editor', {
+      why: '全组处理中',
+    });
+    expect(whole.status).toBe(200);
+    expect(whole.body.changed).toEqual([{ rule, group: '' }]);
+    info = (await list()).rules.find((x) => x.name === rule)!;
+    expect(info.states.find((s) => s.group === '')!.ack).toMatchObject({
+      by: callerId('editor'),
+      why: '全组处理中',
+    });
     const none = await call('POST', `${path('csat-t1')}/acknowledge`, 'editor', { why: 'x' });
     expect(none.status).toBe(409);
   });

@@ -45,7 +45,7 @@ describe('a rule-level silence or acknowledgement over the groups of a breakdown
     expect(underRule(plain, wholeSilenced(), at(61)).silence).toBeNull();
   });
 
-  it('a rule-level acknowledgement holds the groups firing before it, not a later episode', () => {
+  it('a rule-level acknowledgement holds every live group, one that starts firing after it included', () => {
     const firing = step(initialState(at(0)), firingObs, timing, at(0)).state;
     expect(firing.phase).toBe('firing');
     const whole = acknowledge(
@@ -53,10 +53,30 @@ describe('a rule-level silence or acknowledgement over the groups of a breakdown
       { by: 'li', at: at(5), why: 'on it' },
     );
     expect(underRule(firing, whole!, at(6)).ack).toMatchObject({ by: 'li' });
-    // a group whose episode began after the acknowledgement is not held
-    const later = step(initialState(at(10)), firingObs, timing, at(10));
-    expect(underRule(initialState(at(10)), whole!, at(10)).ack).toBeNull();
-    expect(later.notices).toEqual(['firing']);
+    // a group first seen after the acknowledgement fires at once (`for: 0s`), held back
+    const later = step(underRule(initialState(at(10)), whole!, at(10)), firingObs, timing, at(10));
+    expect(later.state.phase).toBe('firing');
+    expect(later.state.ack).toMatchObject({ by: 'li' });
+    expect(later.notices).toEqual([]);
+    expect(later.suppressed).toBe('firing');
+    // with a `for`, pending first, then firing, held all along
+    const slow = { forMs: 5 * MIN, repeatMs: 60 * MIN };
+    const pending = step(underRule(initialState(at(10)), whole!, at(10)), firingObs, slow, at(10));
+    expect(pending.state.phase).toBe('pending');
+    const fired = step(underRule(pending.state, whole!, at(16)), firingObs, slow, at(16));
+    expect([fired.state.phase, fired.notices]).toEqual(['firing', []]);
+    // a group that stays ok carries nothing on
+    const ok = step(
+      underRule(initialState(at(10)), whole!, at(10)),
+      { ...firingObs, condition: false },
+      timing,
+      at(10),
+    );
+    expect(ok.state.ack).toBeNull();
+    // once the rule's episode is over (its acknowledgement ended), a new group notifies as usual
+    expect(step(underRule(initialState(at(90)), null, at(90)), firingObs, timing, at(90)).notices).toEqual([
+      'firing',
+    ]);
   });
 });
 

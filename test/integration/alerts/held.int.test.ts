@@ -1,0 +1,179 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AlertEvaluator } from '../../../alerts/evaluate/evaluator.ts';
+import type { PipelineProbe } from '../../../alerts/evaluate/probe.ts';
+import { channelConfig } from '../../../alerts/channels/send.ts';
+import { validate, type RulesDocument } from '../../../alerts/rules/store.ts';
+import { AlertStore } from '../../../alerts/state/store.ts';
+import { createClickHouse, type ClickHouseClient } from '../../../infra/clickhouse.ts';
+import type { Config } from '../../../infra/config.ts';
+import type { CxEvent } from '../../../ingest/events.ts';
+import { toRow } from '../../../ingest/rows.ts';
+import { ClickHouseSink, rowLine } from '../../../ingest/sink.ts';
+import { migrate } from '../../../transforms/migrate.ts';
+import { testConfig, testEnv } from '../../helpers/env.ts';
+
+/**
+ * Notices the robot's rate limit holds back survive a crash: two breakdown rules with 25 groups each
+ * fire to one DingTalk robot (20 messages per window); the first spends the budget, the second's 25
+ * notices are held; the evaluator stops before sending them; two new evaluators on the same store start,
+ * still hold them while the budget is spent (the sends in the history count), then deliver each held
+ * notice exactly once between them (a summary counts its members), and the history shows queued, held,
+ * sent. A local DingTalk receiver checks each request's signature.
+ */
+
+const SECRET = 'held-ding-secret';
+const WINDOW_MS = 15_000;
+const TEAMS = Array.from({ length: 25 }, (_, i) => `hq-${String(i + 1).padStart(2, '0')}`);
+let server: http.Server;
+let base: string;
+/** the markdown text of each request the robot took */
+const texts: string[] = [];
+const badSigns: string[] = [];
+let cfg: Config;
+let ch: ClickHouseClient;
+let db: string;
+
+const probe: PipelineProbe = {
+  ingester: () => ({ state: 'running' }),
+  consumerLag: () => Promise.resolve(0),
+  dlqLastHour: () => Promise.resolve(0),
+  dataAgeMinutes: () => Promise.resolve(0),
+  lastReportFailed: () => Promise.resolve(null),
+};
+
+const rule = (name: string, title: string, forDuration: string) => ({
+  name,
+  title,
+  kind: 'service',
+  check: 'breaching_now',
+  by: 'team_id',
+  for: forDuration,
+  channels: ['robot'],
+});
+
+const DOC = (): RulesDocument => ({
+  channels: { robot: { dingtalk: { url: `${base}/dingtalk?access_token=t-held`, secret: SECRET } } },
+  alerts: [rule('burst', '突发积压', '0s'), rule('later', '持续积压', '5m')],
+});
+
+const evaluator = (owner: string) =>
+  new AlertEvaluator({
+    client: ch,
+    cfg,
+    rules: validate(DOC(), cfg),
+    store: new AlertStore(ch, { database: db, owner, settleMs: 50 }),
+    probe,
+    channels: channelConfig(cfg),
+    limit: { limit: 20, windowMs: WINDOW_MS },
+  });
+
+/** How many of the robot's messages of a rule (by its title) name each team. */
+function perTeam(title: string): Map<string, number> {
+  const counts = new Map(TEAMS.map((t) => [t, 0]));
+  for (const text of texts.filter((x) => x.includes(title)))
+    for (const t of TEAMS) if (text.includes(t)) counts.set(t, counts.get(t)! + 1);
+  return counts;
+}
+
+async function plantUnanswered(): Promise<void> {
+  const rows: Record<string, string[]> = { interactions: [], surveys: [], customers: [] };
+  const opened = new Date(Date.now() - 3 * 3_600_000).toISOString();
+  TEAMS.forEach((team, i) => {
+    const e = {
+      event_id: randomUUID(),
+      schema_version: 1,
+      type: 'interaction.opened',
+      occurred_at: opened,
+      interaction_id: `held-${team}`,
+      customer_id: `c-held-${team}`,
+      channel: 'phone',
+      category: 'inquiry',
+      priority: 'normal',
+      team_id: team,
+    };
+    const { table, row } = toRow(e as unknown as CxEvent, { topic: 't', partition: 0, offset: String(i) });
+    rows[table]!.push(rowLine(row));
+  });
+  await new ClickHouseSink(ch, db).write({ rows, dlq: [] });
+}
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      const q = new URL(req.url ?? '/', 'http://x').searchParams;
+      const ts = q.get('timestamp') ?? '';
+      const want = createHmac('sha256', SECRET).update(`${ts}\n${SECRET}`).digest('base64');
+      if (q.get('sign') !== want) badSigns.push(req.url ?? '');
+      texts.push((JSON.parse(body) as { markdown: { text: string } }).markdown.text);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"errcode":0,"errmsg":"ok"}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  cfg = testConfig(
+    testEnv({
+      CXPULSE_TIMEZONE: 'Asia/Shanghai',
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      CXPULSE_PUBLIC_URL: 'https://cx.example.com',
+    }),
+  );
+  ch = createClickHouse(cfg.clickhouse);
+  db = cfg.clickhouse.database;
+  await migrate(ch, db);
+  await plantUnanswered();
+});
+
+afterAll(async () => {
+  await ch.close();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+describe('notices held back by a robot’s rate limit', () => {
+  it('survive a crash and are delivered exactly once by the evaluators that start next', async () => {
+    const t0 = Date.now() - 20 * 60_000;
+    const first = evaluator('first');
+    await first.evaluate('live', new Date(t0)); // burst: 25 groups fire; later: pending
+    expect(texts).toHaveLength(20); // 19 alone, then one summary of the other 6
+    expect([...perTeam('突发积压').values()]).toEqual(TEAMS.map(() => 1));
+    await first.evaluate('live', new Date(t0 + 6 * 60_000)); // later: 25 groups fire, the budget is spent
+    await first.stop(); // a crash: nothing of later was sent
+    expect(texts).toHaveLength(20);
+    const reader = new AlertStore(ch, { database: db, owner: 'reader', settleMs: 0 });
+    const heldRows = (await reader.events({ rule: 'later' })).filter((e) => e.result === 'held');
+    expect(heldRows.map((e) => e.group).sort()).toEqual(TEAMS.map((t) => `team_id=${t}`));
+
+    const [a, b] = [evaluator('second'), evaluator('third')];
+    await Promise.all([
+      a.evaluate('live', new Date(t0 + 7 * 60_000)),
+      b.evaluate('live', new Date(t0 + 7 * 60_000)),
+    ]);
+    expect(texts).toHaveLength(20); // still within the window: the history's 20 sends count
+    await sleep(WINDOW_MS + 500);
+    await Promise.all([
+      a.evaluate('live', new Date(t0 + 8 * 60_000)),
+      b.evaluate('live', new Date(t0 + 8 * 60_000)),
+    ]);
+    await Promise.all([a.stop(), b.stop()]);
+
+    expect([...perTeam('持续积压').values()]).toEqual(TEAMS.map(() => 1)); // each once, none twice
+    expect([...perTeam('突发积压').values()]).toEqual(TEAMS.map(() => 1)); // nothing resent
+    expect(badSigns).toEqual([]);
+    const history = (await reader.events({ rule: 'later' })).filter((e) => e.what === 'delivery').reverse();
+    for (const team of TEAMS) {
+      const rows = history.filter((e) => e.group === `team_id=${team}`);
+      expect(
+        rows.map((e) => e.result),
+        team,
+      ).toEqual(['queued', 'held', 'sent']);
+      expect(rows[0]!.detail, team).toBeUndefined(); // the notification kept for the sender, not shown
+    }
+    expect(await reader.owed()).toEqual([]);
+  }, 120_000);
+});
