@@ -258,7 +258,7 @@ describe('complaints without a follow-up within 48 h, by team', () => {
     expect(got.map((n) => n.map((x) => x.transition))).toEqual([['firing'], ['resolved']]);
     expect(got[0]![0]!.value).toBe(4);
     const groups = (await store('reader').events({ rule: 'follow-up-overdue' }))
-      .filter((e) => e.what === 'delivery')
+      .filter((e) => e.what === 'delivery' && e.result === 'sent')
       .map((e) => e.group);
     expect(groups).toEqual(['team_id=fu1', 'team_id=fu1']);
   });
