@@ -16,7 +16,8 @@ import { channelDestination, mentionsOf } from './notice.ts';
  * what the budget holds back is recorded `held` once and waits for the next flush. Each notice is
  * claimed (`delivery|rule|group|seq|dest|notice`) before it is sent, so only one process sends it; the
  * delivery is recorded `sent` with the provider's answer, or `failed` / `refused` with the reason, and
- * the attempts made (channels/send.ts retries retriable errors only).
+ * the attempts made (channels/send.ts retries retriable errors only). A notice owed to a destination
+ * an editor has since removed from the rules is ended as `failed` (`destination_removed`).
  */
 
 /** A notice to send: the notification and where its state is (for the history). */
@@ -73,6 +74,11 @@ export class Outbox {
   /** Send what every destination may take now of what is owed; what the limit holds back waits. */
   async flush(destinations: readonly Destination[], now = new Date()): Promise<void> {
     const owed = (await this.store.owed()).map(revive);
+    const named = new Set(destinations.map((d) => d.name));
+    await this.orphans(
+      owed.filter((o) => !named.has(o.dest)),
+      now,
+    );
     await Promise.all(
       destinations.map((d) =>
         this.destination(
@@ -82,6 +88,20 @@ export class Outbox {
         ),
       ),
     );
+  }
+
+  /** Notices owed to a destination the rules no longer have: ended as `failed`, with the reason. */
+  private async orphans(owed: Pending[], now: Date): Promise<void> {
+    for (const o of owed)
+      if (await this.store.claimDelivery(o))
+        await this.store.record([
+          {
+            ...row(o, o.dest, now),
+            result: 'failed',
+            detail: `destination_removed: "${o.dest}" is no longer a destination of the alert rules`,
+            attempt: 0,
+          },
+        ]);
   }
 
   private async destination(d: Destination, queued: Pending[], now: Date): Promise<void> {

@@ -3,7 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Outbox } from '../../../alerts/evaluate/deliver.ts';
 import { AlertEvaluator } from '../../../alerts/evaluate/evaluator.ts';
+import type { Notification } from '../../../alerts/channels/types.ts';
 import type { PipelineProbe } from '../../../alerts/evaluate/probe.ts';
 import { channelConfig } from '../../../alerts/channels/send.ts';
 import { validate, type RulesDocument } from '../../../alerts/rules/store.ts';
@@ -176,4 +178,23 @@ describe('notices held back by a robot’s rate limit', () => {
     }
     expect(await reader.owed()).toEqual([]);
   }, 120_000);
+
+  it('a notice owed to a destination an editor removed is ended as failed, with the reason, once', async () => {
+    const store = (owner: string) => new AlertStore(ch, { database: db, owner, settleMs: 50 });
+    const notification = {
+      transition: 'firing',
+      measured: { value: 3, n: 3 },
+      at: new Date(),
+    } as unknown as Notification;
+    const dest = { name: 'old-robot', dingtalk: { url: `${base}/dingtalk`, secret: SECRET } };
+    const owed = { rule: 'removed', group: '', seq: 1, notification };
+    await new Outbox(channelConfig(cfg), store('x')).add(dest as never, [owed], new Date());
+    const sentBefore = texts.length;
+    await Promise.all(['y', 'z'].map((o) => new Outbox(channelConfig(cfg), store(o)).flush([], new Date())));
+    const rows = (await store('reader').events({ rule: 'removed' })).filter((e) => e.what === 'delivery');
+    expect(rows.map((e) => e.result).sort()).toEqual(['failed', 'queued']);
+    expect(rows.find((e) => e.result === 'failed')?.detail).toMatch(/^destination_removed: "old-robot"/);
+    expect(texts.length).toBe(sentBefore);
+    expect(await store('reader').owed()).toEqual([]);
+  }, 60_000);
 });
