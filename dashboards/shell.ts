@@ -15,7 +15,7 @@ export interface Page {
   role: Caller['role'];
 }
 
-/** The pages in navigation order; their titles and leads are `common:nav.<page>` in the catalogues. */
+/** The pages in navigation order; their titles, leads and (shorter) menu labels are `common:nav.<page>` in the catalogues. */
 export const PAGES: readonly Page[] = [
   { path: '/overview', page: 'overview', role: 'viewer' },
   { path: '/standards', page: 'standards', role: 'viewer' },
@@ -67,7 +67,7 @@ export function pageShell(
   const nav = PAGES.filter((p) => hasRole(caller.role, p.role))
     .map(
       (p) =>
-        `<a href="${p.path}"${p.page === page.page ? ' aria-current="page"' : ''}>${esc(tr.t(`nav.${p.page}.title`))}</a>`,
+        `<a href="${p.path}"${p.page === page.page ? ' aria-current="page"' : ''}>${esc(tr.t(`nav.${p.page}.menu`))}</a>`,
     )
     .join('');
   const title = tr.t(`nav.${page.page}.title`);

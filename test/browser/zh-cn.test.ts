@@ -174,6 +174,12 @@ describe('switching language', () => {
     await settled(page);
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await page.locator('h1').textContent()).toBe(en.t('nav.service.title'));
+    // the editor's menu (every page) keeps to one line on a 1366 px screen in English too
+    const tops = await page
+      .locator('header nav:not(.lang) a')
+      .evaluateAll((as) => as.map((a) => (a as unknown as { offsetTop: number }).offsetTop));
+    expect(tops.length).toBeGreaterThanOrEqual(10);
+    expect(new Set(tops).size).toBe(1);
     await page.screenshot({ path: path.join(SHOTS, 'en', 'service.png'), fullPage: true });
 
     await page.goto(`${base}/complaints`);
