@@ -2,8 +2,8 @@
  * Where the overview page's time goes, read in the page after it is fully drawn (bench/dashboard.ts):
  * the navigation's own timing (HTML), resource timing of every request (the bundle, the style sheet,
  * each API call, with the server's time from its `Server-Timing: app;dur=…`), the page's marks
- * (`cx:overview:*`, dashboards/web/pages/overview.ts) and measures (`cx:chart` per chart, `cx:spark` per
- * sparkline: Vega-Lite compile, parse and first render, dashboards/web/ui.ts).
+ * (`cx:overview:*`, dashboards/web/pages/overview.ts) and measures (`cx:chart` per chart: Vega-Lite
+ * compile, parse and first render, dashboards/web/ui.ts; `cx:spark` per tile's sparkline, one SVG path).
  */
 import type { Page } from 'playwright-core';
 import { percentile } from './common/numbers.ts';
@@ -76,7 +76,7 @@ const ROWS: [keyof DrawTiming, string][] = [
   ['answerAt', 'overview answer received'],
   ['tilesAt', 'tiles drawn'],
   ['chartsMs', 'charts: Vega compile + render, summed'],
-  ['sparksMs', 'sparklines: Vega compile + render, summed'],
+  ['sparksMs', 'sparklines drawn (one SVG path each), summed'],
   ['lastChartAt', 'last chart drawn'],
 ];
 

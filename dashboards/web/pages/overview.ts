@@ -1,10 +1,8 @@
 import { STATUS_COLOURS } from '../../charts/base.ts';
-import { sparklineSpec } from '../../charts/time.ts';
-import embed, { type VisualizationSpec } from 'vega-embed';
-import { expressionInterpreter } from 'vega-interpreter';
 import type { MetricAnswer, MetricCatalog, Overview, OverviewTile, ProcessChange } from '../../wire.ts';
-import { day, embedLocale, num, t, translatorNow } from '../i18n.ts';
+import { day, num, t } from '../i18n.ts';
 import { barsPanel, fmtP, metricTitle, trendPanel, unitWord, useCatalog, useChanges } from '../kpi.ts';
+import { sparkline } from '../sparkline.ts';
 import { api, filterParams, fmt, h, setFreshness, type Filters } from '../ui.ts';
 
 /**
@@ -143,14 +141,10 @@ function tile(k: OverviewTile, prev: { from: string; to: string }): HTMLElement 
     ),
     spark,
   );
-  const drawing = performance.now();
-  if (k.series.length > 1)
-    void embed(spark, sparklineSpec(k.series, colour, translatorNow()) as VisualizationSpec, {
-      actions: false,
-      renderer: 'svg',
-      ast: true,
-      expr: expressionInterpreter,
-      ...embedLocale(),
-    }).then(() => performance.measure('cx:spark', { start: drawing }));
+  if (k.series.length > 1) {
+    const drawing = performance.now();
+    spark.append(sparkline(k.series, colour));
+    performance.measure('cx:spark', { start: drawing });
+  }
   return el;
 }
