@@ -3,7 +3,10 @@
  * by playwright-core) over N synthetic interactions (bench/synthetic.ts) in the embedded engine, served
  * by the real server with its rollups refreshed. "Fully drawn" = from navigation start until the page
  * script is done, no panel is loading and every chart and sparkline is drawn (the same conditions the
- * browser tests wait for). Each run is a fresh navigation (HTML, bundle from cache, every API call).
+ * browser tests wait for). Each run is a fresh navigation (HTML, bundle revalidated from cache, every
+ * API call). After each run the page's own timing is read (bench/dashboard-timing.ts): requests, HTML,
+ * bundle, API and server time, tiles, Vega compile + render; the report gives their p50 / p95 next to
+ * the machine's load average and the server process's peak RSS.
  *
  *   npx tsx bench/dashboard.ts [--interactions 50000000] [--runs 20] [--warmup 3] [--dir DIR]
  *
@@ -23,6 +26,7 @@ import { machine, machineText } from './common/machine.ts';
 import { percentile } from './common/numbers.ts';
 import { saveResults } from './common/results.ts';
 import { AS_OF, DATABASE, loadSynthetic } from './synthetic.ts';
+import { breakdownTable, readTiming, type DrawTiming } from './dashboard-timing.ts';
 
 const TOKEN = 'bench-admin-token-0123456789';
 /** The overview of the last 28 full days of the synthetic year. */
@@ -87,8 +91,13 @@ async function openData(a: ReturnType<typeof args>, dir: string) {
   return { cfg, rt, load, refreshS };
 }
 
-/** Signed in, the overview drawn `warmup` + `runs` times: the timed runs' ms. */
-async function drawRuns(page: Page, base: string, a: ReturnType<typeof args>): Promise<number[]> {
+/** Signed in, the overview drawn `warmup` + `runs` times: the timed runs' ms and timing. */
+async function drawRuns(
+  page: Page,
+  base: string,
+  a: ReturnType<typeof args>,
+  timings: DrawTiming[],
+): Promise<number[]> {
   const ms: number[] = [];
   await page.goto(`${base}/signin`);
   await page.fill('#token', TOKEN);
@@ -108,8 +117,14 @@ async function drawRuns(page: Page, base: string, a: ReturnType<typeof args>): P
     const t = performance.now() - t0;
     const charts = await page.locator('.chart svg, .spark svg').count();
     if (i === 0 && charts < 8) throw new Error(`only ${charts} charts drawn: is there data for ${URL_PATH}?`);
-    if (i >= a.warmup) ms.push(t);
-    console.error(`  run ${i + 1}: ${t.toFixed(0)} ms${i < a.warmup ? ' (warm-up)' : ''}, ${charts} charts`);
+    const timing = await readTiming(page);
+    if (i >= a.warmup) {
+      ms.push(t);
+      timings.push(timing);
+    }
+    console.error(
+      `  run ${i + 1}: ${t.toFixed(0)} ms${i < a.warmup ? ' (warm-up)' : ''}, ${charts} charts, ${timing.apiRequests} API requests, tiles at ${timing.tilesAt.toFixed(0)} ms`,
+    );
   }
   return ms;
 }
@@ -125,10 +140,15 @@ async function main(): Promise<void> {
     args: ['--no-sandbox', '--disable-gpu'],
   });
   let ms: number[];
+  const timings: DrawTiming[] = [];
+  const loadBefore = os.loadavg();
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   try {
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    ms = await drawRuns(await context.newPage(), base, a);
+    ms = await drawRuns(await context.newPage(), base, a, timings);
   } finally {
+    clearInterval(sampler);
     await browser.close();
     await rt.close();
     if (!a.dir) await fsp.rm(dir, { recursive: true, force: true });
@@ -147,15 +167,25 @@ async function main(): Promise<void> {
     max: Math.max(...ms),
     load,
     refreshSeconds: refreshS,
+    loadAverage: { before: loadBefore, after: os.loadavg() },
+    serverPeakRssMiB: Math.round(peakRss / 2 ** 20),
+    breakdownP50: breakdownTable(timings).p50,
+    timings,
   };
+  const loadText = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
   const md = [
     `### Overview page fully drawn, ${startedAt}`,
     '',
     `${machineText(mach)}; headless Chromium (Debian package) via playwright-core, on the same machine as the server.`,
+    `Background load (1 / 5 / 15 min averages): ${loadText(loadBefore)} before, ${loadText(os.loadavg())} after; the server process's peak RSS ${result.serverPeakRssMiB} MiB (it also hosts the engine).`,
     '',
     `| interactions | runs | p50 ms | p95 ms | min | max |`,
     `| ---: | ---: | ---: | ---: | ---: | ---: |`,
     `| ${a.interactions.toLocaleString('en-US')} | ${ms.length} | ${result.p50.toFixed(0)} | ${result.p95.toFixed(0)} | ${result.min.toFixed(0)} | ${result.max.toFixed(0)} |`,
+    '',
+    "Where the time goes (the page's own timing, bench/dashboard-timing.ts):",
+    '',
+    breakdownTable(timings).md,
     '',
   ].join('\n');
   console.log(md);

@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
+import { memoryLimitError } from '../infra/clickhouse-errors.ts';
 import { CxError, type ErrorCode } from '../infra/errors.ts';
 import { logger } from '../infra/logger.ts';
 
@@ -27,6 +28,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   clickhouse_unavailable: 503,
+  query_memory_limit: 503,
   kafka_unavailable: 503,
 };
 
@@ -116,13 +118,16 @@ const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
   };
   if (e.details !== undefined) body.error.details = e.details;
   // a dependency that is down for now: say when trying again makes sense (unless the route knew better)
-  if (status === 503 && !res.get('Retry-After')) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+  if (status === 503 && e.code !== 'query_memory_limit' && !res.get('Retry-After'))
+    res.set('Retry-After', String(RETRY_AFTER_SECONDS));
   res.status(status).json(body);
 };
 
 /** Errors from Express's own body parsers carry a `type`; give them our codes. */
 function toCxError(err: unknown): CxError {
   if (err instanceof CxError) return err;
+  const memory = memoryLimitError(err);
+  if (memory) return memory;
   const type = (err as { type?: string } | null)?.type;
   if (type === 'entity.too.large') {
     const limit = (err as { limit?: number }).limit;

@@ -8,6 +8,7 @@ import { CxError } from '../infra/errors.ts';
 import { logger } from '../infra/logger.ts';
 import type { Locale } from '../i18n/locales.ts';
 import { translator } from '../i18n/translator.ts';
+import { asset, sendAsset, type Asset } from './assets.ts';
 import { SESSION_COOKIE, SESSION_SECONDS, hasRole, type Auth } from './auth.ts';
 import { languageRoutes, requestLocale, safeNext } from './language.ts';
 import { forbiddenPage, PAGES, pageShell, signInPage } from './shell.ts';
@@ -59,19 +60,20 @@ export function pagesRouter(deps: PagesDeps): Router {
   return router;
 }
 
-/** The browser bundle, the style sheet and the icon. */
+let bundleAsset: Promise<Asset> | undefined;
+let cssAsset: Promise<Asset> | undefined;
+
+/** The browser bundle, the style sheet (each compressed once, revalidated by ETag) and the icon. */
 function assetRoutes(router: Router): void {
-  router.get('/assets/app.js', async (_req, res) => {
-    res
-      .type('text/javascript')
-      .set('Cache-Control', 'no-cache')
-      .send(await browserBundle());
+  router.get('/assets/app.js', async (req, res) => {
+    bundleAsset ??= browserBundle().then((js) => asset('text/javascript', js));
+    bundleAsset.catch(() => (bundleAsset = undefined));
+    sendAsset(req, res, await bundleAsset);
   });
-  router.get('/assets/app.css', async (_req, res) => {
-    res
-      .type('text/css')
-      .set('Cache-Control', 'no-cache')
-      .send(await readFile(path.join(WEB, 'app.css'), 'utf8'));
+  router.get('/assets/app.css', async (req, res) => {
+    cssAsset ??= readFile(path.join(WEB, 'app.css'), 'utf8').then((css) => asset('text/css', css));
+    cssAsset.catch(() => (cssAsset = undefined));
+    sendAsset(req, res, await cssAsset);
   });
 
   router.get('/favicon.ico', (_req, res) => {

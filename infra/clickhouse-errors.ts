@@ -1,3 +1,5 @@
+import { CxError } from './errors.ts';
+
 /**
  * What a ClickHouse error says about the rows it refused, decided by the engine's error code. A
  * `data` error is the rows' fault: writing them again fails again, so the ingester isolates the
@@ -97,4 +99,20 @@ export function engineMessage(err: unknown): string {
   const { code, name, sentence } = parseEngineError(err);
   const label = code === undefined ? '' : `${name ?? 'code'} (${code}): `;
   return `${label}${sentence.slice(0, 1000)}`.toWellFormed();
+}
+
+/** MEMORY_LIMIT_EXCEEDED: a query went over `max_memory_usage` or the engine's `max_server_memory_usage`. */
+export const MEMORY_LIMIT_EXCEEDED = 241;
+
+/**
+ * A query the engine stopped at its memory limit, as `query_memory_limit` naming the keys that set it;
+ * null for any other error.
+ */
+export function memoryLimitError(err: unknown): CxError | null {
+  if (engineCode(err) !== MEMORY_LIMIT_EXCEEDED) return null;
+  return new CxError(
+    'query_memory_limit',
+    `the query went over the engine's memory limit (CLICKHOUSE_MAX_MEMORY_USAGE_MB, CLICKHOUSE_MAX_SERVER_MEMORY_MB): ${parseEngineError(err).sentence.slice(0, 300)}`,
+    { cause: err },
+  );
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { Session } from 'chdb';
 import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
 import type { Config } from './config.ts';
 import { assertStoreFree } from './store-lock.ts';
@@ -26,6 +27,7 @@ export function createClickHouse(cfg: Config['clickhouse']): ClickHouseClient {
       database: cfg.database,
       request_timeout: cfg.requestTimeoutMs,
       compression: { request: false, response: true },
+      clickhouse_settings: querySettings(cfg.memory),
     });
   }
   mkdirSync(cfg.chdbPath, { recursive: true });
@@ -33,19 +35,68 @@ export function createClickHouse(cfg: Config['clickhouse']): ClickHouseClient {
   assertStoreFree(cfg.chdbPath);
   let chdb: ChdbConnection;
   try {
-    chdb = createChdbConnection({ path: cfg.chdbPath });
+    chdb = openWithEngineArgs(cfg);
   } catch (err) {
     assertStoreFree(cfg.chdbPath, true, err); // taken meanwhile
     throw err;
   }
   // chdb types its connection against its own copy of @clickhouse/client-common; the shapes are the same.
   const connection = chdb as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
-  const client = createClient({ connection });
+  // The embedded connection turns these into `SET`s before each query (they stay on its session).
+  const client = createClient({ connection, clickhouse_settings: querySettings(cfg.memory) });
   embedded.set(client, chdb);
   return client;
 }
 
 const embedded = new WeakMap<ClickHouseClient, ChdbConnection>();
+
+type MemoryConfig = Config['clickhouse']['memory'];
+const MIB = 1024 * 1024;
+
+/**
+ * The per-query memory settings of every query through the client: `max_memory_usage` (over it the
+ * query fails with MEMORY_LIMIT_EXCEEDED, which the HTTP layer answers as `query_memory_limit`), group-bys
+ * and sorts spilling to disk past half of it, `max_threads`. 0 leaves the engine's own.
+ */
+export function querySettings(m: MemoryConfig): Record<string, string> {
+  const s: Record<string, string> = {};
+  if (m.maxMemoryMb > 0) {
+    s['max_memory_usage'] = String(m.maxMemoryMb * MIB);
+    s['max_bytes_before_external_group_by'] = String((m.maxMemoryMb * MIB) / 2);
+    s['max_bytes_before_external_sort'] = String((m.maxMemoryMb * MIB) / 2);
+  }
+  if (m.maxThreads > 0) s['max_threads'] = String(m.maxThreads);
+  return s;
+}
+
+/**
+ * The embedded engine's server configuration, as `clickhouse local` arguments: the caches' sizes and the
+ * memory of everything together. They are read when the process's engine starts (its first connection),
+ * so a later connection while the engine runs keeps the first one's.
+ */
+export function engineArgs(m: MemoryConfig): string[] {
+  const args = [
+    `--mark_cache_size=${m.markCacheMb * MIB}`,
+    `--index_mark_cache_size=${m.indexMarkCacheMb * MIB}`,
+    `--uncompressed_cache_size=${m.uncompressedCacheMb * MIB}`,
+  ];
+  if (m.maxServerMemoryMb > 0) args.push(`--max_server_memory_usage=${m.maxServerMemoryMb * MIB}`);
+  return args;
+}
+
+/**
+ * A connection to the embedded engine, started with `engineArgs` when it is not running yet: a session
+ * carrying the arguments is opened first (chDB's connection factory takes none) and closed once the
+ * connection holds the engine.
+ */
+function openWithEngineArgs(cfg: Config['clickhouse']): ChdbConnection {
+  const starter = new Session(cfg.chdbPath, { connectionArgs: engineArgs(cfg.memory) });
+  try {
+    return createChdbConnection({ path: cfg.chdbPath });
+  } finally {
+    starter.close();
+  }
+}
 
 /**
  * Insert rows already serialized as JSONEachRow lines, the ingest hot path. On a server this is one

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'migration_checksum_mismatch'
   | 'migration_invalid'
   | 'clickhouse_unavailable'
+  | 'query_memory_limit'
   | 'kafka_unavailable'
   | 'sink_retries_exhausted'
   | 'dependency_missing'

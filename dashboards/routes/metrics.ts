@@ -2,7 +2,7 @@ import express, { type Router } from 'express';
 import { CxError } from '../../infra/errors.ts';
 import { catalogWithTargets } from '../../metrics/catalog.ts';
 import { answerMetric } from '../../metrics/answer/metric.ts';
-import { targetsInForce } from '../../metrics/answer/targets-in-force.ts';
+import { targetsInForce, type TargetsInForce } from '../../metrics/answer/targets-in-force.ts';
 import { chooseStore } from '../../metrics/query/store.ts';
 import { buildMetricQuery } from '../../metrics/query/builder.ts';
 import { readRollupState } from '../../metrics/answer/state.ts';
@@ -11,6 +11,36 @@ import { DOWNLOAD_PARAMS, parseFormat, sendRows } from '../export.ts';
 import type { MetricCatalog } from '../wire.ts';
 import type { ApiDeps } from './deps.ts';
 import { parseMetricRequest } from './params.ts';
+
+/** The catalog as `GET /api/v1/metrics` answers it: definitions, targets in force, the SLA policy. */
+export async function metricCatalog(deps: ApiDeps, inForce?: TargetsInForce): Promise<MetricCatalog> {
+  const [versions, { catalog }] = await Promise.all([
+    definitionVersions(deps.clickhouse, deps.cfg),
+    inForce ?? targetsInForce(deps.clickhouse, deps.cfg),
+  ]);
+  return {
+    metrics: catalog.map((m) => ({
+      name: m.name,
+      title: m.title,
+      description: m.description,
+      unit: m.unit,
+      kind: m.kind,
+      formula: m.formula,
+      direction: m.direction,
+      dimensions: m.dimensions,
+      target: m.target ?? null,
+      definition_version: versions.get(m.name)?.version ?? 1,
+      definition_changes: versions.get(m.name)?.changes ?? [],
+    })),
+    // the service-level policy the SLA KPIs are judged by (an addition to the first specification, see docs/api.md)
+    policy: {
+      first_response_seconds: deps.cfg.policy.firstResponseSeconds,
+      urgent_seconds: deps.cfg.policy.urgentSeconds,
+      resolution_target_hours: deps.cfg.policy.resolutionTargetHours,
+      fcr_repeat_window_days: deps.cfg.policy.fcrRepeatWindowDays,
+    },
+  };
+}
 
 /**
  * `GET /api/v1/metrics` (the catalog), `GET /api/v1/metrics/{name}` (docs/api.md) and
@@ -24,30 +54,7 @@ export function metricsRouter(deps: ApiDeps): Router {
     (await targetsInForce(deps.clickhouse, deps.cfg)).catalog.find((m) => m.name === name);
 
   router.get('/api/v1/metrics', deps.requireRole('viewer'), async (_req, res) => {
-    const versions = await definitionVersions(deps.clickhouse, deps.cfg);
-    const { catalog } = await targetsInForce(deps.clickhouse, deps.cfg);
-    res.json({
-      metrics: catalog.map((m) => ({
-        name: m.name,
-        title: m.title,
-        description: m.description,
-        unit: m.unit,
-        kind: m.kind,
-        formula: m.formula,
-        direction: m.direction,
-        dimensions: m.dimensions,
-        target: m.target ?? null,
-        definition_version: versions.get(m.name)?.version ?? 1,
-        definition_changes: versions.get(m.name)?.changes ?? [],
-      })),
-      // the service-level policy the SLA KPIs are judged by (an addition to the first specification, see docs/api.md)
-      policy: {
-        first_response_seconds: deps.cfg.policy.firstResponseSeconds,
-        urgent_seconds: deps.cfg.policy.urgentSeconds,
-        resolution_target_hours: deps.cfg.policy.resolutionTargetHours,
-        fcr_repeat_window_days: deps.cfg.policy.fcrRepeatWindowDays,
-      },
-    } satisfies MetricCatalog);
+    res.json(await metricCatalog(deps));
   });
 
   router.get('/api/v1/metrics/:name', deps.requireRole('viewer'), async (req, res) => {

@@ -1,7 +1,14 @@
 import { type SeriesRow } from '../charts/base.ts';
 import { barsSpec } from '../charts/groups.ts';
 import { trendSpec, type Annotation } from '../charts/time.ts';
-import type { ChangeList, MetricCatalog, MetricInfo, SlaPolicy } from '../wire.ts';
+import type {
+  ChangeList,
+  MetricAnswer,
+  MetricCatalog,
+  MetricInfo,
+  ProcessChange,
+  SlaPolicy,
+} from '../wire.ts';
 import { dayCount, localDate } from '../../infra/time.ts';
 import { has, num, t, translatorNow } from './i18n.ts';
 import { api, filterParams, panel, setFreshness, type Filters } from './ui.ts';
@@ -14,13 +21,16 @@ import { api, filterParams, panel, setFreshness, type Filters } from './ui.ts';
 
 let catalog: Map<string, MetricInfo> | undefined;
 let policy: SlaPolicy | undefined;
+
+/** The catalog as another answer brought it (the overview page's): no request of its own. */
+export function useCatalog(r: MetricCatalog): void {
+  catalog = new Map(r.metrics.map((m) => [m.name, m]));
+  policy = r.policy;
+}
+
 export async function metricInfo(name: string): Promise<MetricInfo> {
-  if (!catalog) {
-    const r = await api<MetricCatalog>('/api/v1/metrics');
-    catalog = new Map(r.metrics.map((m) => [m.name, m]));
-    policy = r.policy;
-  }
-  const m = catalog.get(name);
+  if (!catalog) useCatalog(await api<MetricCatalog>('/api/v1/metrics'));
+  const m = catalog?.get(name);
   if (!m) throw new Error(t('common:kpi.unknownMetric', { name }));
   return m;
 }
@@ -54,9 +64,16 @@ let annotationsOnce: Promise<Annotation[]> | undefined;
 /** The process changes as chart annotations, fetched once per page view. */
 export function changesAnnotations(): Promise<Annotation[]> {
   annotationsOnce ??= api<ChangeList>('/api/v1/changes')
-    .then((r) => r.changes.map((c) => ({ date: c.starts_at.slice(0, 10), title: c.title })))
+    .then((r) => r.changes.map(asAnnotation))
     .catch(() => []);
   return annotationsOnce;
+}
+
+const asAnnotation = (c: ProcessChange): Annotation => ({ date: c.starts_at.slice(0, 10), title: c.title });
+
+/** The process changes as another answer brought them (the overview page's): no request of its own. */
+export function useChanges(changes: ProcessChange[]): void {
+  annotationsOnce = Promise.resolve(changes.map(asAnnotation));
 }
 
 /** The dates a KPI's definition or targets changed, as annotations on its local day. */
@@ -77,10 +94,11 @@ export function resetAnnotations(): void {
 export async function trendPanel(
   f: Filters,
   name: string,
-  opts: { by?: string; grain?: string; wide?: boolean } = {},
+  opts: { by?: string; grain?: string; wide?: boolean; preloaded?: MetricAnswer } = {},
 ): Promise<HTMLElement> {
   const m = await metricInfo(name);
   const params = filterParams(f, m.dimensions);
+  // the overview page's one answer (routes/overview.ts) uses the same rule
   const grain = opts.grain ?? (daysOf(f) <= 45 ? 'day' : 'week');
   params.set('grain', grain);
   if (opts.by) params.set('by', opts.by);
@@ -89,7 +107,7 @@ export async function trendPanel(
   );
   return panel<SeriesRow>({
     title: opts.by ? byTitle(m, opts.by) : metricTitle(m),
-    source: { path: `/api/v1/metrics/${name}`, params },
+    source: { path: `/api/v1/metrics/${name}`, params, preloaded: preloadedBody(opts.preloaded) },
     sql: { metric: name, params },
     wide: opts.wide,
     onBody: (b) => setFreshness(b['complete_through'] as string, b['time_zone'] as string),
@@ -122,7 +140,7 @@ export async function barsPanel(
   f: Filters,
   name: string,
   by: string,
-  opts: { horizontal?: boolean; wide?: boolean; title?: string } = {},
+  opts: { horizontal?: boolean; wide?: boolean; title?: string; preloaded?: MetricAnswer } = {},
 ) {
   const m = await metricInfo(name);
   const params = filterParams(f, m.dimensions);
@@ -131,7 +149,7 @@ export async function barsPanel(
   return panel<SeriesRow>({
     title: opts.title ?? byTitle(m, by),
     description: t('common:kpi.barsDescription'),
-    source: { path: `/api/v1/metrics/${name}`, params },
+    source: { path: `/api/v1/metrics/${name}`, params, preloaded: preloadedBody(opts.preloaded) },
     sql: { metric: name, params },
     wide: opts.wide,
     spec: (rows) =>
@@ -156,6 +174,9 @@ export async function barsPanel(
 }
 
 export const daysOf = (f: Filters) => dayCount(f.from, f.to);
+
+const preloadedBody = (b: MetricAnswer | undefined) =>
+  b ? (b as unknown as Record<string, unknown>) : undefined;
 
 /** A p-value as the pages write it. */
 export const fmtP = (p: number | null) =>

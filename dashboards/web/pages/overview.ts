@@ -1,13 +1,43 @@
 import { STATUS_COLOURS } from '../../charts/base.ts';
-import { sparklineSpec } from '../../charts/time.ts';
-import embed, { type VisualizationSpec } from 'vega-embed';
-import { expressionInterpreter } from 'vega-interpreter';
-import type { Overview, OverviewTile } from '../../wire.ts';
-import { day, embedLocale, num, t, translatorNow } from '../i18n.ts';
-import { barsPanel, fmtP, metricTitle, trendPanel, unitWord } from '../kpi.ts';
+import type { MetricAnswer, MetricCatalog, Overview, OverviewTile, ProcessChange } from '../../wire.ts';
+import { day, num, t } from '../i18n.ts';
+import { barsPanel, fmtP, metricTitle, trendPanel, unitWord, useCatalog, useChanges } from '../kpi.ts';
+import { sparkline } from '../sparkline.ts';
 import { api, filterParams, fmt, h, setFreshness, type Filters } from '../ui.ts';
 
-/** `/overview`: a tile per KPI (value, target, status, change vs the previous period), then the trends. */
+/**
+ * `/overview`: a tile per KPI (value, target, status, change vs the previous period), then the trends
+ * and CSAT by team — all from one request (`/api/v1/overview/page`), started before the vocabulary
+ * (`prefetchOverview`); the tiles are drawn first, then each chart.
+ */
+
+/**
+ * `GET /api/v1/overview/page` (dashboards/routes/overview.ts, docs/api.md): the tiles, the catalog, the
+ * process changes, each trend and each bar chart as `GET /api/v1/metrics/{name}` answers them.
+ */
+interface OverviewPage {
+  overview: Overview;
+  catalog: MetricCatalog;
+  changes: ProcessChange[];
+  trends: MetricAnswer[];
+  bars: { by: string; body: MetricAnswer }[];
+}
+
+let early: { key: string; answer: Promise<OverviewPage> } | undefined;
+
+/** Start the page's one request now (main.ts, before the vocabulary): `overview` takes it if its filters match. */
+export function prefetchOverview(f: Filters): void {
+  const params = filterParams(f);
+  early = { key: String(params), answer: api<OverviewPage>('/api/v1/overview/page', params) };
+  early.answer.catch(() => undefined); // taken, and its error shown, by `overview`
+}
+
+function pageAnswer(f: Filters): Promise<OverviewPage> {
+  const params = filterParams(f);
+  const taken = early?.key === String(params) ? early.answer : undefined;
+  early = undefined;
+  return taken ?? api<OverviewPage>('/api/v1/overview/page', params);
+}
 
 export async function overview(main: HTMLElement, f: Filters): Promise<void> {
   const tiles = h(
@@ -18,12 +48,19 @@ export async function overview(main: HTMLElement, f: Filters): Promise<void> {
   main.append(tiles);
   const trends = h('div', { class: 'grid' });
   main.append(trends);
-  const o = await api<Overview>('/api/v1/overview', filterParams(f));
+  performance.mark('cx:overview:request');
+  const page = await pageAnswer(f);
+  performance.mark('cx:overview:answer');
+  const o = page.overview;
+  useCatalog(page.catalog);
+  useChanges(page.changes);
   setFreshness(o.complete_through, o.time_zone);
   tiles.replaceChildren(...o.tiles.map((k) => tile(k, o.previous)));
-  for (const name of ['csat', 'nps', 'fcr', 'sla_compliance']) trends.append(await trendPanel(f, name));
+  performance.mark('cx:overview:tiles');
+  for (const body of page.trends) trends.append(await trendPanel(f, body.metric, { preloaded: body }));
   // satisfaction where it is earned: by team (answers take their interaction's team)
-  trends.append(await barsPanel(f, 'csat', 'team_id', { wide: true }));
+  for (const b of page.bars)
+    trends.append(await barsPanel(f, b.body.metric, b.by, { wide: true, preloaded: b.body }));
 }
 
 /** "target 85 % · met"; a relative target: "target −40 % on the baseline 8.8 % → 5.3 % · met" */
@@ -104,13 +141,10 @@ function tile(k: OverviewTile, prev: { from: string; to: string }): HTMLElement 
     ),
     spark,
   );
-  if (k.series.length > 1)
-    void embed(spark, sparklineSpec(k.series, colour, translatorNow()) as VisualizationSpec, {
-      actions: false,
-      renderer: 'svg',
-      ast: true,
-      expr: expressionInterpreter,
-      ...embedLocale(),
-    });
+  if (k.series.length > 1) {
+    const drawing = performance.now();
+    spark.append(sparkline(k.series, colour));
+    performance.measure('cx:spark', { start: drawing });
+  }
   return el;
 }

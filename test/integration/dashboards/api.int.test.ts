@@ -163,6 +163,33 @@ describe('metrics API', () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(message);
   });
 
+  it('answers the overview page in one request, each part as its own endpoint answers it', async () => {
+    const q = 'from=2026-01-10&to=2026-02-10&channel=phone';
+    const res = await get(`/api/v1/overview/page?${q}`, VIEWER);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('server-timing')).toMatch(/^app;dur=\d+(\.\d+)?$/);
+    const page = (await res.json()) as {
+      overview: unknown;
+      catalog: unknown;
+      changes: unknown[];
+      trends: { metric: string; grain: string }[];
+      bars: { by: string; body: { metric: string } }[];
+    };
+    const json = async (path: string) => (await get(path, VIEWER)).json();
+    expect(page.overview).toEqual(await json(`/api/v1/overview?${q}`));
+    expect(page.catalog).toEqual(await json('/api/v1/metrics'));
+    expect({ changes: page.changes }).toEqual(await json('/api/v1/changes'));
+    expect(page.trends.map((t) => t.metric)).toEqual(['csat', 'nps', 'fcr', 'sla_compliance']);
+    // 32 days: daily trends, as the page's own trend panels ask for them
+    for (const t of page.trends) {
+      expect(t.grain).toBe('day');
+      expect(t).toEqual(await json(`/api/v1/metrics/${t.metric}?${q}&grain=day`));
+    }
+    expect(page.bars.map((b) => [b.by, b.body.metric])).toEqual([['team_id', 'csat']]);
+    expect(page.bars[0]?.body).toEqual(await json(`/api/v1/metrics/csat?${q}&grain=total&by=team_id`));
+    expect((await get(`/api/v1/overview/page?${q}`)).status).toBe(401);
+  });
+
   it('serves the retention drivers', async () => {
     const res = await get('/api/v1/retention/drivers?from=2026-01-05&to=2026-01-20&horizon_days=20', VIEWER);
     expect(res.status).toBe(200);
