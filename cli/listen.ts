@@ -37,9 +37,20 @@ export function listenError(err: unknown, host: string, port: number): CxError {
   }
 }
 
+/**
+ * How long an idle keep-alive connection stays open: longer than clients and proxies keep theirs
+ * (Node's fetch 4 s, load balancers 60 s), so that a client never sends a request on a connection the
+ * server is closing at that moment (a reset the client sees as a failed request). Node's 5 s default
+ * leaves one second between the two, which a busy event loop can close.
+ */
+const KEEP_ALIVE_MS = 65_000;
+
 /** Listen on `host:port`, resolving once listening and rejecting with {@link listenError} otherwise. */
 export function listen(handler: RequestListener, port: number, host: string): Promise<Server> {
-  const server = createServer(handler);
+  const server = createServer(
+    { keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: KEEP_ALIVE_MS + 1_000 },
+    handler,
+  );
   return new Promise<Server>((resolve, reject) => {
     const onError = (err: Error) => reject(listenError(err, host, port));
     server.once('error', onError);
