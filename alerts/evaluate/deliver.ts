@@ -16,8 +16,11 @@ import { channelDestination, mentionsOf } from './notice.ts';
  * what the budget holds back is recorded `held` once and waits for the next flush. Each notice is
  * claimed (`delivery|rule|group|seq|dest|notice`) before it is sent, so only one process sends it; the
  * delivery is recorded `sent` with the provider's answer, or `failed` / `refused` with the reason, and
- * the attempts made (channels/send.ts retries retriable errors only). A notice owed to a destination
- * an editor has since removed from the rules is ended as `failed` (`destination_removed`).
+ * the attempts made (channels/send.ts retries retriable errors only). A claim left without an outcome
+ * for `STALE_CLAIM_MS` (its sender stopped mid-send) makes the notice owed again, so a crash during a
+ * send loses nothing (the receiver may then get that one message twice); after {@link MAX_SENDS_BEGUN}
+ * such sends, or when an editor has removed its destination from the rules, the notice is ended as
+ * `failed` (`delivery_interrupted`, `destination_removed`).
  */
 
 /** A notice to send: the notification and where its state is (for the history). */
@@ -27,6 +30,9 @@ export interface Owed {
   seq: number;
   notification: Notification;
 }
+
+/** Sends of one notice begun and never finished (their sender stopped mid-send) before it is given up. */
+export const MAX_SENDS_BEGUN = 3;
 
 export type OutboxStore = Pick<AlertStore, 'record' | 'owed' | 'sentTimes' | 'claimDelivery'>;
 
@@ -73,12 +79,11 @@ export class Outbox {
 
   /** Send what every destination may take now of what is owed; what the limit holds back waits. */
   async flush(destinations: readonly Destination[], now = new Date()): Promise<void> {
-    const owed = (await this.store.owed()).map(revive);
+    const all = (await this.store.owed(now)).map(revive);
     const named = new Set(destinations.map((d) => d.name));
-    await this.orphans(
-      owed.filter((o) => !named.has(o.dest)),
-      now,
-    );
+    const ended = (o: Pending) => !named.has(o.dest) || o.claims >= MAX_SENDS_BEGUN;
+    await this.end(all.filter(ended), now);
+    const owed = all.filter((o) => !ended(o));
     await Promise.all(
       destinations.map((d) =>
         this.destination(
@@ -90,16 +95,22 @@ export class Outbox {
     );
   }
 
-  /** Notices owed to a destination the rules no longer have: ended as `failed`, with the reason. */
-  private async orphans(owed: Pending[], now: Date): Promise<void> {
+  /**
+   * Notices that will not be sent, ended as `failed` with the reason: owed to a destination the rules no
+   * longer have, or whose sends were begun {@link MAX_SENDS_BEGUN} times and never finished.
+   */
+  private async end(owed: Pending[], now: Date): Promise<void> {
     for (const o of owed)
       if (await this.store.claimDelivery(o))
         await this.store.record([
           {
             ...row(o, o.dest, now),
             result: 'failed',
-            detail: `destination_removed: "${o.dest}" is no longer a destination of the alert rules`,
-            attempt: 0,
+            detail:
+              o.claims >= MAX_SENDS_BEGUN
+                ? `delivery_interrupted: ${o.claims} sends of this notice began and never finished (the sender stopped mid-send)`
+                : `destination_removed: "${o.dest}" is no longer a destination of the alert rules`,
+            attempt: o.claims,
           },
         ]);
   }

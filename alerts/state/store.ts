@@ -167,19 +167,33 @@ export class AlertStore {
   /**
    * The notices owed to a destination and not yet delivered, by any process: a `delivery` recorded
    * `queued` (the notification kept in `detail`) or `held`, with no `sent`, `failed` or `refused` after
-   * it, and not claimed yet (a claimed one is another sender's, sent or being sent). Oldest first.
+   * it, and not claimed — or claimed longer than `staleMs` before `now` by a sender that never recorded
+   * how it went (it stopped mid-send: the notice is owed again, `claims` says how many sends began).
+   * Oldest first.
    */
-  async owed(): Promise<OwedDelivery[]> {
+  async owed(now = new Date(), staleMs = STALE_CLAIM_MS): Promise<OwedDelivery[]> {
     const rs = await this.client.query({
-      query: `SELECT rule, group_key, seq, notice, channel,
-                     argMinIf(detail, recorded_at, result = 'queued') AS payload,
-                     max(result = 'held') AS held
-              FROM ${this.table('alert_events')} WHERE what = 'delivery'
-                AND concat('delivery|', rule, '|', group_key, '|', toString(seq), '|', channel, '|', notice)
-                    NOT IN (SELECT claim_key FROM ${this.table('alert_claims')} WHERE startsWith(claim_key, 'delivery|'))
-              GROUP BY rule, group_key, seq, notice, channel
-              HAVING countIf(result NOT IN ('queued', 'held')) = 0 AND countIf(result = 'queued') > 0
-              ORDER BY min(recorded_at), rule, group_key, seq`,
+      query: `SELECT e.rule AS rule, e.group_key AS group_key, e.seq AS seq, e.notice AS notice,
+                     e.channel AS channel, e.payload AS payload, e.held AS held, c.claims AS claims
+              FROM (
+                SELECT rule, group_key, seq, notice, channel,
+                       argMinIf(detail, recorded_at, result = 'queued') AS payload,
+                       max(result = 'held') AS held, min(recorded_at) AS first,
+                       concat('delivery|', rule, '|', group_key, '|', toString(seq), '|', channel, '|', notice) AS k
+                FROM ${this.table('alert_events')} WHERE what = 'delivery'
+                GROUP BY rule, group_key, seq, notice, channel
+                HAVING countIf(result NOT IN ('queued', 'held')) = 0 AND countIf(result = 'queued') > 0
+              ) AS e
+              LEFT JOIN (
+                SELECT replaceRegexpOne(claim_key, '^redelivery[|][0-9]+[|]', '') AS k,
+                       uniqExact(claim_key) AS claims, max(claimed_at) AS last
+                FROM ${this.table('alert_claims')}
+                WHERE startsWith(claim_key, 'delivery|') OR startsWith(claim_key, 'redelivery|')
+                GROUP BY k
+              ) AS c ON c.k = e.k
+              WHERE c.claims = 0 OR c.last < fromUnixTimestamp64Milli({stale:Int64})
+              ORDER BY e.first, e.rule, e.group_key, e.seq`,
+      query_params: { stale: now.getTime() - staleMs },
       format: 'JSONEachRow',
     });
     return (await rs.json<Row>()).map((r) => ({
@@ -190,6 +204,7 @@ export class AlertStore {
       dest: String(r['channel']),
       payload: String(r['payload']),
       held: Number(r['held']) === 1,
+      claims: Number(r['claims']),
     }));
   }
 
@@ -259,11 +274,26 @@ export interface OwedDelivery {
   payload: string;
   /** already recorded as held back by the rate limit */
   held: boolean;
+  /** sends begun and never recorded (their sender stopped mid-send); 0 for a notice never claimed */
+  claims: number;
 }
 
-export function deliveryKey(o: Pick<OwedDelivery, 'rule' | 'group' | 'seq' | 'dest' | 'notice'>): string {
-  return `delivery|${o.rule}|${o.group}|${o.seq}|${o.dest}|${o.notice}`;
+/**
+ * The claim of a delivery: `delivery|rule|group|seq|dest|notice` for its first send, and
+ * `redelivery|N|delivery|…` for the send that follows N sends begun and never recorded.
+ */
+export function deliveryKey(
+  o: Pick<OwedDelivery, 'rule' | 'group' | 'seq' | 'dest' | 'notice'> & { claims?: number },
+): string {
+  const key = `delivery|${o.rule}|${o.group}|${o.seq}|${o.dest}|${o.notice}`;
+  return o.claims ? `redelivery|${o.claims}|${key}` : key;
 }
+
+/**
+ * How long a claimed delivery may go without its outcome before it is owed again: far longer than a
+ * send with all its retries takes, so only a sender that stopped mid-send leaves one that old.
+ */
+export const STALE_CLAIM_MS = 10 * 60_000;
 
 export function claimKey(rule: string, group: string, seq: number): string {
   return `${rule}|${group}|${seq}`;

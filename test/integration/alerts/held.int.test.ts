@@ -197,4 +197,51 @@ describe('notices held back by a robot’s rate limit', () => {
     expect(texts.length).toBe(sentBefore);
     expect(await store('reader').owed()).toEqual([]);
   }, 60_000);
+
+  it('a send begun and never finished (its sender stopped) is made again after a while, at most three times', async () => {
+    const store = (owner: string) => new AlertStore(ch, { database: db, owner, settleMs: 50 });
+    const rs = await ch.query({
+      query: `SELECT detail FROM ${db}.alert_events WHERE what = 'delivery' AND result = 'queued' AND rule = 'later' LIMIT 1`,
+      format: 'JSONEachRow',
+    });
+    const detail = (await rs.json<{ detail: string }>())[0]!.detail;
+    const notification = {
+      ...(JSON.parse(detail) as Notification),
+      rule: { id: 'crashed', name: '中断的发送' },
+    };
+    const crashedTexts = () => texts.filter((x) => x.includes('中断的发送')).length;
+    const robot = validate(DOC(), cfg).destinations.find((d) => d.name === 'robot')!;
+    const outbox = (owner: string) => new Outbox(channelConfig(cfg), store(owner));
+    const owedOne = async (rule: string, at: Date) =>
+      (await store('r').owed(at)).filter((o) => o.rule === rule);
+    const t = Date.now();
+    const at = (min: number) => new Date(t + min * 60_000);
+
+    // a sender claims the notice and stops before recording how the send went
+    await outbox('x').add(robot, [{ rule: 'crashed', group: '', seq: 1, notification }], at(0));
+    const [o] = await owedOne('crashed', at(0));
+    expect(await store('x').claimDelivery(o!)).toBe(true);
+    const before = texts.length;
+    await outbox('y').flush([robot], at(1)); // claimed a minute ago: another's send, not owed
+    expect(texts.length).toBe(before);
+    await Promise.all(['y', 'z'].map((w) => outbox(w).flush([robot], at(11)))); // stale: owed again
+    expect(crashedTexts()).toBe(1);
+    await outbox('y').flush([robot], at(22));
+    expect(crashedTexts()).toBe(1);
+    const rows = (await store('r').events({ rule: 'crashed' })).filter((e) => e.what === 'delivery');
+    expect(rows.map((e) => e.result).sort()).toEqual(['queued', 'sent']);
+
+    // three sends begun and never finished: ended as failed with the reason, never sent
+    await outbox('x').add(robot, [{ rule: 'crashed-thrice', group: '', seq: 1, notification }], at(0));
+    for (let k = 0; k < 3; k++) {
+      const [p] = await owedOne('crashed-thrice', at(11 * (k + 1)));
+      expect(p?.claims).toBe(k);
+      expect(await store('x').claimDelivery(p!)).toBe(true);
+    }
+    await outbox('y').flush([robot], at(44));
+    expect(crashedTexts()).toBe(1);
+    const ended = (await store('r').events({ rule: 'crashed-thrice' })).filter((e) => e.result === 'failed');
+    expect(ended.map((e) => e.detail)).toEqual([expect.stringMatching(/^delivery_interrupted: 3 sends/)]);
+    expect(await owedOne('crashed-thrice', at(99))).toEqual([]);
+  }, 60_000);
 });
