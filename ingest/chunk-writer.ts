@@ -3,9 +3,10 @@ import { logger } from '../infra/logger.ts';
 import type { PipelineMetrics } from '../infra/metrics.ts';
 import { withRetry, type RetryHooks, type RetryPolicy } from '../infra/retry.ts';
 import type { EventTopicKind, Topics } from '../infra/kafka/topics.ts';
-import { defaultEventParser, summarize, type EventParser } from './events.ts';
+import { defaultEventParser, summarize, topicOf, type EventParser } from './events.ts';
 import type { EventProducer } from './producer.ts';
-import { dlqMessage, dlqRow, toRow, type DlqRecord, type Source } from './rows.ts';
+import { rowLineOf, sourceTail } from './row-line.ts';
+import { dlqMessage, dlqRow, type DlqRecord, type Source } from './rows.ts';
 import { rowLine, type ClickHouseSink } from './sink.ts';
 
 export interface ChunkWriterDeps {
@@ -70,6 +71,7 @@ export class ChunkWriter {
     const sources: { source: Source; raw: Buffer }[] = [];
     const rejected: DlqRecord[] = [];
     const now = new Date();
+    const tail = sourceTail(ctx.topic, ctx.partition);
     for (const m of messages) {
       const source = { topic: ctx.topic, partition: ctx.partition, offset: m.offset };
       const res = this.events.decode(m.value);
@@ -78,7 +80,7 @@ export class ChunkWriter {
         rejected.push({ reason, errors: res.errors, source, raw: res.raw, rejectedAt: now });
         continue;
       }
-      const { table, row } = toRow(res.event, source);
+      const table = topicOf(res.event.type);
       if (table !== ctx.kind) {
         rejected.push({
           reason: `event of type ${res.event.type} does not belong on ${ctx.topic}`,
@@ -89,7 +91,7 @@ export class ChunkWriter {
         });
         continue;
       }
-      rows.push(rowLine(row));
+      rows.push(rowLineOf(res.event, table, tail, m.offset));
       sources.push({ source, raw: res.raw });
     }
     return { rows, sources, rejected };
