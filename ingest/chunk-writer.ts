@@ -7,7 +7,7 @@ import { defaultEventParser, summarize, topicOf, type EventParser } from './even
 import type { EventProducer } from './producer.ts';
 import { rowLineOf, sourceTail } from './row-line.ts';
 import { dlqMessage, dlqRow, type DlqRecord, type Source } from './rows.ts';
-import { rowLine, type ClickHouseSink } from './sink.ts';
+import { rowLine, type ClickHouseSink, type RowRefusal } from './sink.ts';
 
 export interface ChunkWriterDeps {
   sink: ClickHouseSink;
@@ -28,6 +28,13 @@ export interface ChunkContext {
   hooks: RetryHooks;
 }
 
+/** One chunk decoded: the row lines of its valid events, where each came from, the rejected messages. */
+export interface DecodedChunk {
+  rows: string[];
+  sources: { source: Source; raw: Buffer }[];
+  rejected: DlqRecord[];
+}
+
 /**
  * One chunk of a partition, from messages to storage: decode and validate every message; store the
  * valid rows (the store's own refusals isolated row by row, see ClickHouseSink.writeRows); write every
@@ -44,14 +51,23 @@ export class ChunkWriter {
   }
 
   async write(ctx: ChunkContext, messages: readonly KafkaMessage[]): Promise<void> {
-    const { rows, sources, rejected } = this.decode(ctx, messages);
-    const { sink, retry, metrics } = this.deps;
+    const decoded = this.decode(ctx, messages);
+    const { sink, retry } = this.deps;
     const refusals = await withRetry(
       'ClickHouse insert',
-      () => sink.writeRows(ctx.kind, rows),
+      () => sink.writeRows(ctx.kind, decoded.rows),
       retry,
       ctx.hooks,
     );
+    await this.finish(ctx, decoded, refusals);
+  }
+
+  /**
+   * After the chunk's rows were stored (by `write`, or in a group insert, see group-commit.ts): the
+   * rows the store refused (`index` into `decoded.rows`) and the invalid messages to the DLQ.
+   */
+  async finish(ctx: ChunkContext, decoded: DecodedChunk, refusals: readonly RowRefusal[]): Promise<void> {
+    const { rows, sources, rejected } = decoded;
     for (const r of refusals) {
       const src = sources[r.index] as { source: Source; raw: Buffer };
       rejected.push({
@@ -63,10 +79,11 @@ export class ChunkWriter {
       });
     }
     if (rejected.length > 0) await this.deadLetter(ctx, rejected);
-    metrics.eventsIngested.inc({ topic: ctx.topic }, rows.length - refusals.length);
+    this.deps.metrics.eventsIngested.inc({ topic: ctx.topic }, rows.length - refusals.length);
   }
 
-  private decode(ctx: ChunkContext, messages: readonly KafkaMessage[]) {
+  /** Decode and validate every message: the row lines to store, their sources, the rejected ones. */
+  decode(ctx: ChunkContext, messages: readonly KafkaMessage[]): DecodedChunk {
     const rows: string[] = [];
     const sources: { source: Source; raw: Buffer }[] = [];
     const rejected: DlqRecord[] = [];
