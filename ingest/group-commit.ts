@@ -38,6 +38,7 @@ export class GroupCommit {
   private readonly pending = new Map<EventTopicKind, Entry[]>();
   private readonly rowCount = new Map<EventTopicKind, number>();
   private timer: NodeJS.Timeout | undefined;
+  private idleCheck: NodeJS.Immediate | undefined;
   /** eachBatch calls in progress, and how many of them wait on a group (pending or being written). */
   private active = 0;
   private waiting = 0;
@@ -76,9 +77,16 @@ export class GroupCommit {
     }
   }
 
-  /** Nobody could add to a pending group any more: write them all now. */
+  /**
+   * Nobody could add to a pending group any more: write them all now. Checked on the next turn of the
+   * event loop, so that the calls kafkajs starts together have each joined and decoded their chunk.
+   */
   private flushIfIdle(): void {
-    if (this.waiting >= this.active) this.flushAll();
+    if (this.idleCheck) return;
+    this.idleCheck = setImmediate(() => {
+      this.idleCheck = undefined;
+      if (this.waiting >= this.active) this.flushAll();
+    });
   }
 
   private flushAll(): void {
