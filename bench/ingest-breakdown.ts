@@ -18,7 +18,6 @@ import { createChdbConnection } from 'chdb/connection';
 import { createEventParser, decodeEvent, parseEvent, topicOf, type CxEvent } from '../ingest/events.ts';
 import { estimateSampleSize, generateSample } from '../sample/index.ts';
 import { createFastValidator } from '../ingest/fast-validate.ts';
-import { rowLineOf, sourceTail } from '../ingest/row-line.ts';
 import { RAW_TABLES, toClickHouseTime, toRow, type Row } from '../ingest/rows.ts';
 import { SEGMENTS } from '../ingest/vocabulary.ts';
 import { ClickHouseSink, rowLine } from '../ingest/sink.ts';
@@ -101,13 +100,6 @@ function jsStages(bufs: Buffer[], r: Record<string, number>): { evs: CxEvent[]; 
   });
   const lines = time('rowLine (JSON.stringify of the row)', K, () => rows.map((x) => rowLine(x)), r);
   void lines;
-  const tail = sourceTail(src.topic, src.partition);
-  time(
-    'rowLineOf (event → line directly, replaces toRow + rowLine)',
-    K,
-    () => evs.map((e) => rowLineOf(e, topicOf(e.type), tail, src.offset)),
-    r,
-  );
   const head = Buffer.from(`{"_topic":"${src.topic}","_partition":0,"_offset":"${src.offset}",`);
   time(
     'proposal: raw bytes spliced after a source prefix (Buffer.concat)',

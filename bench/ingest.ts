@@ -3,7 +3,7 @@
  * side by side in one run with
  *
  *   (a) a no-op kafkajs consume of the same topics (same fetch settings as the Ingester), and
- *   (b) a direct bulk insert of the same rows (decodeEvent + rowLineOf + ClickHouseSink.write, no Kafka),
+ *   (b) a direct bulk insert of the same rows (decodeEvent + toRow + ClickHouseSink.write, no Kafka),
  *   (c) the real end-to-end Ingester (`Runtime.startIngester()`), until all N events are stored.
  *
  * Each phase runs in its own child Node process, so CPU time and peak RSS are per phase. Producing the

@@ -3,10 +3,9 @@ import { logger } from '../infra/logger.ts';
 import type { PipelineMetrics } from '../infra/metrics.ts';
 import { withRetry, type RetryHooks, type RetryPolicy } from '../infra/retry.ts';
 import type { EventTopicKind, Topics } from '../infra/kafka/topics.ts';
-import { defaultEventParser, summarize, topicOf, type EventParser } from './events.ts';
+import { defaultEventParser, summarize, type EventParser } from './events.ts';
 import type { EventProducer } from './producer.ts';
-import { rowLineOf, sourceTail } from './row-line.ts';
-import { dlqMessage, dlqRow, type DlqRecord, type Source } from './rows.ts';
+import { dlqMessage, dlqRow, toRow, type DlqRecord, type Source } from './rows.ts';
 import { rowLine, type ClickHouseSink, type RowRefusal } from './sink.ts';
 
 export interface ChunkWriterDeps {
@@ -88,7 +87,6 @@ export class ChunkWriter {
     const sources: { source: Source; raw: Buffer }[] = [];
     const rejected: DlqRecord[] = [];
     const now = new Date();
-    const tail = sourceTail(ctx.topic, ctx.partition);
     for (const m of messages) {
       const source = { topic: ctx.topic, partition: ctx.partition, offset: m.offset };
       const res = this.events.decode(m.value);
@@ -97,7 +95,7 @@ export class ChunkWriter {
         rejected.push({ reason, errors: res.errors, source, raw: res.raw, rejectedAt: now });
         continue;
       }
-      const table = topicOf(res.event.type);
+      const { table, row } = toRow(res.event, source);
       if (table !== ctx.kind) {
         rejected.push({
           reason: `event of type ${res.event.type} does not belong on ${ctx.topic}`,
@@ -108,7 +106,7 @@ export class ChunkWriter {
         });
         continue;
       }
-      rows.push(rowLineOf(res.event, table, tail, m.offset));
+      rows.push(rowLine(row));
       sources.push({ source, raw: res.raw });
     }
     return { rows, sources, rejected };

@@ -67,18 +67,18 @@ class OneInFlight {
 
 /**
  * (b) The same events, straight from their serialized bytes (an NDJSON file per topic kind, in the page
- * cache) into ClickHouse: per chunk of INGEST_BATCH_SIZE messages, decodeEvent + rowLineOf (as
- * ChunkWriter does), then one ClickHouseSink.write, at most one in flight while the next chunk
- * is decoded. Timed: reading the lines + decode + rowLineOf + insert, all of it, until the last
- * insert returned. Reported as well: the main-thread time of read + decode + rowLineOf, the sum of
+ * cache) into ClickHouse: per chunk of INGEST_BATCH_SIZE messages, decodeEvent + toRow + rowLine (as
+ * Ingester.writeChunk does), then one ClickHouseSink.write, at most one in flight while the next chunk
+ * is decoded. Timed: reading the lines + decode + toRow + rowLine + insert, all of it, until the last
+ * insert returned. Reported as well: the main-thread time of read + decode + toRow + rowLine, the sum of
  * the insert durations, and how long the loop waited for an insert to finish.
  */
 export async function phaseBulk(spec: ChildSpec): Promise<PhaseResult> {
   const { createClickHouse } = await import('../../infra/clickhouse.ts');
   const { createPipelineMetrics } = await import('../../infra/metrics.ts');
   const { decodeEvent } = await import('../../ingest/events.ts');
-  const { rowLineOf, sourceTail } = await import('../../ingest/row-line.ts');
-  const { ClickHouseSink } = await import('../../ingest/sink.ts');
+  const { toRow } = await import('../../ingest/rows.ts');
+  const { ClickHouseSink, rowLine } = await import('../../ingest/sink.ts');
   const { migrate } = await import('../../transforms/migrate.ts');
   const cfg = loadConfig(childEnv(spec));
   const ch = createClickHouse(cfg.clickhouse);
@@ -93,7 +93,7 @@ export async function phaseBulk(spec: ChildSpec): Promise<PhaseResult> {
   const submit = (kind: EventTopicKind, rows: string[]) => inserts.submit(kind, rows);
   const w = await startWindow(spec);
   for (const kind of KINDS) {
-    const tail = sourceTail(TOPICS[kind], 0);
+    const topic = TOPICS[kind];
     let rows: string[] = [];
     let t = performance.now();
     for (const line of ndjsonLines(spec.ndjson[kind])) {
@@ -102,8 +102,8 @@ export async function phaseBulk(spec: ChildSpec): Promise<PhaseResult> {
         invalid++;
         continue;
       }
-      // as ChunkWriter: decodeEvent (fast verdict), rowLineOf; then one ClickHouseSink.write per chunk
-      rows.push(rowLineOf(res.event, kind, tail, String(n)));
+      // as Ingester.writeChunk: decodeEvent, toRow, rowLine; then one ClickHouseSink.write per chunk
+      rows.push(rowLine(toRow(res.event, { topic, partition: 0, offset: String(n) }).row));
       n++;
       if (rows.length >= size) {
         decodeMs += performance.now() - t;

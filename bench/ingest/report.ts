@@ -117,7 +117,7 @@ function verdict(r: Report): string[] {
       waitForInsertSeconds: number;
     };
     lines.push(
-      `(b) split: read + decodeEvent + rowLineOf ${fmt(d.readDecodeToRowSeconds, 2)} s on the main thread; ` +
+      `(b) split: read + decodeEvent + toRow + rowLine ${fmt(d.readDecodeToRowSeconds, 2)} s on the main thread; ` +
         `ClickHouseSink.write ${fmt(d.insertSeconds, 2)} s in all (overlapping the decoding), of which the loop ` +
         `waited ${fmt(d.waitForInsertSeconds, 2)} s.`,
     );

@@ -8,7 +8,7 @@ export const DATABASE = 'cxbench';
 export type Phase = 'a' | 'b' | 'c';
 export const PHASE_NAMES: Record<Phase, string> = {
   a: '(a) no-op kafkajs consume',
-  b: '(b) direct bulk insert (decode + rowLineOf + sink)',
+  b: '(b) direct bulk insert (decode + toRow + sink)',
   c: '(c) end-to-end Ingester',
 };
 
