@@ -14,8 +14,9 @@ import type { ClickHouseSink, RowRefusal } from './sink.ts';
  * decoding (every active call waits on an insert), or after `lingerMs`, whichever comes first. The
  * rows the store refuses are isolated in the group insert (ClickHouseSink.writeRows) and handed back
  * to the chunk they came from. Retries keep every partition of the group alive (each one's heartbeat)
- * and stop only when all of them were lost or the ingester stops; a partition revoked meanwhile has its
- * rows stored but, its call being stale, does not commit them (redelivery is absorbed by the store).
+ * and stop only when all of them were lost or the ingester stops; a partition revoked meanwhile still
+ * has its rows stored before any commit of its offsets (a commit the group refuses means redelivery,
+ * which the store absorbs).
  */
 export interface GroupCommitDeps {
   writer: ChunkWriter;
