@@ -30,13 +30,51 @@ export function isRealInstant(s: string): boolean {
   );
 }
 
+/** Days in each month of a common year. */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The value of the ASCII digits of `s` from `at` to `at + n`, or -1 if one is not a digit. */
+function digits(s: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/**
+ * The rule below for the form most producers send, `YYYY-MM-DDThh:mm:ss.mmmZ`, read field by field
+ * (a quarter of the cost): `undefined` when `s` has another form.
+ */
+function utcMillisInstant(s: string): boolean | undefined {
+  if (s.length !== 24 || s.charCodeAt(23) !== 90 /* Z */ || s.charCodeAt(10) !== 84 /* T */) return undefined;
+  if (s[4] !== '-' || s[7] !== '-' || s[13] !== ':' || s[16] !== ':' || s[19] !== '.') return undefined;
+  const [y, mo, d, h, mi, sec, ms] = [
+    digits(s, 0, 4),
+    digits(s, 5, 2),
+    digits(s, 8, 2),
+    digits(s, 11, 2),
+    digits(s, 14, 2),
+    digits(s, 17, 2),
+    digits(s, 20, 3),
+  ];
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0 || ms < 0) return undefined;
+  if (y < 1900 || y > 2299 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59) return false;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d <= (mo === 2 && leap ? 29 : (MONTH_DAYS[mo - 1] as number));
+}
+
 /** The timestamp rule of the contract: ISO with an offset, a real instant, within what the store keeps. */
 export function isContractInstant(s: unknown): boolean {
-  if (typeof s !== 'string' || !ISO_WITH_OFFSET.test(s)) return false;
+  if (typeof s !== 'string') return false;
+  const quick = utcMillisInstant(s);
+  if (quick !== undefined) return quick;
+  if (!ISO_WITH_OFFSET.test(s)) return false;
   const ms = Date.parse(s);
   if (Number.isNaN(ms) || ms < MIN_INSTANT_MS || ms > MAX_INSTANT_MS) return false;
-  // Text that is its own UTC ISO form holds real calendar fields: the common case needs no more.
-  return (s.length === 24 && new Date(ms).toISOString() === s) || isRealInstant(s);
+  return isRealInstant(s);
 }
 
 type Check = (v: unknown) => boolean;
