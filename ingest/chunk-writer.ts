@@ -35,10 +35,11 @@ export interface DecodedChunk {
 }
 
 /**
- * One chunk of a partition, from messages to storage: decode and validate every message; store the
- * valid rows (the store's own refusals isolated row by row, see ClickHouseSink.writeRows); write every
- * rejected message to the DLQ table and to cx.dlq with its reason. When this returns, every message of
- * the chunk is either stored or in the DLQ, and the caller may commit past it. Failing writes are
+ * One chunk of a partition, from messages to storage, in two steps around the group insert of
+ * group-commit.ts: `decode` validates every message into row lines; `finish`, once the rows were stored
+ * (the store's own refusals isolated row by row, see ClickHouseSink.writeRows), writes every rejected
+ * message to the DLQ table and to cx.dlq with its reason. When `finish` returns, every message of the
+ * chunk is either stored or in the DLQ, and the caller may commit past it. Failing DLQ writes are
  * retried under `retry`; when that runs out the error is thrown and nothing may be committed.
  */
 export class ChunkWriter {
@@ -49,20 +50,8 @@ export class ChunkWriter {
     this.events = deps.events ?? defaultEventParser;
   }
 
-  async write(ctx: ChunkContext, messages: readonly KafkaMessage[]): Promise<void> {
-    const decoded = this.decode(ctx, messages);
-    const { sink, retry } = this.deps;
-    const refusals = await withRetry(
-      'ClickHouse insert',
-      () => sink.writeRows(ctx.kind, decoded.rows),
-      retry,
-      ctx.hooks,
-    );
-    await this.finish(ctx, decoded, refusals);
-  }
-
   /**
-   * After the chunk's rows were stored (by `write`, or in a group insert, see group-commit.ts): the
+   * After the chunk's rows were stored (in a group insert, see group-commit.ts): the
    * rows the store refused (`index` into `decoded.rows`) and the invalid messages to the DLQ.
    */
   async finish(ctx: ChunkContext, decoded: DecodedChunk, refusals: readonly RowRefusal[]): Promise<void> {
