@@ -15,9 +15,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
-import { decodeEvent, parseEvent, topicOf, type CxEvent } from '../ingest/events.ts';
+import { createEventParser, decodeEvent, parseEvent, topicOf, type CxEvent } from '../ingest/events.ts';
 import { estimateSampleSize, generateSample } from '../sample/index.ts';
+import { createFastValidator } from '../ingest/fast-validate.ts';
 import { RAW_TABLES, toClickHouseTime, toRow, type Row } from '../ingest/rows.ts';
+import { SEGMENTS } from '../ingest/vocabulary.ts';
 import { ClickHouseSink, rowLine } from '../ingest/sink.ts';
 import { migrate } from '../transforms/migrate.ts';
 
@@ -73,7 +75,16 @@ function jsStages(bufs: Buffer[], r: Record<string, number>): { evs: CxEvent[]; 
   const texts = time('TextDecoder (fatal) decode', K, () => bufs.map((b) => utf8.decode(b)), r);
   time('Buffer.toString (no validation)', K, () => bufs.map((b) => b.toString('utf8')), r);
   const parsed = time('JSON.parse', K, () => texts.map((s) => JSON.parse(s) as unknown), r);
-  const valid = time('parseEvent (zod schemas)', K, () => parsed.map((p) => parseEvent(p)), r);
+  const valid = time(
+    'parseEvent (fast verdict, zod only on a refusal)',
+    K,
+    () => parsed.map((p) => parseEvent(p)),
+    r,
+  );
+  const zodOnly = createEventParser({ segments: SEGMENTS }, { fastPath: false });
+  time('zod schemas alone (before the fast verdict)', K, () => parsed.map((p) => zodOnly.parse(p)), r);
+  const fastValid = createFastValidator(SEGMENTS);
+  time('fast verdict alone (ingest/fast-validate.ts)', K, () => parsed.map((p) => fastValid(p)), r);
   time('decodeEvent (all of the above)', K, () => bufs.map((b) => decodeEvent(b)), r);
   const evs = valid.map((v) => (v.ok ? v.event : (undefined as never)));
   const rows = time('toRow', K, () => evs.map((e) => toRow(e, src).row), r);
@@ -89,6 +100,13 @@ function jsStages(bufs: Buffer[], r: Record<string, number>): { evs: CxEvent[]; 
   });
   const lines = time('rowLine (JSON.stringify of the row)', K, () => rows.map((x) => rowLine(x)), r);
   void lines;
+  const head = Buffer.from(`{"_topic":"${src.topic}","_partition":0,"_offset":"${src.offset}",`);
+  time(
+    'proposal: raw bytes spliced after a source prefix (Buffer.concat)',
+    K,
+    () => bufs.map((b) => Buffer.concat([head, b.subarray(1)])),
+    r,
+  );
   return { evs, rows };
 }
 

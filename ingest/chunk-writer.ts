@@ -6,7 +6,7 @@ import type { EventTopicKind, Topics } from '../infra/kafka/topics.ts';
 import { defaultEventParser, summarize, type EventParser } from './events.ts';
 import type { EventProducer } from './producer.ts';
 import { dlqMessage, dlqRow, toRow, type DlqRecord, type Source } from './rows.ts';
-import { rowLine, type ClickHouseSink } from './sink.ts';
+import { rowLine, type ClickHouseSink, type RowRefusal } from './sink.ts';
 
 export interface ChunkWriterDeps {
   sink: ClickHouseSink;
@@ -27,11 +27,19 @@ export interface ChunkContext {
   hooks: RetryHooks;
 }
 
+/** One chunk decoded: the row lines of its valid events, where each came from, the rejected messages. */
+export interface DecodedChunk {
+  rows: string[];
+  sources: { source: Source; raw: Buffer }[];
+  rejected: DlqRecord[];
+}
+
 /**
- * One chunk of a partition, from messages to storage: decode and validate every message; store the
- * valid rows (the store's own refusals isolated row by row, see ClickHouseSink.writeRows); write every
- * rejected message to the DLQ table and to cx.dlq with its reason. When this returns, every message of
- * the chunk is either stored or in the DLQ, and the caller may commit past it. Failing writes are
+ * One chunk of a partition, from messages to storage, in two steps around the group insert of
+ * group-commit.ts: `decode` validates every message into row lines; `finish`, once the rows were stored
+ * (the store's own refusals isolated row by row, see ClickHouseSink.writeRows), writes every rejected
+ * message to the DLQ table and to cx.dlq with its reason. When `finish` returns, every message of the
+ * chunk is either stored or in the DLQ, and the caller may commit past it. Failing DLQ writes are
  * retried under `retry`; when that runs out the error is thrown and nothing may be committed.
  */
 export class ChunkWriter {
@@ -42,15 +50,12 @@ export class ChunkWriter {
     this.events = deps.events ?? defaultEventParser;
   }
 
-  async write(ctx: ChunkContext, messages: readonly KafkaMessage[]): Promise<void> {
-    const { rows, sources, rejected } = this.decode(ctx, messages);
-    const { sink, retry, metrics } = this.deps;
-    const refusals = await withRetry(
-      'ClickHouse insert',
-      () => sink.writeRows(ctx.kind, rows),
-      retry,
-      ctx.hooks,
-    );
+  /**
+   * After the chunk's rows were stored (in a group insert, see group-commit.ts): the
+   * rows the store refused (`index` into `decoded.rows`) and the invalid messages to the DLQ.
+   */
+  async finish(ctx: ChunkContext, decoded: DecodedChunk, refusals: readonly RowRefusal[]): Promise<void> {
+    const { rows, sources, rejected } = decoded;
     for (const r of refusals) {
       const src = sources[r.index] as { source: Source; raw: Buffer };
       rejected.push({
@@ -62,10 +67,11 @@ export class ChunkWriter {
       });
     }
     if (rejected.length > 0) await this.deadLetter(ctx, rejected);
-    metrics.eventsIngested.inc({ topic: ctx.topic }, rows.length - refusals.length);
+    this.deps.metrics.eventsIngested.inc({ topic: ctx.topic }, rows.length - refusals.length);
   }
 
-  private decode(ctx: ChunkContext, messages: readonly KafkaMessage[]) {
+  /** Decode and validate every message: the row lines to store, their sources, the rejected ones. */
+  decode(ctx: ChunkContext, messages: readonly KafkaMessage[]): DecodedChunk {
     const rows: string[] = [];
     const sources: { source: Source; raw: Buffer }[] = [];
     const rejected: DlqRecord[] = [];

@@ -7,6 +7,7 @@ import type { PipelineMetrics } from '../infra/metrics.ts';
 import { backoffDelay, type RetryHooks, type RetryPolicy } from '../infra/retry.ts';
 import { topicKind, type EventTopicKind, type Topics } from '../infra/kafka/topics.ts';
 import { ChunkWriter } from './chunk-writer.ts';
+import { GroupCommit } from './group-commit.ts';
 import type { EventParser } from './events.ts';
 import type { EventProducer } from './producer.ts';
 import type { ClickHouseSink } from './sink.ts';
@@ -49,8 +50,10 @@ const DISCONNECT_TIMEOUT_MS = 10_000;
 /**
  * The ingester: a member of a Kafka consumer group that writes events into ClickHouse, until stopped.
  *
- * Per partition batch, in chunks of at most `INGEST_BATCH_SIZE` messages, a ChunkWriter stores the
- * valid rows and dead-letters the rest; only then is the offset after the chunk committed. A failure
+ * Per partition batch, in chunks of at most `INGEST_BATCH_SIZE` messages, a ChunkWriter decodes the
+ * messages, the chunks of the partitions consumed at once are stored together (one insert per raw
+ * table, see group-commit.ts) and the rejected messages dead-lettered; only then is the offset after
+ * each chunk committed, partition by partition. A failure
  * before the commit means the chunk is delivered again, which the storage absorbs (it is keyed on
  * event_id). A failing write is retried with capped exponential backoff while the group membership is
  * kept alive (`INGEST_MAX_RETRIES` bounds one such cycle).
@@ -63,7 +66,7 @@ const DISCONNECT_TIMEOUT_MS = 10_000;
 export class Ingester {
   private readonly log = logger('ingester');
   private readonly retry: RetryPolicy;
-  private readonly writer: ChunkWriter;
+  private readonly groups: GroupCommit;
   private consumer: Consumer | undefined;
   private state: IngesterState = 'idle';
   private since = new Date();
@@ -85,7 +88,13 @@ export class Ingester {
       initialMs: deps.ingest.retryInitialMs,
       maxMs: deps.ingest.retryMaxMs,
     };
-    this.writer = new ChunkWriter({ ...deps, retry: this.retry });
+    this.groups = new GroupCommit({
+      writer: new ChunkWriter({ ...deps, retry: this.retry }),
+      sink: deps.sink,
+      retry: this.retry,
+      batchSize: deps.ingest.batchSize,
+      lingerMs: deps.ingest.flushMs,
+    });
     this.done = new Promise<void>((resolve) => (this.settle = resolve));
   }
 
@@ -181,7 +190,7 @@ export class Ingester {
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: 3,
-        eachBatch: (payload) => this.onBatch(payload),
+        eachBatch: (payload) => this.groups.member(() => this.onBatch(payload)),
       });
       this.lastProgressAt = Date.now();
       this.recovered();
@@ -226,7 +235,7 @@ export class Ingester {
       if (!isRunning() || isStale()) return;
       const chunk = batch.messages.slice(i, i + size);
       const last = chunk[chunk.length - 1] as KafkaMessage;
-      await this.writer.write(
+      await this.groups.write(
         { topic: batch.topic, partition: batch.partition, kind: kind as EventTopicKind, hooks },
         chunk,
       );

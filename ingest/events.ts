@@ -11,6 +11,7 @@ import {
   SURVEYS,
 } from './vocabulary.ts';
 import { attributesError, MAX_INSTANT_MS, MIN_INSTANT_MS, wireErrors } from './wire-safety.ts';
+import { createFastValidator, ISO_WITH_OFFSET, isRealInstant } from './fast-validate.ts';
 
 /**
  * The event wire format of docs/contract.md, as zod schemas. One parse reports every bad field at once;
@@ -40,8 +41,6 @@ export const SCORE_RANGE: Record<(typeof SURVEYS)[number], readonly [number, num
 };
 export const SUPPORTED_SCHEMA_VERSIONS = [1] as const;
 
-// ISO-8601 date-time that carries its offset (Z or ±hh:mm); a local time without one is ambiguous.
-const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 const timestamp = z
   .string({ error: (i) => (i.input === undefined ? 'is required' : 'must be an ISO-8601 timestamp string') })
   .refine((s) => ISO_WITH_OFFSET.test(s), {
@@ -56,23 +55,6 @@ const timestamp = z
     },
     { error: 'must be between 1900-01-01 and 2299-12-31 (the range the store keeps)' },
   );
-
-function isRealInstant(s: string): boolean {
-  const ms = Date.parse(s);
-  if (Number.isNaN(ms)) return false;
-  // Date.parse rolls 2026-02-30 over to March; check that the calendar fields survive.
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(s);
-  if (!m) return false;
-  const [, y, mo, d, h, mi] = m.map(Number) as [number, number, number, number, number, number];
-  const probe = new Date(Date.UTC(y, mo - 1, d, h, mi));
-  return (
-    probe.getUTCFullYear() === y &&
-    probe.getUTCMonth() === mo - 1 &&
-    probe.getUTCDate() === d &&
-    probe.getUTCHours() === h &&
-    probe.getUTCMinutes() === mi
-  );
-}
 
 const req = (what: string) => ({
   error: (i: { input: unknown }) => (i.input === undefined ? 'is required' : `must be ${what}`),
@@ -226,12 +208,23 @@ export interface EventParser {
   decode(bytes: Buffer | null): DecodeResult;
 }
 
-/** A parser validating `segment` against `vocabulary.segments` (the collector, ingester, replay, CLI). */
-export function createEventParser(vocabulary: EventVocabulary): EventParser {
+/**
+ * A parser validating `segment` against `vocabulary.segments` (the collector, ingester, replay, CLI).
+ * `fastPath: false` leaves out the fast verdict of fast-validate.ts (tests compare the two).
+ */
+export function createEventParser(
+  vocabulary: EventVocabulary,
+  options: { fastPath?: boolean } = {},
+): EventParser {
   const [first, ...rest] = vocabulary.segments;
   if (first === undefined) throw new Error('createEventParser: the segment list is empty');
   const byType = schemasByType([first, ...rest]);
-  const parse = (input: unknown) => parseWith(byType, input);
+  const valid = createFastValidator(vocabulary.segments);
+  // The fast verdict first; the schemas only explain a refusal (their output is the input, unchanged).
+  const parse = (input: unknown): ParseResult =>
+    options.fastPath !== false && valid(input)
+      ? { ok: true, event: input as CxEvent }
+      : parseWith(byType, input);
   return { parse, decode: (bytes) => decodeWith(parse, bytes) };
 }
 

@@ -1,0 +1,155 @@
+import type { KafkaMessage } from 'kafkajs';
+import { withRetry, type RetryHooks, type RetryPolicy } from '../infra/retry.ts';
+import type { EventTopicKind } from '../infra/kafka/topics.ts';
+import type { ChunkContext, ChunkWriter, DecodedChunk } from './chunk-writer.ts';
+import type { ClickHouseSink, RowRefusal } from './sink.ts';
+
+/**
+ * Group commit: the chunks of several partitions, decoded by the concurrent eachBatch calls of one
+ * consumer (`partitionsConsumedConcurrently`), stored in one insert per raw table. Each call awaits
+ * the insert that holds its rows (and its own DLQ writes); only then does it commit its partition's
+ * offsets, so "commit only after store" holds per partition as before.
+ *
+ * A group is written when it holds `batchSize` rows, when no call that could still add to it is
+ * decoding (every active call waits on an insert), or after `lingerMs`, whichever comes first. The
+ * rows the store refuses are isolated in the group insert (ClickHouseSink.writeRows) and handed back
+ * to the chunk they came from. Retries keep every partition of the group alive (each one's heartbeat)
+ * and stop only when all of them were lost or the ingester stops; a partition revoked meanwhile still
+ * has its rows stored before any commit of its offsets (a commit the group refuses means redelivery,
+ * which the store absorbs).
+ */
+export interface GroupCommitDeps {
+  writer: ChunkWriter;
+  sink: ClickHouseSink;
+  retry: RetryPolicy;
+  /** Most rows in one insert (`INGEST_BATCH_SIZE`). */
+  batchSize: number;
+  /** Longest wait for other partitions' rows before a group is written. */
+  lingerMs: number;
+}
+
+interface Entry {
+  ctx: ChunkContext;
+  decoded: DecodedChunk;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class GroupCommit {
+  private readonly pending = new Map<EventTopicKind, Entry[]>();
+  private readonly rowCount = new Map<EventTopicKind, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private idleCheck: NodeJS.Immediate | undefined;
+  /** eachBatch calls in progress, and how many of them wait on a group (pending or being written). */
+  private active = 0;
+  private waiting = 0;
+
+  constructor(private readonly deps: GroupCommitDeps) {}
+
+  /** Run one eachBatch call's work as a member of the groups (counted while it may add rows). */
+  async member<T>(fn: () => Promise<T>): Promise<T> {
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.flushIfIdle();
+    }
+  }
+
+  /** Decode one chunk, store it with the others of its group, dead-letter its refused messages. */
+  async write(ctx: ChunkContext, messages: readonly KafkaMessage[]): Promise<void> {
+    const decoded = this.deps.writer.decode(ctx, messages);
+    if (decoded.rows.length === 0) return this.deps.writer.finish(ctx, decoded, []);
+    this.waiting++;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const list = this.pending.get(ctx.kind) ?? [];
+        list.push({ ctx, decoded, resolve, reject });
+        this.pending.set(ctx.kind, list);
+        const rows = (this.rowCount.get(ctx.kind) ?? 0) + decoded.rows.length;
+        this.rowCount.set(ctx.kind, rows);
+        if (rows >= this.deps.batchSize) this.flush(ctx.kind);
+        else this.flushIfIdle();
+        this.timer ??= setTimeout(() => this.flushAll(), this.deps.lingerMs);
+      });
+    } finally {
+      this.waiting--;
+    }
+  }
+
+  /**
+   * Nobody could add to a pending group any more: write them all now. Checked on the next turn of the
+   * event loop, so that the calls kafkajs starts together have each joined and decoded their chunk.
+   */
+  private flushIfIdle(): void {
+    if (this.idleCheck) return;
+    this.idleCheck = setImmediate(() => {
+      this.idleCheck = undefined;
+      if (this.waiting >= this.active) this.flushAll();
+    });
+  }
+
+  private flushAll(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const kind of [...this.pending.keys()]) this.flush(kind);
+  }
+
+  private flush(kind: EventTopicKind): void {
+    const entries = this.pending.get(kind);
+    if (!entries || entries.length === 0) return;
+    this.pending.delete(kind);
+    this.rowCount.delete(kind);
+    if (this.pending.size === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    void this.store(kind, entries);
+  }
+
+  /** One insert for the group; then each chunk's refusals and DLQ, and its caller released. */
+  private async store(kind: EventTopicKind, entries: Entry[]): Promise<void> {
+    const lines = entries.length === 1 ? entries[0]!.decoded.rows : entries.flatMap((e) => e.decoded.rows);
+    let refusals: RowRefusal[];
+    try {
+      refusals = await withRetry(
+        'ClickHouse insert',
+        () => this.deps.sink.writeRows(kind, lines),
+        this.deps.retry,
+        groupHooks(entries.map((e) => e.ctx.hooks)),
+      );
+    } catch (err) {
+      for (const e of entries) e.reject(err);
+      return;
+    }
+    let start = 0;
+    await Promise.all(
+      entries.map((e) => {
+        const from = start;
+        const to = (start += e.decoded.rows.length);
+        const own = refusals
+          .filter((r) => r.index >= from && r.index < to)
+          .map((r) => ({ index: r.index - from, reason: r.reason }));
+        return this.deps.writer.finish(e.ctx, e.decoded, own).then(e.resolve, e.reject);
+      }),
+    );
+  }
+}
+
+/** Retry hooks of a group: every member's heartbeat; abort only when every member would. */
+function groupHooks(all: readonly RetryHooks[]): RetryHooks {
+  if (all.length === 1) return all[0] as RetryHooks;
+  const [first] = all as [RetryHooks, ...RetryHooks[]];
+  return {
+    tickMs: Math.min(...all.map((h) => h.tickMs ?? 2_000)),
+    onTick: async () => {
+      await Promise.all(all.map((h) => h.onTick?.()));
+    },
+    shouldAbort: () => all.every((h) => h.shouldAbort?.() ?? false),
+    onRetry: async (info) => {
+      await first.onRetry?.(info);
+      await Promise.all(all.slice(1).map((h) => h.onTick?.()));
+    },
+  };
+}
