@@ -13,7 +13,7 @@ export type KafkaEngineSettings = Record<string, number | string>;
 /**
  * The fair defaults (bench/README.md says why): as many consumers on the big interactions topic as
  * cores (each with its own thread, so each flushes its own blocks), one on the two small topics; blocks
- * of up to 262,144 rows (the plateau of the issue's first trial) and polls as large; a block flushed
+ * of up to 262,144 rows (where a first trial on this machine plateaued) and polls as large; a block flushed
  * after `flushMs` at the latest (the Ingester's INGEST_FLUSH_MS), not the engine's 7.5 s default.
  */
 export function defaultKafkaSettings(
