@@ -378,7 +378,8 @@ export class Runtime {
   /**
    * Messages the consumer group has yet to take from the event topics, read from the broker (each
    * partition's end against the group's committed offset, or its start when none is committed): true
-   * also while the ingester is stopped or stuck, when the lag gauge it sets per batch is not updated.
+   * also while the ingester is stopped or stuck, when the lag gauge it sets per batch is not updated —
+   * so each reading sets that gauge too.
    */
   private async brokerLag(): Promise<number> {
     const admin = (await this.kafkaUp()).admin();
@@ -391,7 +392,9 @@ export class Runtime {
         const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
         for (const p of await admin.fetchTopicOffsets(topic)) {
           const c = Number(committed?.partitions.find((x) => x.partition === p.partition)?.offset ?? -1);
-          lag += Math.max(0, Number(p.high) - (c >= 0 ? c : Number(p.low)));
+          const behind = Math.max(0, Number(p.high) - (c >= 0 ? c : Number(p.low)));
+          this.metrics.consumerLag.set({ topic, partition: String(p.partition) }, behind);
+          lag += behind;
         }
       }
       return lag;

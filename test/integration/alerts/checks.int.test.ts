@@ -335,6 +335,10 @@ describe('consumer_lag over the real broker', () => {
     );
     await ev.evaluate('live');
     expect(await store('reader').read('lag', '')).toMatchObject({ phase: 'firing', value: ids.length });
+    // /metrics shows the same backlog, though the stopped ingester sets no gauge itself
+    const gauge = await rt.metrics.registry.getSingleMetric('cxpulse_consumer_lag_messages')!.get();
+    const behind = gauge.values.filter((v) => v.labels['topic'] === topics.interactions);
+    expect(behind.reduce((sum, v) => sum + v.value, 0)).toBe(ids.length);
 
     await rt.startIngester();
     await waitFor(
