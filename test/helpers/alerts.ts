@@ -1,8 +1,47 @@
 import type { AddressInfo } from 'node:net';
+import type { PipelineProbe } from '../../alerts/evaluate/probe.ts';
 import { AlertStore } from '../../alerts/state/store.ts';
 import { Runtime } from '../../cli/runtime.ts';
+import { createClickHouse, type ClickHouseClient } from '../../infra/clickhouse.ts';
+import type { Config } from '../../infra/config.ts';
+import { migrate } from '../../transforms/migrate.ts';
 import { TOKENS } from './dashboard.ts';
 import { testConfig, testEnv } from './env.ts';
+
+/**
+ * The configuration of an alerts test: Shanghai time, webhooks allowed to the loopback receivers
+ * (test/helpers/receiver.ts), links to https://cx.example.com; `env` adds to it.
+ */
+export function alertsConfig(env: Record<string, string> = {}): Config {
+  return testConfig(
+    testEnv({
+      CXPULSE_TIMEZONE: 'Asia/Shanghai',
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      CXPULSE_PUBLIC_URL: 'https://cx.example.com',
+      ...env,
+    }),
+  );
+}
+
+/** The embedded engine of a configuration, migrated; close `ch` in afterAll. */
+export async function migratedEngine(cfg: Config): Promise<{ ch: ClickHouseClient; db: string }> {
+  const ch = createClickHouse(cfg.clickhouse);
+  const db = cfg.clickhouse.database;
+  await migrate(ch, db);
+  return { ch, db };
+}
+
+/** A pipeline in good health: the ingester running, no lag, no dead letters, no failed report. */
+export function healthyProbe(ageMinutes: () => number = () => 0): PipelineProbe {
+  return {
+    ingester: () => ({ state: 'running' }),
+    consumerLag: () => Promise.resolve(0),
+    dlqLastHour: () => Promise.resolve(0),
+    dataAgeMinutes: () => Promise.resolve(ageMinutes()),
+    lastReportFailed: () => Promise.resolve(null),
+  };
+}
 
 /**
  * What the alerts API and page tests share: a rules document (two destinations, three rules of three

@@ -1,18 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertEvaluator } from '../../../alerts/evaluate/evaluator.ts';
 import { channelConfig } from '../../../alerts/channels/send.ts';
 import { validate, type RulesDocument } from '../../../alerts/rules/store.ts';
 import { AlertStore } from '../../../alerts/state/store.ts';
-import { createClickHouse, type ClickHouseClient } from '../../../infra/clickhouse.ts';
+import type { ClickHouseClient } from '../../../infra/clickhouse.ts';
 import type { Config } from '../../../infra/config.ts';
-import type { CxEvent } from '../../../ingest/events.ts';
-import { toRow } from '../../../ingest/rows.ts';
-import { ClickHouseSink, rowLine } from '../../../ingest/sink.ts';
-import { migrate } from '../../../transforms/migrate.ts';
-import { testConfig, testEnv } from '../../helpers/env.ts';
+import { alertsConfig, healthyProbe, migratedEngine } from '../../helpers/alerts.ts';
+import { answeredAt, openedCall, planter, type Plant } from '../../helpers/plant.ts';
+import { receiver, type Receiver } from '../../helpers/receiver.ts';
 
 /**
  * Rolling windows and groups that vanish, end to end on the real engine: `last_24h` counts the last 24
@@ -24,12 +19,11 @@ import { testConfig, testEnv } from '../../helpers/env.ts';
 const HOOK_SECRET = 'groups-hook-secret';
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-let server: http.Server;
-let base: string;
-const hits: { path: string; body: string }[] = [];
+let inbox: Receiver;
 let cfg: Config;
 let ch: ClickHouseClient;
 let db: string;
+let plant: Plant;
 
 const store = (owner: string) => new AlertStore(ch, { database: db, owner, settleMs: 100 });
 
@@ -38,7 +32,7 @@ interface Sent {
   notifications: { transition: string; value: number | null; n: number }[];
 }
 const sent = (name: string): Sent[] =>
-  hits.filter((h) => h.path === `/${name}/webhook`).map((h) => JSON.parse(h.body) as Sent);
+  inbox.hits.filter((h) => h.path === `/${name}/webhook`).map((h) => JSON.parse(h.body) as Sent);
 const transitions = (name: string) => sent(name).map((s) => s.notifications.map((x) => x.transition));
 
 function evaluator(doc: RulesDocument, owner: string): AlertEvaluator {
@@ -47,84 +41,34 @@ function evaluator(doc: RulesDocument, owner: string): AlertEvaluator {
     cfg,
     rules: validate(doc, cfg),
     store: store(owner),
-    probe: {
-      ingester: () => ({ state: 'running' }),
-      consumerLag: () => Promise.resolve(0),
-      dlqLastHour: () => Promise.resolve(0),
-      dataAgeMinutes: () => Promise.resolve(0),
-      lastReportFailed: () => Promise.resolve(null),
-    },
+    probe: healthyProbe(),
     channels: channelConfig(cfg),
   });
 }
 
 const hook = (name: string) => ({
-  [name]: { webhook: { url: `${base}/${name}/webhook`, secret: HOOK_SECRET } },
+  [name]: { webhook: { url: `${inbox.base}/${name}/webhook`, secret: HOOK_SECRET } },
 });
-
-let offset = 0;
-async function plant(events: Record<string, unknown>[]): Promise<void> {
-  const rows: Record<string, string[]> = { interactions: [], surveys: [], customers: [] };
-  for (const e of events) {
-    const { table, row } = toRow({ event_id: randomUUID(), schema_version: 1, ...e } as unknown as CxEvent, {
-      topic: 't',
-      partition: 0,
-      offset: String(offset++),
-    });
-    rows[table]!.push(rowLine(row));
-  }
-  await new ClickHouseSink(ch, db).write({ rows, dlq: [] });
-}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A phone call of a team opened at `at`: abandoned 10 s later, answered 5 s later, or left waiting. */
 function call(team: string, id: string, at: number, end: 'abandoned' | 'answered' | 'waiting') {
-  const opened = {
-    type: 'interaction.opened',
-    occurred_at: iso(at),
-    interaction_id: id,
-    customer_id: `c-${id}`,
-    channel: 'phone',
-    category: 'inquiry',
-    priority: 'normal',
-    team_id: team,
-  };
+  const opened = openedCall(id, team, at);
   if (end === 'waiting') return [opened];
-  const type = end === 'abandoned' ? 'interaction.abandoned' : 'interaction.first_response';
-  return [
-    opened,
-    { type, occurred_at: iso(at + (end === 'abandoned' ? 10_000 : 5_000)), interaction_id: id },
-  ];
+  if (end === 'answered') return [opened, answeredAt(id, at + 5_000)];
+  return [opened, { type: 'interaction.abandoned', occurred_at: iso(at + 10_000), interaction_id: id }];
 }
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-    req.on('end', () => {
-      hits.push({ path: new URL(req.url ?? '/', 'http://x').pathname, body });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  cfg = testConfig(
-    testEnv({
-      CXPULSE_TIMEZONE: 'Asia/Shanghai',
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-      WEBHOOK_ALLOW_PRIVATE: 'true',
-      CXPULSE_PUBLIC_URL: 'https://cx.example.com',
-    }),
-  );
-  ch = createClickHouse(cfg.clickhouse);
-  db = cfg.clickhouse.database;
-  await migrate(ch, db);
+  inbox = await receiver();
+  cfg = alertsConfig();
+  ({ ch, db } = await migratedEngine(cfg));
+  plant = planter(ch, db);
 });
-
 afterAll(async () => {
   await ch.close();
-  await new Promise<void>((r) => server.close(() => r()));
+  await inbox.close();
 });
 
 describe('last_24h', () => {
@@ -198,13 +142,7 @@ describe('a group that vanishes', () => {
       phase: 'firing',
       value: 2,
     });
-    await plant(
-      [0, 1].map((i) => ({
-        type: 'interaction.first_response',
-        occurred_at: iso(t0 - HOUR),
-        interaction_id: `vb1-${i}`,
-      })),
-    );
+    await plant([0, 1].map((i) => answeredAt(`vb1-${i}`, t0 - HOUR)));
     await ev.evaluate('live', new Date(t0 + 12 * MIN));
     expect(transitions('vb')).toEqual([['firing']]); // not yet: the condition must stay false for `for`
     await ev.evaluate('live', new Date(t0 + 23 * MIN));

@@ -1,22 +1,17 @@
-import { createHmac, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Outbox } from '../../../alerts/evaluate/deliver.ts';
 import { AlertEvaluator } from '../../../alerts/evaluate/evaluator.ts';
 import type { Notification } from '../../../alerts/channels/types.ts';
-import type { PipelineProbe } from '../../../alerts/evaluate/probe.ts';
 import { channelConfig } from '../../../alerts/channels/send.ts';
 import { validate, type RulesDocument } from '../../../alerts/rules/store.ts';
 import { AlertStore } from '../../../alerts/state/store.ts';
-import { createClickHouse, type ClickHouseClient } from '../../../infra/clickhouse.ts';
+import type { ClickHouseClient } from '../../../infra/clickhouse.ts';
 import type { Config } from '../../../infra/config.ts';
-import type { CxEvent } from '../../../ingest/events.ts';
-import { toRow } from '../../../ingest/rows.ts';
-import { ClickHouseSink, rowLine } from '../../../ingest/sink.ts';
-import { migrate } from '../../../transforms/migrate.ts';
-import { testConfig, testEnv } from '../../helpers/env.ts';
+import { alertsConfig, healthyProbe, migratedEngine } from '../../helpers/alerts.ts';
+import { openedCall, planter } from '../../helpers/plant.ts';
+import { jsonReply, receiver, type Receiver } from '../../helpers/receiver.ts';
 
 /**
  * Notices the robot's rate limit holds back survive a crash: two breakdown rules with 25 groups each
@@ -30,22 +25,12 @@ import { testConfig, testEnv } from '../../helpers/env.ts';
 const SECRET = 'held-ding-secret';
 const WINDOW_MS = 15_000;
 const TEAMS = Array.from({ length: 25 }, (_, i) => `hq-${String(i + 1).padStart(2, '0')}`);
-let server: http.Server;
-let base: string;
+let robot: Receiver;
 /** the markdown text of each request the robot took */
 const texts: string[] = [];
-const badSigns: string[] = [];
 let cfg: Config;
 let ch: ClickHouseClient;
 let db: string;
-
-const probe: PipelineProbe = {
-  ingester: () => ({ state: 'running' }),
-  consumerLag: () => Promise.resolve(0),
-  dlqLastHour: () => Promise.resolve(0),
-  dataAgeMinutes: () => Promise.resolve(0),
-  lastReportFailed: () => Promise.resolve(null),
-};
 
 const rule = (name: string, title: string, forDuration: string) => ({
   name,
@@ -58,7 +43,7 @@ const rule = (name: string, title: string, forDuration: string) => ({
 });
 
 const DOC = (): RulesDocument => ({
-  channels: { robot: { dingtalk: { url: `${base}/dingtalk?access_token=t-held`, secret: SECRET } } },
+  channels: { robot: { dingtalk: { url: `${robot.base}/dingtalk?access_token=t-held`, secret: SECRET } } },
   alerts: [rule('burst', '突发积压', '0s'), rule('later', '持续积压', '5m')],
 });
 
@@ -68,7 +53,7 @@ const evaluator = (owner: string) =>
     cfg,
     rules: validate(DOC(), cfg),
     store: new AlertStore(ch, { database: db, owner, settleMs: 50 }),
-    probe,
+    probe: healthyProbe(),
     channels: channelConfig(cfg),
     limit: { limit: 20, windowMs: WINDOW_MS },
   });
@@ -81,60 +66,29 @@ function perTeam(title: string): Map<string, number> {
   return counts;
 }
 
-async function plantUnanswered(): Promise<void> {
-  const rows: Record<string, string[]> = { interactions: [], surveys: [], customers: [] };
-  const opened = new Date(Date.now() - 3 * 3_600_000).toISOString();
-  TEAMS.forEach((team, i) => {
-    const e = {
-      event_id: randomUUID(),
-      schema_version: 1,
-      type: 'interaction.opened',
-      occurred_at: opened,
-      interaction_id: `held-${team}`,
-      customer_id: `c-held-${team}`,
-      channel: 'phone',
-      category: 'inquiry',
-      priority: 'normal',
-      team_id: team,
-    };
-    const { table, row } = toRow(e as unknown as CxEvent, { topic: 't', partition: 0, offset: String(i) });
-    rows[table]!.push(rowLine(row));
-  });
-  await new ClickHouseSink(ch, db).write({ rows, dlq: [] });
-}
+/** The requests not signed as DingTalk signs (SECRET over the request's timestamp). */
+const badSigns = () =>
+  robot.hits
+    .filter((h) => {
+      const ts = h.query.get('timestamp') ?? '';
+      const want = createHmac('sha256', SECRET).update(`${ts}\n${SECRET}`).digest('base64');
+      return h.query.get('sign') !== want;
+    })
+    .map((h) => `${h.path}?${h.query.toString()}`);
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-    req.on('end', () => {
-      const q = new URL(req.url ?? '/', 'http://x').searchParams;
-      const ts = q.get('timestamp') ?? '';
-      const want = createHmac('sha256', SECRET).update(`${ts}\n${SECRET}`).digest('base64');
-      if (q.get('sign') !== want) badSigns.push(req.url ?? '');
-      texts.push((JSON.parse(body) as { markdown: { text: string } }).markdown.text);
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"errcode":0,"errmsg":"ok"}');
-    });
+  robot = await receiver((hit) => {
+    texts.push((JSON.parse(hit.body) as { markdown: { text: string } }).markdown.text);
+    return jsonReply('{"errcode":0,"errmsg":"ok"}');
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  cfg = testConfig(
-    testEnv({
-      CXPULSE_TIMEZONE: 'Asia/Shanghai',
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-      WEBHOOK_ALLOW_PRIVATE: 'true',
-      CXPULSE_PUBLIC_URL: 'https://cx.example.com',
-    }),
-  );
-  ch = createClickHouse(cfg.clickhouse);
-  db = cfg.clickhouse.database;
-  await migrate(ch, db);
-  await plantUnanswered();
+  cfg = alertsConfig();
+  ({ ch, db } = await migratedEngine(cfg));
+  const opened = new Date(Date.now() - 3 * 3_600_000);
+  await planter(ch, db)(TEAMS.map((team) => openedCall(`held-${team}`, team, opened)));
 });
-
 afterAll(async () => {
   await ch.close();
-  await new Promise<void>((r) => server.close(() => r()));
+  await robot.close();
 });
 
 describe('notices held back by a robot’s rate limit', () => {
@@ -166,7 +120,7 @@ describe('notices held back by a robot’s rate limit', () => {
 
     expect([...perTeam('持续积压').values()]).toEqual(TEAMS.map(() => 1)); // each once, none twice
     expect([...perTeam('突发积压').values()]).toEqual(TEAMS.map(() => 1)); // nothing resent
-    expect(badSigns).toEqual([]);
+    expect(badSigns()).toEqual([]);
     const history = (await reader.events({ rule: 'later' })).filter((e) => e.what === 'delivery').reverse();
     for (const team of TEAMS) {
       const rows = history.filter((e) => e.group === `team_id=${team}`);
@@ -186,7 +140,7 @@ describe('notices held back by a robot’s rate limit', () => {
       measured: { value: 3, n: 3 },
       at: new Date(),
     } as unknown as Notification;
-    const dest = { name: 'old-robot', dingtalk: { url: `${base}/dingtalk`, secret: SECRET } };
+    const dest = { name: 'old-robot', dingtalk: { url: `${robot.base}/dingtalk`, secret: SECRET } };
     const owed = { rule: 'removed', group: '', seq: 1, notification };
     await new Outbox(channelConfig(cfg), store('x')).add(dest as never, [owed], new Date());
     const sentBefore = texts.length;

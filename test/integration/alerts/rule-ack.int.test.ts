@@ -1,6 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertEvaluator } from '../../../alerts/evaluate/evaluator.ts';
 import { channelConfig } from '../../../alerts/channels/send.ts';
@@ -9,11 +6,10 @@ import { AlertStore } from '../../../alerts/state/store.ts';
 import type { Runtime } from '../../../cli/runtime.ts';
 import type { AlertActionResult, AlertList } from '../../../dashboards/wire.ts';
 import type { ClickHouseClient } from '../../../infra/clickhouse.ts';
-import type { CxEvent } from '../../../ingest/events.ts';
-import { toRow } from '../../../ingest/rows.ts';
-import { ClickHouseSink, rowLine } from '../../../ingest/sink.ts';
-import { alertsServer } from '../../helpers/alerts.ts';
+import { alertsServer, healthyProbe } from '../../helpers/alerts.ts';
 import { TOKENS } from '../../helpers/dashboard.ts';
+import { answeredAt, openedCall, planter, type Plant } from '../../helpers/plant.ts';
+import { receiver, type Receiver } from '../../helpers/receiver.ts';
 
 /**
  * A breakdown rule acknowledged or silenced as a whole through the API: the acknowledgement (kept on
@@ -27,9 +23,8 @@ import { TOKENS } from '../../helpers/dashboard.ts';
 let rt: Runtime;
 let base: string;
 let ch: ClickHouseClient;
-let hook: http.Server;
-const hits: { rule: string; transition: string; group: string | null }[] = [];
-let hookBase = '';
+let hook: Receiver;
+let plant: Plant;
 
 const rule = (name: string, teams: string[]) => ({
   name,
@@ -41,38 +36,12 @@ const rule = (name: string, teams: string[]) => ({
   channels: ['hook'],
 });
 const doc = (): RulesDocument => ({
-  channels: { hook: { webhook: { url: `${hookBase}/hook`, secret: 'rule-ack-secret' } } },
+  channels: { hook: { webhook: { url: `${hook.base}/hook`, secret: 'rule-ack-secret' } } },
   alerts: [rule('ack-whole', ['ra-a1', 'ra-a2', 'ra-a3']), rule('mute-whole', ['ra-m1', 'ra-m2'])],
 });
 
-let offset = 0;
-const plant = async (events: Record<string, unknown>[]) => {
-  const rows: Record<string, string[]> = { interactions: [], surveys: [], customers: [] };
-  for (const e of events) {
-    const { table, row } = toRow({ event_id: randomUUID(), schema_version: 1, ...e } as unknown as CxEvent, {
-      topic: 't',
-      partition: 0,
-      offset: String(offset++),
-    });
-    rows[table]!.push(rowLine(row));
-  }
-  await new ClickHouseSink(ch, rt.cfg.clickhouse.database).write({ rows, dlq: [] });
-};
-const opened = (team: string) => ({
-  type: 'interaction.opened',
-  occurred_at: new Date(Date.now() - 3 * 3_600_000).toISOString(),
-  interaction_id: `ra-${team}`,
-  customer_id: `c-ra-${team}`,
-  channel: 'phone',
-  category: 'inquiry',
-  priority: 'normal',
-  team_id: team,
-});
-const answered = (team: string) => ({
-  type: 'interaction.first_response',
-  occurred_at: new Date(Date.now() - 3_600_000).toISOString(),
-  interaction_id: `ra-${team}`,
-});
+const opened = (team: string) => openedCall(`ra-${team}`, team, Date.now() - 3 * 3_600_000);
+const answered = (team: string) => answeredAt(`ra-${team}`, Date.now() - 3_600_000);
 
 const evaluate = async (at = new Date()) => {
   const ev = new AlertEvaluator({
@@ -80,13 +49,7 @@ const evaluate = async (at = new Date()) => {
     cfg: rt.cfg,
     rules: validate(doc(), rt.cfg),
     store: new AlertStore(ch, { database: rt.cfg.clickhouse.database, owner: 'ev', settleMs: 0 }),
-    probe: {
-      ingester: () => ({ state: 'running' }),
-      consumerLag: () => Promise.resolve(0),
-      dlqLastHour: () => Promise.resolve(0),
-      dataAgeMinutes: () => Promise.resolve(0),
-      lastReportFailed: () => Promise.resolve(null),
-    },
+    probe: healthyProbe(),
     channels: channelConfig(rt.cfg),
   });
   await ev.evaluate('live', at);
@@ -105,30 +68,28 @@ const states = async (name: string) => {
   const res = await fetch(`${base}/api/v1/alerts`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } });
   return ((await res.json()) as AlertList).rules.find((r) => r.name === name)!.states;
 };
-const sentBy = (name: string) => hits.filter((h) => h.rule === name).map((h) => `${h.transition}:${h.group}`);
+interface Notice {
+  rule: { id: string };
+  transition: string;
+  group?: string | null;
+}
+/** `transition:group` of each notice the hook took for a rule, in order. */
+const sentBy = (name: string) =>
+  hook.hits
+    .flatMap((h) => (JSON.parse(h.body) as { notifications: Notice[] }).notifications)
+    .filter((n) => n.rule.id === name)
+    .map((n) => `${n.transition}:${n.group ?? null}`);
 
 beforeAll(async () => {
-  hook = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-    req.on('end', () => {
-      const msg = JSON.parse(body) as {
-        notifications: { rule: { id: string }; transition: string; group?: string | null }[];
-      };
-      for (const n of msg.notifications)
-        hits.push({ rule: n.rule.id, transition: n.transition, group: n.group ?? null });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-  hookBase = `http://127.0.0.1:${(hook.address() as AddressInfo).port}`;
+  hook = await receiver();
   ({ rt, base } = await alertsServer(JSON.stringify(doc()), { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' }));
   ch = await rt.clickhouseUp();
+  plant = planter(ch, rt.cfg.clickhouse.database);
 }, 240_000);
 
 afterAll(async () => {
   await rt?.close();
-  await new Promise<void>((r) => hook.close(() => r()));
+  await hook?.close();
 });
 
 describe('a breakdown rule acknowledged as a whole', () => {
