@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertEvaluator } from '../../../alerts/evaluate/evaluator.ts';
@@ -12,10 +10,9 @@ import { parseDefinitions } from '../../../dashboards/reports/definitions.ts';
 import { ReportRunner } from '../../../dashboards/reports/runner.ts';
 import type { ClickHouseClient } from '../../../infra/clickhouse.ts';
 import type { Config } from '../../../infra/config.ts';
-import type { CxEvent } from '../../../ingest/events.ts';
-import { toRow } from '../../../ingest/rows.ts';
-import { ClickHouseSink, rowLine } from '../../../ingest/sink.ts';
-import { testConfig, testEnv } from '../../helpers/env.ts';
+import { alertsConfig } from '../../helpers/alerts.ts';
+import { openedCall, planter, type Plant } from '../../helpers/plant.ts';
+import { receiver, type Receiver } from '../../helpers/receiver.ts';
 import { waitFor } from '../../helpers/wait.ts';
 
 /**
@@ -31,13 +28,12 @@ import { waitFor } from '../../helpers/wait.ts';
 const HOOK_SECRET = 'alert-hook-secret';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-let server: http.Server;
-let base: string;
-const hits: { path: string; body: string }[] = [];
+let inbox: Receiver;
 let cfg: Config;
 let rt: Runtime;
 let ch: ClickHouseClient;
 let db: string;
+let plant: Plant;
 let raw: Kafka;
 
 const store = (owner: string) => new AlertStore(ch, { database: db, owner, settleMs: 100 });
@@ -48,7 +44,7 @@ interface Sent {
 }
 /** The notifications each webhook call to a rule's path carried. */
 const sent = (name: string): Sent[][] =>
-  hits
+  inbox.hits
     .filter((h) => h.path === `/${name}/webhook`)
     .map((h) => (JSON.parse(h.body) as { notifications: Sent[] }).notifications);
 const transitions = (name: string) => sent(name).map((n) => n.map((x) => x.transition));
@@ -58,7 +54,7 @@ function evaluator(rule: Record<string, unknown>, owner: string): AlertEvaluator
   const name = String(rule['name']);
   const rules = parseRules(
     {
-      channels: { [name]: { webhook: { url: `${base}/${name}/webhook`, secret: HOOK_SECRET } } },
+      channels: { [name]: { webhook: { url: `${inbox.base}/${name}/webhook`, secret: HOOK_SECRET } } },
       alerts: [{ for: '0s', ...rule, channels: [name] }],
     },
     { locale: 'en', allowHttp: true },
@@ -73,17 +69,6 @@ function evaluator(rule: Record<string, unknown>, owner: string): AlertEvaluator
   });
 }
 
-let offset = 0;
-async function plant(events: Record<string, unknown>[]): Promise<void> {
-  const rows: Record<string, string[]> = { interactions: [], surveys: [], customers: [] };
-  for (const e of events) {
-    const event = { event_id: randomUUID(), schema_version: 1, ...e } as unknown as CxEvent;
-    const { table, row } = toRow(event, { topic: 't', partition: 0, offset: String(offset++) });
-    rows[table]!.push(rowLine(row));
-  }
-  await new ClickHouseSink(ch, db).write({ rows, dlq: [] });
-}
-
 async function produce(topic: string, values: string[]): Promise<void> {
   const p = raw.producer();
   await p.connect();
@@ -91,51 +76,31 @@ async function produce(topic: string, values: string[]): Promise<void> {
   await p.disconnect();
 }
 
+/** A whole event (with its id, as the broker carries it) of a phone call opened at `at`. */
 const opened = (id: string, at: Date, team = 'lag') => ({
   event_id: randomUUID(),
-  type: 'interaction.opened',
   schema_version: 1,
-  occurred_at: at.toISOString(),
-  interaction_id: id,
-  customer_id: `c-${id}`,
-  channel: 'phone',
-  category: 'inquiry',
-  priority: 'normal',
-  team_id: team,
+  ...openedCall(id, team, at),
 });
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-    req.on('end', () => {
-      hits.push({ path: new URL(req.url ?? '/', 'http://x').pathname, body });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
+  inbox = await receiver();
+  cfg = alertsConfig({
+    WEBHOOK_SECRET: 'report-hook-secret',
+    INGEST_FLUSH_MS: '100',
+    ROLLUP_REFRESH_SCHEDULE: 'off',
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  cfg = testConfig(
-    testEnv({
-      CXPULSE_TIMEZONE: 'Asia/Shanghai',
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-      WEBHOOK_ALLOW_PRIVATE: 'true',
-      WEBHOOK_SECRET: 'report-hook-secret',
-      CXPULSE_PUBLIC_URL: 'https://cx.example.com',
-      INGEST_FLUSH_MS: '100',
-      ROLLUP_REFRESH_SCHEDULE: 'off',
-    }),
-  );
   rt = new Runtime(cfg);
   ch = await rt.clickhouseUp();
   db = cfg.clickhouse.database;
+  plant = planter(ch, db);
   await rt.startIngester();
   raw = new Kafka({ clientId: 'checks-producer', brokers: cfg.kafka.brokers!, logLevel: logLevel.NOTHING });
 }, 120_000);
 
 afterAll(async () => {
   await rt?.close();
-  await new Promise<void>((r) => server.close(() => r()));
+  await inbox?.close();
 });
 
 /** A complaint of the plan: opened, resolved an hour later, followed up `followUpAfterH` after that. */
@@ -382,7 +347,7 @@ describe('report_failed over real report runs', () => {
             period: 'yesterday',
             sections: ['kpis'],
             formats: ['html'],
-            webhook: { url: `${base}/report/hook` },
+            webhook: { url: `${inbox.base}/report/hook` },
           },
         ],
       },
@@ -404,7 +369,7 @@ describe('report_failed over real report runs', () => {
 
     const ok = await runner.runNow(defs[1]!, { from: day, to: day });
     expect(ok.status).toBe('succeeded');
-    expect(hits.filter((h) => h.path === '/report/hook')).toHaveLength(1);
+    expect(inbox.hits.filter((h) => h.path === '/report/hook')).toHaveLength(1);
     await ev.evaluate('live');
     await ev.evaluate('live');
     await ev.stop();

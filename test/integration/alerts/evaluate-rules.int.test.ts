@@ -1,6 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertEvaluator } from '../../../alerts/evaluate/evaluator.ts';
 import type { PipelineProbe } from '../../../alerts/evaluate/probe.ts';
@@ -8,13 +5,11 @@ import { channelConfig } from '../../../alerts/channels/send.ts';
 import { currentRules, saveRules, validate, type RulesDocument } from '../../../alerts/rules/store.ts';
 import { AlertStore } from '../../../alerts/state/store.ts';
 import { applyChange, silencing } from '../../../dashboards/routes/alert-actions.ts';
-import { createClickHouse, type ClickHouseClient } from '../../../infra/clickhouse.ts';
+import type { ClickHouseClient } from '../../../infra/clickhouse.ts';
 import type { Config } from '../../../infra/config.ts';
-import type { CxEvent } from '../../../ingest/events.ts';
-import { toRow } from '../../../ingest/rows.ts';
-import { ClickHouseSink, rowLine } from '../../../ingest/sink.ts';
-import { migrate } from '../../../transforms/migrate.ts';
-import { testConfig, testEnv } from '../../helpers/env.ts';
+import { alertsConfig, healthyProbe, migratedEngine } from '../../helpers/alerts.ts';
+import { answeredAt, openedCall, planter, type Plant } from '../../helpers/plant.ts';
+import { receiver, type Receiver } from '../../helpers/receiver.ts';
 
 /**
  * The evaluator as the runtime builds it (the rules read from the store at each evaluation): an
@@ -25,17 +20,16 @@ import { testConfig, testEnv } from '../../helpers/env.ts';
  */
 
 const HOOK_SECRET = 'alert-hook-secret';
-let server: http.Server;
-let base: string;
-const hits: { path: string; body: string }[] = [];
+let inbox: Receiver;
 let cfg: Config;
 let ch: ClickHouseClient;
 let db: string;
+let plant: Plant;
 
 const store = (owner: string) => new AlertStore(ch, { database: db, owner, settleMs: 100 });
 /** The transitions each webhook call of a path carried. */
 const sent = (name: string) =>
-  hits
+  inbox.hits
     .filter((h) => h.path === `/${name}/webhook`)
     .map(
       (h) =>
@@ -43,21 +37,11 @@ const sent = (name: string) =>
           .notifications,
     );
 
-function probe(ageMinutes: () => number): PipelineProbe {
-  return {
-    ingester: () => ({ state: 'running' }),
-    consumerLag: () => Promise.resolve(0),
-    dlqLastHour: () => Promise.resolve(0),
-    dataAgeMinutes: () => Promise.resolve(ageMinutes()),
-    lastReportFailed: () => Promise.resolve(null),
-  };
-}
-
 /** The evaluator as cli/runtime.ts `startAlerts` builds it: the version in force at each evaluation. */
 function runtimeEvaluator(
   fileText: string,
   owner: string,
-  p: PipelineProbe = probe(() => 0),
+  p: PipelineProbe = healthyProbe(),
 ): AlertEvaluator {
   return new AlertEvaluator({
     client: ch,
@@ -76,73 +60,32 @@ function fixedEvaluator(doc: RulesDocument, owner: string): AlertEvaluator {
     cfg,
     rules: validate(doc, cfg),
     store: store(owner),
-    probe: probe(() => 0),
+    probe: healthyProbe(),
     channels: channelConfig(cfg),
   });
 }
 
 const hook = (name: string) => ({
-  [name]: { webhook: { url: `${base}/${name}/webhook`, secret: HOOK_SECRET } },
+  [name]: { webhook: { url: `${inbox.base}/${name}/webhook`, secret: HOOK_SECRET } },
 });
 const yamlOf = (doc: RulesDocument) => JSON.stringify(doc); // JSON is YAML
-
-let offset = 0;
-async function plant(events: Record<string, unknown>[]): Promise<void> {
-  const rows: Record<string, string[]> = { interactions: [], surveys: [], customers: [] };
-  for (const e of events) {
-    const { table, row } = toRow({ event_id: randomUUID(), schema_version: 1, ...e } as unknown as CxEvent, {
-      topic: 't',
-      partition: 0,
-      offset: String(offset++),
-    });
-    rows[table]!.push(rowLine(row));
-  }
-  await new ClickHouseSink(ch, db).write({ rows, dlq: [] });
-}
 
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const HOUR = 3_600_000;
 
 /** Phone calls of a team opened `hoursAgo`, never answered (past any response target). */
 const unanswered = (team: string, count: number, tag: string) =>
-  Array.from({ length: count }, (_, i) => ({
-    type: 'interaction.opened',
-    occurred_at: ago(2 * HOUR),
-    interaction_id: `${tag}-${team}-${i}`,
-    customer_id: `c-${tag}-${team}-${i}`,
-    channel: 'phone',
-    category: 'inquiry',
-    priority: 'normal',
-    team_id: team,
-  }));
+  Array.from({ length: count }, (_, i) => openedCall(`${tag}-${team}-${i}`, team, ago(2 * HOUR)));
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-    req.on('end', () => {
-      hits.push({ path: new URL(req.url ?? '/', 'http://x').pathname, body });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  cfg = testConfig(
-    testEnv({
-      CXPULSE_TIMEZONE: 'Asia/Shanghai',
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-      WEBHOOK_ALLOW_PRIVATE: 'true',
-      CXPULSE_PUBLIC_URL: 'https://cx.example.com',
-    }),
-  );
-  ch = createClickHouse(cfg.clickhouse);
-  db = cfg.clickhouse.database;
-  await migrate(ch, db);
+  inbox = await receiver();
+  cfg = alertsConfig();
+  ({ ch, db } = await migratedEngine(cfg));
+  plant = planter(ch, db);
 });
-
 afterAll(async () => {
   await ch.close();
-  await new Promise<void>((r) => server.close(() => r()));
+  await inbox.close();
 });
 
 describe('editors’ versions', () => {
@@ -156,7 +99,7 @@ describe('editors’ versions', () => {
     const ev = runtimeEvaluator(
       fileText,
       'edit-eval',
-      probe(() => 45),
+      healthyProbe(() => 45),
     );
     await ev.evaluate('live');
     // 45 minutes old data under a 60-minute bar: fine
@@ -354,13 +297,7 @@ describe('a breaching_now rule', () => {
     await ev.evaluate('live');
     await ev.evaluate('live');
     expect(await store('reader').read('breaching', '')).toMatchObject({ phase: 'firing', value: 3 });
-    await plant(
-      [0, 1, 2].map((i) => ({
-        type: 'interaction.first_response',
-        occurred_at: ago(HOUR),
-        interaction_id: `svc-svc-${i}`,
-      })),
-    );
+    await plant([0, 1, 2].map((i) => answeredAt(`svc-svc-${i}`, ago(HOUR))));
     await ev.evaluate('live');
     await ev.evaluate('live');
     await ev.stop();

@@ -1,7 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
@@ -14,15 +12,14 @@ import { silence, initialState } from '../../../alerts/state/machine.ts';
 import { AlertStore } from '../../../alerts/state/store.ts';
 import { translator } from '../../../i18n/translator.ts';
 import { verifyWebhook } from '../../../infra/outbound.ts';
-import { createClickHouse, type ClickHouseClient } from '../../../infra/clickhouse.ts';
+import type { ClickHouseClient } from '../../../infra/clickhouse.ts';
 import type { Config } from '../../../infra/config.ts';
 import type { CxEvent } from '../../../ingest/events.ts';
-import { toRow } from '../../../ingest/rows.ts';
-import { ClickHouseSink, rowLine } from '../../../ingest/sink.ts';
 import { Runtime } from '../../../cli/runtime.ts';
-import { migrate } from '../../../transforms/migrate.ts';
-import { testConfig, testEnv } from '../../helpers/env.ts';
+import { alertsConfig, migratedEngine } from '../../helpers/alerts.ts';
 import { mailSink, type MailSink } from '../../helpers/mail-sink.ts';
+import { planter, type Plant } from '../../helpers/plant.ts';
+import { jsonReply, receiver, type Receiver } from '../../helpers/receiver.ts';
 
 /**
  * The alert evaluator end to end, on the real engine: planted complaint events push a team's 48-hour
@@ -35,39 +32,31 @@ import { mailSink, type MailSink } from '../../helpers/mail-sink.ts';
  * retried.
  */
 
-interface Hit {
-  path: string;
-  query: URLSearchParams;
-  body: string;
-  headers: http.IncomingHttpHeaders;
-}
-
 const SECRET = 'SECtest-secret';
 const HOOK_SECRET = 'alert-hook-secret';
-let server: http.Server;
-let base: string;
-const hits: Hit[] = [];
+let inbox: Receiver;
 let flakyLeft = 0;
 let smtp: MailSink;
 let cfg: Config;
 let ch: ClickHouseClient;
 let db: string;
+let plant: Plant;
 
 const store = (owner: string) => new AlertStore(ch, { database: db, owner, settleMs: 200 });
 
 /** Where each vendor's robot of a test lives: its own paths, so tests never count each other's hits. */
 function channels(prefix: string) {
   return {
-    [`${prefix}-hook`]: { webhook: { url: `${base}/${prefix}/webhook`, secret: HOOK_SECRET } },
-    [`${prefix}-wecom`]: { wecom: { url: `${base}/${prefix}/wecom?key=k-1`, mentions: ['zhangsan'] } },
+    [`${prefix}-hook`]: { webhook: { url: `${inbox.base}/${prefix}/webhook`, secret: HOOK_SECRET } },
+    [`${prefix}-wecom`]: { wecom: { url: `${inbox.base}/${prefix}/wecom?key=k-1`, mentions: ['zhangsan'] } },
     [`${prefix}-ding`]: {
       dingtalk: {
-        url: `${base}/${prefix}/dingtalk?access_token=t-1`,
+        url: `${inbox.base}/${prefix}/dingtalk?access_token=t-1`,
         secret: SECRET,
         mentions: ['13800001111'],
       },
     },
-    [`${prefix}-feishu`]: { feishu: { url: `${base}/${prefix}/hook/f-1`, secret: SECRET } },
+    [`${prefix}-feishu`]: { feishu: { url: `${inbox.base}/${prefix}/hook/f-1`, secret: SECRET } },
     [`${prefix}-mail`]: { email: [`${prefix}@example.com`] },
   };
 }
@@ -137,57 +126,31 @@ function followUps(team: string, from: number, to: number, tag: string): CxEvent
   return out as unknown as CxEvent[];
 }
 
-let offset = 0;
-async function plant(events: CxEvent[]): Promise<void> {
-  const rows: Record<string, string[]> = { interactions: [], surveys: [], customers: [] };
-  for (const e of events) {
-    const { table, row } = toRow(e, { topic: 't', partition: 0, offset: String(offset++) });
-    rows[table]!.push(rowLine(row));
-  }
-  await new ClickHouseSink(ch, db).write({ rows, dlq: [] });
-}
-
-const at = (prefix: string, vendor: string) => hits.filter((h) => h.path.startsWith(`/${prefix}/${vendor}`));
+const at = (prefix: string, vendor: string) =>
+  inbox.hits.filter((h) => h.path.startsWith(`/${prefix}/${vendor}`));
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-    req.on('end', () => {
-      const u = new URL(req.url ?? '/', 'http://x');
-      hits.push({ path: u.pathname, query: u.searchParams, body, headers: req.headers });
-      if (u.pathname.endsWith('/flaky') && flakyLeft-- > 0) res.writeHead(503).end('busy');
-      else
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end('{"errcode":0,"errmsg":"ok","code":0,"msg":"success","data":{}}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  smtp = await mailSink();
-  cfg = testConfig(
-    testEnv({
-      CXPULSE_TIMEZONE: 'Asia/Shanghai',
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-      WEBHOOK_ALLOW_PRIVATE: 'true',
-      REPORT_RETRIES: '3',
-      REPORT_RETRY_INITIAL_MS: '20',
-      REPORT_RETRY_MAX_MS: '50',
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(smtp.port),
-      SMTP_TLS: 'none',
-      CXPULSE_PUBLIC_URL: 'https://cx.example.com',
-    }),
+  inbox = await receiver((hit) =>
+    hit.path.endsWith('/flaky') && flakyLeft-- > 0
+      ? { status: 503, body: 'busy' }
+      : jsonReply('{"errcode":0,"errmsg":"ok","code":0,"msg":"success","data":{}}'),
   );
-  ch = createClickHouse(cfg.clickhouse);
-  db = cfg.clickhouse.database;
-  await migrate(ch, db);
+  smtp = await mailSink();
+  cfg = alertsConfig({
+    REPORT_RETRIES: '3',
+    REPORT_RETRY_INITIAL_MS: '20',
+    REPORT_RETRY_MAX_MS: '50',
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(smtp.port),
+    SMTP_TLS: 'none',
+  });
+  ({ ch, db } = await migratedEngine(cfg));
+  plant = planter(ch, db);
 });
 
 afterAll(async () => {
   await ch.close();
-  await new Promise<void>((r) => server.close(() => r()));
+  await inbox.close();
   await smtp?.close();
 });
 
@@ -298,7 +261,7 @@ function toggleProbe(): PipelineProbe & { state: 'running' | 'stopped' } {
 describe('exactly once', () => {
   it('two evaluators at once, then a restart: each transition delivered once', async () => {
     const r = rules({
-      channels: { 'once-hook': { webhook: { url: `${base}/once/webhook`, secret: HOOK_SECRET } } },
+      channels: { 'once-hook': { webhook: { url: `${inbox.base}/once/webhook`, secret: HOOK_SECRET } } },
       alerts: [
         { name: 'once', kind: 'pipeline', check: 'ingester_down', for: '0s', channels: ['once-hook'] },
       ],
@@ -330,7 +293,7 @@ describe('a pipeline rule over the runtime’s real ingester', () => {
     try {
       await rt.startIngester();
       const r = rules({
-        channels: { 'pipe-hook': { webhook: { url: `${base}/pipe/webhook`, secret: HOOK_SECRET } } },
+        channels: { 'pipe-hook': { webhook: { url: `${inbox.base}/pipe/webhook`, secret: HOOK_SECRET } } },
         alerts: [
           { name: 'ingester', kind: 'pipeline', check: 'ingester_down', for: '0s', channels: ['pipe-hook'] },
         ],
@@ -360,7 +323,7 @@ describe('a pipeline rule over the runtime’s real ingester', () => {
 describe('rules that must stay quiet', () => {
   it('a silenced rule sends nothing and shows its silence; too small an n does not fire', async () => {
     const r = rules({
-      channels: { 'quiet-hook': { webhook: { url: `${base}/quiet/webhook`, secret: HOOK_SECRET } } },
+      channels: { 'quiet-hook': { webhook: { url: `${inbox.base}/quiet/webhook`, secret: HOOK_SECRET } } },
       alerts: [
         { name: 'silenced', kind: 'pipeline', check: 'ingester_down', for: '0s', channels: ['quiet-hook'] },
         {
@@ -403,7 +366,7 @@ describe('deliveries that fail', () => {
     const r = rules({
       channels: {
         refused: { webhook: { url: 'http://receiver.invalid/hook', secret: HOOK_SECRET } },
-        flaky: { webhook: { url: `${base}/fail/flaky`, secret: HOOK_SECRET } },
+        flaky: { webhook: { url: `${inbox.base}/fail/flaky`, secret: HOOK_SECRET } },
       },
       alerts: [
         { name: 'to-refused', kind: 'pipeline', check: 'ingester_down', for: '0s', channels: ['refused'] },
@@ -455,7 +418,7 @@ describe('the runtime starts the evaluator from ALERTS_FILE', () => {
 
   it('a valid file: evaluated at once, shown by /healthz and /metrics', async () => {
     const ok = file(
-      `channels:\n  h: {webhook: {url: "${base}/rt/webhook", secret: s}}\nalerts:\n  - {name: rt-stale, kind: pipeline, check: data_stale, minutes: 30, channels: [h]}\n`,
+      `channels:\n  h: {webhook: {url: "${inbox.base}/rt/webhook", secret: s}}\nalerts:\n  - {name: rt-stale, kind: pipeline, check: data_stale, minutes: 30, channels: [h]}\n`,
     );
     const rt = runtime(ok);
     try {
