@@ -46,3 +46,11 @@ export const answeredAt = (id: string, at: Date | number | string) => ({
   occurred_at: iso(at),
   interaction_id: id,
 });
+
+/** A phone call of a team opened at `at`: abandoned 10 s later, answered 5 s later, or left waiting. */
+export function phoneCall(id: string, team: string, at: number, end: 'abandoned' | 'answered' | 'waiting') {
+  const opened = openedCall(id, team, at);
+  if (end === 'waiting') return [opened];
+  if (end === 'answered') return [opened, answeredAt(id, at + 5_000)];
+  return [opened, { type: 'interaction.abandoned', occurred_at: iso(at + 10_000), interaction_id: id }];
+}

@@ -55,3 +55,12 @@ export async function receiver(reply: (hit: Hit) => Reply = () => jsonReply('{}'
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
+
+/** A rules document's webhook destination `name`, signed with `secret`, at `<base>/<name>/webhook`. */
+export const webhookAt = (base: string, name: string, secret: string) => ({
+  [name]: { webhook: { url: `${base}/${name}/webhook`, secret } },
+});
+
+/** The bodies of the requests a receiver took at `/<name>/webhook`, parsed. */
+export const webhookBodies = <T>(r: Receiver, name: string): T[] =>
+  r.hits.filter((h) => h.path === `/${name}/webhook`).map((h) => JSON.parse(h.body) as T);

@@ -12,7 +12,7 @@ import type { ClickHouseClient } from '../../../infra/clickhouse.ts';
 import type { Config } from '../../../infra/config.ts';
 import { alertsConfig } from '../../helpers/alerts.ts';
 import { openedCall, planter, type Plant } from '../../helpers/plant.ts';
-import { receiver, type Receiver } from '../../helpers/receiver.ts';
+import { receiver, webhookAt, webhookBodies, type Receiver } from '../../helpers/receiver.ts';
 import { waitFor } from '../../helpers/wait.ts';
 
 /**
@@ -44,9 +44,7 @@ interface Sent {
 }
 /** The notifications each webhook call to a rule's path carried. */
 const sent = (name: string): Sent[][] =>
-  inbox.hits
-    .filter((h) => h.path === `/${name}/webhook`)
-    .map((h) => (JSON.parse(h.body) as { notifications: Sent[] }).notifications);
+  webhookBodies<{ notifications: Sent[] }>(inbox, name).map((b) => b.notifications);
 const transitions = (name: string) => sent(name).map((n) => n.map((x) => x.transition));
 
 /** An evaluator of one rule sending to its own webhook path, over the runtime's real probe. */
@@ -54,7 +52,7 @@ function evaluator(rule: Record<string, unknown>, owner: string): AlertEvaluator
   const name = String(rule['name']);
   const rules = parseRules(
     {
-      channels: { [name]: { webhook: { url: `${inbox.base}/${name}/webhook`, secret: HOOK_SECRET } } },
+      channels: webhookAt(inbox.base, name, HOOK_SECRET),
       alerts: [{ for: '0s', ...rule, channels: [name] }],
     },
     { locale: 'en', allowHttp: true },

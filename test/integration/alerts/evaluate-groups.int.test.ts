@@ -6,8 +6,8 @@ import { AlertStore } from '../../../alerts/state/store.ts';
 import type { ClickHouseClient } from '../../../infra/clickhouse.ts';
 import type { Config } from '../../../infra/config.ts';
 import { alertsConfig, healthyProbe, migratedEngine } from '../../helpers/alerts.ts';
-import { answeredAt, openedCall, planter, type Plant } from '../../helpers/plant.ts';
-import { receiver, type Receiver } from '../../helpers/receiver.ts';
+import { answeredAt, phoneCall, planter, type Plant } from '../../helpers/plant.ts';
+import { receiver, webhookAt, webhookBodies, type Receiver } from '../../helpers/receiver.ts';
 
 /**
  * Rolling windows and groups that vanish, end to end on the real engine: `last_24h` counts the last 24
@@ -31,8 +31,7 @@ interface Sent {
   text: string;
   notifications: { transition: string; value: number | null; n: number }[];
 }
-const sent = (name: string): Sent[] =>
-  inbox.hits.filter((h) => h.path === `/${name}/webhook`).map((h) => JSON.parse(h.body) as Sent);
+const sent = (name: string) => webhookBodies<Sent>(inbox, name);
 const transitions = (name: string) => sent(name).map((s) => s.notifications.map((x) => x.transition));
 
 function evaluator(doc: RulesDocument, owner: string): AlertEvaluator {
@@ -46,19 +45,11 @@ function evaluator(doc: RulesDocument, owner: string): AlertEvaluator {
   });
 }
 
-const hook = (name: string) => ({
-  [name]: { webhook: { url: `${inbox.base}/${name}/webhook`, secret: HOOK_SECRET } },
-});
-
-const iso = (ms: number) => new Date(ms).toISOString();
+const hook = (name: string) => webhookAt(inbox.base, name, HOOK_SECRET);
 
 /** A phone call of a team opened at `at`: abandoned 10 s later, answered 5 s later, or left waiting. */
-function call(team: string, id: string, at: number, end: 'abandoned' | 'answered' | 'waiting') {
-  const opened = openedCall(id, team, at);
-  if (end === 'waiting') return [opened];
-  if (end === 'answered') return [opened, answeredAt(id, at + 5_000)];
-  return [opened, { type: 'interaction.abandoned', occurred_at: iso(at + 10_000), interaction_id: id }];
-}
+const call = (team: string, id: string, at: number, end: 'abandoned' | 'answered' | 'waiting') =>
+  phoneCall(id, team, at, end);
 
 beforeAll(async () => {
   inbox = await receiver();

@@ -8,8 +8,8 @@ import { applyChange, silencing } from '../../../dashboards/routes/alert-actions
 import type { ClickHouseClient } from '../../../infra/clickhouse.ts';
 import type { Config } from '../../../infra/config.ts';
 import { alertsConfig, healthyProbe, migratedEngine } from '../../helpers/alerts.ts';
-import { answeredAt, openedCall, planter, type Plant } from '../../helpers/plant.ts';
-import { receiver, type Receiver } from '../../helpers/receiver.ts';
+import { answeredAt, openedCall, phoneCall, planter, type Plant } from '../../helpers/plant.ts';
+import { receiver, webhookAt, webhookBodies, type Receiver } from '../../helpers/receiver.ts';
 
 /**
  * The evaluator as the runtime builds it (the rules read from the store at each evaluation): an
@@ -29,13 +29,9 @@ let plant: Plant;
 const store = (owner: string) => new AlertStore(ch, { database: db, owner, settleMs: 100 });
 /** The transitions each webhook call of a path carried. */
 const sent = (name: string) =>
-  inbox.hits
-    .filter((h) => h.path === `/${name}/webhook`)
-    .map(
-      (h) =>
-        (JSON.parse(h.body) as { notifications: { transition: string; value: number | null }[] })
-          .notifications,
-    );
+  webhookBodies<{ notifications: { transition: string; value: number | null }[] }>(inbox, name).map(
+    (b) => b.notifications,
+  );
 
 /** The evaluator as cli/runtime.ts `startAlerts` builds it: the version in force at each evaluation. */
 function runtimeEvaluator(
@@ -65,9 +61,7 @@ function fixedEvaluator(doc: RulesDocument, owner: string): AlertEvaluator {
   });
 }
 
-const hook = (name: string) => ({
-  [name]: { webhook: { url: `${inbox.base}/${name}/webhook`, secret: HOOK_SECRET } },
-});
+const hook = (name: string) => webhookAt(inbox.base, name, HOOK_SECRET);
 const yamlOf = (doc: RulesDocument) => JSON.stringify(doc); // JSON is YAML
 
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
@@ -206,24 +200,8 @@ describe('a silence on a whole rule with a breakdown', () => {
 });
 
 /** One phone call of a team opened at `at`: answered 5 s later, or abandoned 10 s later. */
-function call(team: string, id: string, at: number, abandoned: boolean): Record<string, unknown>[] {
-  const iso = (ms: number) => new Date(ms).toISOString();
-  return [
-    {
-      type: 'interaction.opened',
-      occurred_at: iso(at),
-      interaction_id: id,
-      customer_id: `c-${id}`,
-      channel: 'phone',
-      category: 'inquiry',
-      priority: 'normal',
-      team_id: team,
-    },
-    abandoned
-      ? { type: 'interaction.abandoned', occurred_at: iso(at + 10_000), interaction_id: id }
-      : { type: 'interaction.first_response', occurred_at: iso(at + 5_000), interaction_id: id },
-  ];
-}
+const call = (team: string, id: string, at: number, abandoned: boolean) =>
+  phoneCall(id, team, at, abandoned ? 'abandoned' : 'answered');
 
 describe('an anomaly rule', () => {
   it('fires once when today’s abandonment leaves the control limits of the last 7 days', async () => {
