@@ -6,6 +6,8 @@ import { createClickHouse, type ClickHouseClient } from '../../infra/clickhouse.
 import type { Config } from '../../infra/config.ts';
 import { migrate } from '../../transforms/migrate.ts';
 import { TOKENS } from './dashboard.ts';
+import { planter, type Plant } from './plant.ts';
+import { receiver, type Receiver } from './receiver.ts';
 import { testConfig, testEnv } from './env.ts';
 
 /**
@@ -30,6 +32,29 @@ export async function migratedEngine(cfg: Config): Promise<{ ch: ClickHouseClien
   const db = cfg.clickhouse.database;
   await migrate(ch, db);
   return { ch, db };
+}
+
+/** What an evaluator test runs over: a webhook receiver, the alerts config, the migrated engine, a planter. */
+export interface AlertsBench {
+  inbox: Receiver;
+  cfg: Config;
+  ch: ClickHouseClient;
+  db: string;
+  plant: Plant;
+  /** Closes the engine, then the receiver (for afterAll). */
+  close(): Promise<void>;
+}
+
+/** Starts an AlertsBench (its receiver answering `200 {}`, its config alertsConfig()). */
+export async function alertsBench(): Promise<AlertsBench> {
+  const inbox = await receiver();
+  const cfg = alertsConfig();
+  const { ch, db } = await migratedEngine(cfg);
+  const close = async () => {
+    await ch.close();
+    await inbox.close();
+  };
+  return { inbox, cfg, ch, db, plant: planter(ch, db), close };
 }
 
 /** A pipeline in good health: the ingester running, no lag, no dead letters, no failed report. */

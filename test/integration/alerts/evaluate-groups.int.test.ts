@@ -5,9 +5,9 @@ import { validate, type RulesDocument } from '../../../alerts/rules/store.ts';
 import { AlertStore } from '../../../alerts/state/store.ts';
 import type { ClickHouseClient } from '../../../infra/clickhouse.ts';
 import type { Config } from '../../../infra/config.ts';
-import { alertsConfig, healthyProbe, migratedEngine } from '../../helpers/alerts.ts';
-import { answeredAt, phoneCall, planter, type Plant } from '../../helpers/plant.ts';
-import { receiver, webhookAt, webhookBodies, type Receiver } from '../../helpers/receiver.ts';
+import { alertsBench, healthyProbe, type AlertsBench } from '../../helpers/alerts.ts';
+import { answeredAt, phoneCall, type Plant } from '../../helpers/plant.ts';
+import { webhookAt, webhookBodies, type Receiver } from '../../helpers/receiver.ts';
 
 /**
  * Rolling windows and groups that vanish, end to end on the real engine: `last_24h` counts the last 24
@@ -51,16 +51,11 @@ const hook = (name: string) => webhookAt(inbox.base, name, HOOK_SECRET);
 const call = (team: string, id: string, at: number, end: 'abandoned' | 'answered' | 'waiting') =>
   phoneCall(id, team, at, end);
 
+let bench: AlertsBench;
 beforeAll(async () => {
-  inbox = await receiver();
-  cfg = alertsConfig();
-  ({ ch, db } = await migratedEngine(cfg));
-  plant = planter(ch, db);
+  ({ inbox, cfg, ch, db, plant } = bench = await alertsBench());
 });
-afterAll(async () => {
-  await ch.close();
-  await inbox.close();
-});
+afterAll(() => bench.close());
 
 describe('last_24h', () => {
   it('is the last 24 hours: calls opened 25 h ago do not count, those 23 h ago do', async () => {

@@ -7,9 +7,9 @@ import { AlertStore } from '../../../alerts/state/store.ts';
 import { applyChange, silencing } from '../../../dashboards/routes/alert-actions.ts';
 import type { ClickHouseClient } from '../../../infra/clickhouse.ts';
 import type { Config } from '../../../infra/config.ts';
-import { alertsConfig, healthyProbe, migratedEngine } from '../../helpers/alerts.ts';
-import { answeredAt, openedCall, phoneCall, planter, type Plant } from '../../helpers/plant.ts';
-import { receiver, webhookAt, webhookBodies, type Receiver } from '../../helpers/receiver.ts';
+import { alertsBench, healthyProbe, type AlertsBench } from '../../helpers/alerts.ts';
+import { answeredAt, openedCall, phoneCall, type Plant } from '../../helpers/plant.ts';
+import { webhookAt, webhookBodies, type Receiver } from '../../helpers/receiver.ts';
 
 /**
  * The evaluator as the runtime builds it (the rules read from the store at each evaluation): an
@@ -71,16 +71,11 @@ const HOUR = 3_600_000;
 const unanswered = (team: string, count: number, tag: string) =>
   Array.from({ length: count }, (_, i) => openedCall(`${tag}-${team}-${i}`, team, ago(2 * HOUR)));
 
+let bench: AlertsBench;
 beforeAll(async () => {
-  inbox = await receiver();
-  cfg = alertsConfig();
-  ({ ch, db } = await migratedEngine(cfg));
-  plant = planter(ch, db);
+  ({ inbox, cfg, ch, db, plant } = bench = await alertsBench());
 });
-afterAll(async () => {
-  await ch.close();
-  await inbox.close();
-});
+afterAll(() => bench.close());
 
 describe('editors’ versions', () => {
   it('the next evaluation uses an edit saved in the store: a bar lowered fires, a rule deleted stops', async () => {
