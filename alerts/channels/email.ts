@@ -1,6 +1,6 @@
 import type { Config } from '../../infra/config.ts';
-import { smtpTransport } from '../../infra/smtp.ts';
-import { CxError, errorMessage } from '../../infra/errors.ts';
+import { sendThroughSmtp } from '../../infra/smtp.ts';
+import { CxError } from '../../infra/errors.ts';
 import { layout, PLAIN, type Style } from './layout.ts';
 import { idempotencyKey } from './webhook.ts';
 import type { Message, SendResult } from './types.ts';
@@ -43,33 +43,15 @@ export async function sendEmail(
   msg: Message,
 ): Promise<SendResult> {
   if (!smtp) throw new CxError('delivery_refused', 'no SMTP server configured (SMTP_HOST)');
-  const transport = smtpTransport(smtp);
-  const content = emailContent(msg);
-  const where = `SMTP ${smtp.host}:${smtp.port}`;
-  let info: { accepted: unknown[]; rejected: unknown[]; response?: string };
-  try {
-    info = await transport.sendMail({
-      from: smtp.from,
+  const { accepted, response } = await sendThroughSmtp(
+    smtp,
+    {
       to: [...dest.to],
       cc: dest.cc ? [...dest.cc] : undefined,
       messageId: `<alert-${idempotencyKey(msg)}@cxpulse>`,
-      ...content,
-    });
-  } catch (err) {
-    const code = (err as { responseCode?: number }).responseCode;
-    if (code !== undefined && code >= 500)
-      throw new CxError('delivery_refused', `${where} refused the alert: ${errorMessage(err)}`);
-    throw new CxError('delivery_failed', `${where}: ${errorMessage(err)}`, { retriable: true, cause: err });
-  } finally {
-    transport.close();
-  }
-  const address = (a: unknown) => (typeof a === 'string' ? a : String((a as { address?: string }).address));
-  const accepted = info.accepted.map(address);
-  if (info.rejected.length > 0)
-    throw new CxError(
-      'delivery_refused',
-      `${where} refused ${info.rejected.map(address).join(', ')}; delivered to ${accepted.join(', ') || 'nobody'}`,
-      { details: { delivered: accepted } },
-    );
-  return { channel: 'email', recipients: accepted, response: info.response ?? '' };
+      ...emailContent(msg),
+    },
+    'alert',
+  );
+  return { channel: 'email', recipients: accepted, response };
 }

@@ -6,7 +6,7 @@ import https from 'node:https';
 import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import type { Config } from '../../infra/config.ts';
-import { smtpTransport } from '../../infra/smtp.ts';
+import { sendThroughSmtp } from '../../infra/smtp.ts';
 import { CxError, errorMessage } from '../../infra/errors.ts';
 import { checkAddress, checkHost, guardedLookup, signWebhook, verifyWebhook } from '../../infra/outbound.ts';
 import type { ReportData } from './content.ts';
@@ -47,12 +47,10 @@ export async function sendEmail(smtp: Config['reports']['smtp'], d: Delivery): P
   const email = d.def.email;
   if (!email) return [];
   if (!smtp) throw refused('no SMTP server configured (SMTP_HOST)');
-  const transport = smtpTransport(smtp);
   const cid = (c: Chart) => `${c.id}.${runId(d.runKey)}@cxpulse`;
-  let info: { accepted: unknown[]; rejected: unknown[] };
-  try {
-    info = await transport.sendMail({
-      from: smtp.from,
+  const { accepted } = await sendThroughSmtp(
+    smtp,
+    {
       to: email.to,
       cc: email.cc,
       subject: email.subject ?? d.rendered.subject,
@@ -71,29 +69,9 @@ export async function sendEmail(smtp: Config['reports']['smtp'], d: Delivery): P
           ? [{ filename: fileStem(d, 'pdf'), content: d.rendered.pdf, contentType: 'application/pdf' }]
           : []),
       ],
-    });
-  } catch (err) {
-    const code = (err as { responseCode?: number }).responseCode;
-    // a 5xx reply is permanent; a refused connection, a timeout or a 4xx reply may pass on retry
-    if (code !== undefined && code >= 500)
-      throw new CxError(
-        'delivery_refused',
-        `SMTP ${smtp.host}:${smtp.port} refused the report: ${errorMessage(err)}`,
-      );
-    throw failed(`SMTP ${smtp.host}:${smtp.port}: ${errorMessage(err)}`, err);
-  } finally {
-    transport.close();
-  }
-  // the server takes a message when it accepts at least one recipient: the others are named, not retried
-  // (a retry would send it again to those who have it)
-  const address = (a: unknown) => (typeof a === 'string' ? a : String((a as { address?: string }).address));
-  const accepted = info.accepted.map(address);
-  if (info.rejected.length > 0)
-    throw new CxError(
-      'delivery_refused',
-      `SMTP ${smtp.host}:${smtp.port} refused ${info.rejected.map(address).join(', ')}; delivered to ${accepted.join(', ') || 'nobody'}`,
-      { details: { delivered: accepted } },
-    );
+    },
+    'report',
+  );
   return accepted;
 }
 
