@@ -1,5 +1,8 @@
 import type { AddressInfo } from 'node:net';
+import { AlertEvaluator } from '../../alerts/evaluate/evaluator.ts';
 import type { PipelineProbe } from '../../alerts/evaluate/probe.ts';
+import { channelConfig } from '../../alerts/channels/send.ts';
+import { validate, type RulesDocument } from '../../alerts/rules/store.ts';
 import { AlertStore } from '../../alerts/state/store.ts';
 import { Runtime } from '../../cli/runtime.ts';
 import { createClickHouse, type ClickHouseClient } from '../../infra/clickhouse.ts';
@@ -66,6 +69,18 @@ export function healthyProbe(ageMinutes: () => number = () => 0): PipelineProbe 
     dataAgeMinutes: () => Promise.resolve(ageMinutes()),
     lastReportFailed: () => Promise.resolve(null),
   };
+}
+
+/** An evaluator of the fixed rules `doc` over a healthy pipeline, keeping its states in `store`. */
+export function fixedEvaluator(ch: ClickHouseClient, cfg: Config, doc: RulesDocument, store: AlertStore) {
+  return new AlertEvaluator({
+    client: ch,
+    cfg,
+    rules: validate(doc, cfg),
+    store,
+    probe: healthyProbe(),
+    channels: channelConfig(cfg),
+  });
 }
 
 /**

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlertEvaluator } from '../../../alerts/evaluate/evaluator.ts';
-import { channelConfig } from '../../../alerts/channels/send.ts';
-import { validate, type RulesDocument } from '../../../alerts/rules/store.ts';
+import type { RulesDocument } from '../../../alerts/rules/store.ts';
 import { AlertStore } from '../../../alerts/state/store.ts';
 import type { ClickHouseClient } from '../../../infra/clickhouse.ts';
 import type { Config } from '../../../infra/config.ts';
-import { alertsBench, healthyProbe, type AlertsBench } from '../../helpers/alerts.ts';
+import { alertsBench, fixedEvaluator, type AlertsBench } from '../../helpers/alerts.ts';
 import { answeredAt, phoneCall, type Plant } from '../../helpers/plant.ts';
 import { webhookAt, webhookBodies, type Receiver } from '../../helpers/receiver.ts';
 
@@ -34,16 +32,7 @@ interface Sent {
 const sent = (name: string) => webhookBodies<Sent>(inbox, name);
 const transitions = (name: string) => sent(name).map((s) => s.notifications.map((x) => x.transition));
 
-function evaluator(doc: RulesDocument, owner: string): AlertEvaluator {
-  return new AlertEvaluator({
-    client: ch,
-    cfg,
-    rules: validate(doc, cfg),
-    store: store(owner),
-    probe: healthyProbe(),
-    channels: channelConfig(cfg),
-  });
-}
+const evaluator = (doc: RulesDocument, owner: string) => fixedEvaluator(ch, cfg, doc, store(owner));
 
 const hook = (name: string) => webhookAt(inbox.base, name, HOOK_SECRET);
 

@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertEvaluator } from '../../../alerts/evaluate/evaluator.ts';
 import type { PipelineProbe } from '../../../alerts/evaluate/probe.ts';
 import { channelConfig } from '../../../alerts/channels/send.ts';
-import { currentRules, saveRules, validate, type RulesDocument } from '../../../alerts/rules/store.ts';
+import { currentRules, saveRules, type RulesDocument } from '../../../alerts/rules/store.ts';
 import { AlertStore } from '../../../alerts/state/store.ts';
 import { applyChange, silencing } from '../../../dashboards/routes/alert-actions.ts';
 import type { ClickHouseClient } from '../../../infra/clickhouse.ts';
 import type { Config } from '../../../infra/config.ts';
-import { alertsBench, healthyProbe, type AlertsBench } from '../../helpers/alerts.ts';
+import { alertsBench, fixedEvaluator, healthyProbe, type AlertsBench } from '../../helpers/alerts.ts';
 import { answeredAt, openedCall, phoneCall, type Plant } from '../../helpers/plant.ts';
 import { webhookAt, webhookBodies, type Receiver } from '../../helpers/receiver.ts';
 
@@ -50,16 +50,7 @@ function runtimeEvaluator(
 }
 
 /** An evaluator of fixed rules (the store's versions are the editors' test's). */
-function fixedEvaluator(doc: RulesDocument, owner: string): AlertEvaluator {
-  return new AlertEvaluator({
-    client: ch,
-    cfg,
-    rules: validate(doc, cfg),
-    store: store(owner),
-    probe: healthyProbe(),
-    channels: channelConfig(cfg),
-  });
-}
+const fixed = (doc: RulesDocument, owner: string) => fixedEvaluator(ch, cfg, doc, store(owner));
 
 const hook = (name: string) => webhookAt(inbox.base, name, HOOK_SECRET);
 const yamlOf = (doc: RulesDocument) => JSON.stringify(doc); // JSON is YAML
@@ -140,7 +131,7 @@ describe('a silence on a whole rule with a breakdown', () => {
       await applyChange(store('api'), 'mute', silencing('li', until, 'maintenance'), new Date()),
     ).toEqual(['']);
     await plant(unanswered('m1', 2, 'mute'));
-    const ev = fixedEvaluator(doc, 'mute-eval');
+    const ev = fixed(doc, 'mute-eval');
     await ev.evaluate('live');
     await plant(unanswered('m2', 3, 'mute'));
     await ev.evaluate('live');
@@ -176,7 +167,7 @@ describe('a silence on a whole rule with a breakdown', () => {
       ],
     };
     await plant(unanswered('l1', 1, 'late'));
-    const ev = fixedEvaluator(doc, 'late-eval');
+    const ev = fixed(doc, 'late-eval');
     await ev.evaluate('live'); // l1: 1, not above 5
     const until = new Date(Date.now() + HOUR);
     expect(await applyChange(store('api'), 'late', silencing('wang', until, 'drill'), new Date())).toEqual([
@@ -213,7 +204,7 @@ describe('an anomaly rule', () => {
     const ucl = 100 * (p + 3 * Math.sqrt((p * (1 - p)) / 20));
     expect(75).toBeGreaterThan(ucl);
     expect(10).toBeLessThan(ucl);
-    const ev = fixedEvaluator(
+    const ev = fixed(
       {
         channels: hook('anom'),
         alerts: [
@@ -247,7 +238,7 @@ describe('an anomaly rule', () => {
 
 describe('a breaching_now rule', () => {
   it('fires on unanswered calls past their target and resolves once they are answered', async () => {
-    const ev = fixedEvaluator(
+    const ev = fixed(
       {
         channels: hook('svc'),
         alerts: [
