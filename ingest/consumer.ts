@@ -8,6 +8,7 @@ import { backoffDelay, type RetryHooks, type RetryPolicy } from '../infra/retry.
 import { topicKind, type EventTopicKind, type Topics } from '../infra/kafka/topics.ts';
 import { ChunkWriter } from './chunk-writer.ts';
 import { GroupCommit } from './group-commit.ts';
+import { PartitionCommits } from './partition-commits.ts';
 import type { EventParser } from './events.ts';
 import type { EventProducer } from './producer.ts';
 import type { ClickHouseSink } from './sink.ts';
@@ -52,11 +53,12 @@ const DISCONNECT_TIMEOUT_MS = 10_000;
  *
  * Per partition batch, in chunks of at most `INGEST_BATCH_SIZE` messages, a ChunkWriter decodes the
  * messages, the chunks of the partitions consumed at once are stored together (one insert per raw
- * table, see group-commit.ts) and the rejected messages dead-lettered; only then is the offset after
- * each chunk committed, partition by partition. A failure
- * before the commit means the chunk is delivered again, which the storage absorbs (it is keyed on
- * event_id). A failing write is retried with capped exponential backoff while the group membership is
- * kept alive (`INGEST_MAX_RETRIES` bounds one such cycle).
+ * table, see group-commit.ts) while the next ones are decoded, and the rejected messages
+ * dead-lettered; the offset after each chunk is committed only once it was stored, partition by
+ * partition and in order (partition-commits.ts). A failure before the commit means the chunk is
+ * delivered again, which the storage absorbs (it is keyed on event_id). A failing write is retried
+ * with capped exponential backoff while the group membership is kept alive (`INGEST_MAX_RETRIES`
+ * bounds one such cycle); when a cycle runs out, the consumer is rebuilt.
  *
  * It never gives up. Whatever stops its Kafka consumer (a cycle of retries run out, a broker stall that
  * outlived the session, a coordinator that forgot the member, a rebalance gone wrong), the consumer is
@@ -68,6 +70,7 @@ export class Ingester {
   private readonly retry: RetryPolicy;
   private readonly groups: GroupCommit;
   private consumer: Consumer | undefined;
+  private commits: PartitionCommits | undefined;
   private state: IngesterState = 'idle';
   private since = new Date();
   private reason: string | undefined;
@@ -126,11 +129,13 @@ export class Ingester {
     await firstAttempt;
   }
 
-  /** Finish the chunk in hand, commit it and leave the group. */
+  /** Store the chunks in hand, commit them and leave the group. */
   async stop(): Promise<void> {
     if (this.state === 'stopped' || this.stopped.signal.aborted) return this.done;
     this.setState('stopping');
     this.stopped.abort();
+    this.groups.flushAll();
+    await this.commits?.settled();
     await this.consumer?.disconnect().catch(() => undefined);
     await this.loop;
     this.deps.metrics.ingesterUp.set(0);
@@ -172,9 +177,14 @@ export class Ingester {
   private async runConsumer(running: () => void): Promise<unknown> {
     const consumer = this.newConsumer();
     this.consumer = consumer;
-    const crashed = new Promise<unknown>((resolve) =>
-      consumer.on(consumer.events.CRASH, ({ payload }) => resolve(payload.error)),
-    );
+    const crashed = new Promise<unknown>((resolve) => {
+      consumer.on(consumer.events.CRASH, ({ payload }) => resolve(payload.error));
+      this.commits = new PartitionCommits({
+        commit: (t, p, o) => commitOffset(consumer, t, p, o),
+        failed: resolve,
+      });
+    });
+    const commits = this.commits as PartitionCommits;
     const stopped = new Promise<void>((resolve) =>
       this.stopped.signal.addEventListener('abort', () => resolve()),
     );
@@ -190,7 +200,7 @@ export class Ingester {
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: 3,
-        eachBatch: (payload) => this.groups.member(() => this.onBatch(payload)),
+        eachBatch: (payload) => this.groups.member(() => this.onBatch(payload, commits)),
       });
       this.lastProgressAt = Date.now();
       this.recovered();
@@ -225,35 +235,38 @@ export class Ingester {
     return consumer;
   }
 
-  private async onBatch(payload: EachBatchPayload): Promise<void> {
+  private async onBatch(payload: EachBatchPayload, commits: PartitionCommits): Promise<void> {
     const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
     const kind = topicKind(this.deps.topics, batch.topic);
     if (!kind || kind === 'dlq') return;
     const size = this.deps.ingest.batchSize;
     const hooks = this.retryHooks(batch.topic, batch.partition, payload);
     for (let i = 0; i < batch.messages.length; i += size) {
-      if (!isRunning() || isStale()) return;
+      if (!isRunning() || isStale() || this.stopped.signal.aborted) return;
       const chunk = batch.messages.slice(i, i + size);
       const last = chunk[chunk.length - 1] as KafkaMessage;
-      await this.groups.write(
+      const { stored } = await this.groups.write(
         { topic: batch.topic, partition: batch.partition, kind: kind as EventTopicKind, hooks },
         chunk,
       );
+      // read on: the commit past this chunk waits for its rows (and the partition's earlier chunks)
       resolveOffset(last.offset);
-      const consumer = this.consumer as Consumer;
-      await consumer.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
-      ]);
-      this.lastCommitAt = new Date();
-      this.lastProgressAt = Date.now();
-      if (this.state === 'degraded') this.recovered();
-      this.deps.metrics.batches.inc({ topic: batch.topic });
-      this.deps.metrics.consumerLag.set(
-        { topic: batch.topic, partition: String(batch.partition) },
-        Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n)),
+      const next = BigInt(last.offset) + 1n;
+      const lag = Math.max(0, Number(BigInt(batch.highWatermark) - next));
+      commits.after(batch.topic, batch.partition, next.toString(), stored, () =>
+        this.committed(batch.topic, batch.partition, lag),
       );
       await heartbeat();
     }
+  }
+
+  /** A chunk's offsets were committed: progress for health and metrics. */
+  private committed(topic: string, partition: number, lag: number): void {
+    this.lastCommitAt = new Date();
+    this.lastProgressAt = Date.now();
+    if (this.state === 'degraded') this.recovered();
+    this.deps.metrics.batches.inc({ topic });
+    this.deps.metrics.consumerLag.set({ topic, partition: String(partition) }, lag);
   }
 
   private retryHooks(topic: string, partition: number, ctl: EachBatchPayload): RetryHooks {
@@ -306,5 +319,30 @@ export class Ingester {
   private setState(state: IngesterState): void {
     if (state !== this.state) this.since = new Date();
     this.state = state;
+  }
+}
+
+/** kafkajs's codes for a commit the group refuses while it rebalances (a later commit covers it). */
+const REBALANCING = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'NOT_COORDINATOR',
+]);
+
+/** Commit one partition's next offset; false when the group refused it because it is rebalancing. */
+async function commitOffset(
+  consumer: Consumer,
+  topic: string,
+  partition: number,
+  offset: string,
+): Promise<boolean> {
+  try {
+    await consumer.commitOffsets([{ topic, partition, offset }]);
+    return true;
+  } catch (err) {
+    const e = err as { type?: string; originalError?: { type?: string } };
+    if (REBALANCING.has(e.type ?? e.originalError?.type ?? '')) return false;
+    throw err;
   }
 }

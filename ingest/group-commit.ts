@@ -5,18 +5,23 @@ import type { ChunkContext, ChunkWriter, DecodedChunk } from './chunk-writer.ts'
 import type { ClickHouseSink, RowRefusal } from './sink.ts';
 
 /**
- * Group commit: the chunks of several partitions, decoded by the concurrent eachBatch calls of one
- * consumer (`partitionsConsumedConcurrently`), stored in one insert per raw table. Each call awaits
- * the insert that holds its rows (and its own DLQ writes); only then does it commit its partition's
- * offsets, so "commit only after store" holds per partition as before.
+ * Group commit, pipelined: the chunks of several partitions, decoded by the concurrent eachBatch calls
+ * of one consumer (`partitionsConsumedConcurrently`), are stored in one insert per raw table, and the
+ * next group is decoded while the engine writes the one before it.
  *
- * A group is written when it holds `batchSize` rows, when no call that could still add to it is
- * decoding (every active call waits on an insert), or after `lingerMs`, whichever comes first. The
- * rows the store refuses are isolated in the group insert (ClickHouseSink.writeRows) and handed back
- * to the chunk they came from. Retries keep every partition of the group alive (each one's heartbeat)
- * and stop only when all of them were lost or the ingester stops; a partition revoked meanwhile still
- * has its rows stored before any commit of its offsets (a commit the group refuses means redelivery,
- * which the store absorbs).
+ * `write` decodes a chunk and queues it in the pending group of its raw table; it returns once the
+ * chunk is queued, with `stored`, which settles when the insert holding its rows (and its own DLQ
+ * writes) returned. The caller commits its partition's offsets only after `stored`, in order
+ * (partition-commits.ts), so "commit only after store" holds per partition as before.
+ *
+ * Per raw table at most one insert runs, and one group waits behind it. A pending group is written
+ * when no insert of its table is running and it holds `batchSize` rows, or no call that could still add
+ * to it is decoding, or `lingerMs` passed; and as soon as the insert before it returns. A call whose
+ * chunk filled a group that must wait waits with it (`write` returns later): memory stays within two
+ * groups per table and Kafka is read no faster than the engine writes. The rows the store refuses are
+ * isolated in the group insert (ClickHouseSink.writeRows) and handed back to the chunk they came from.
+ * Retries keep every partition of the group alive (each one's heartbeat) and stop only when all of
+ * them were lost or the ingester stops.
  */
 export interface GroupCommitDeps {
   writer: ChunkWriter;
@@ -26,6 +31,11 @@ export interface GroupCommitDeps {
   batchSize: number;
   /** Longest wait for other partitions' rows before a group is written. */
   lingerMs: number;
+}
+
+/** A chunk queued: `stored` settles once its rows are stored and its rejected messages dead-lettered. */
+export interface Queued {
+  stored: Promise<void>;
 }
 
 interface Entry {
@@ -38,9 +48,11 @@ interface Entry {
 export class GroupCommit {
   private readonly pending = new Map<EventTopicKind, Entry[]>();
   private readonly rowCount = new Map<EventTopicKind, number>();
+  /** The insert running per raw table; it never rejects (its members are told). */
+  private readonly writing = new Map<EventTopicKind, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private idleCheck: NodeJS.Immediate | undefined;
-  /** eachBatch calls in progress, and how many of them wait on a group (pending or being written). */
+  /** eachBatch calls in progress, and how many of them wait for room behind a running insert. */
   private active = 0;
   private waiting = 0;
 
@@ -57,22 +69,41 @@ export class GroupCommit {
     }
   }
 
-  /** Decode one chunk, store it with the others of its group, dead-letter its refused messages. */
-  async write(ctx: ChunkContext, messages: readonly KafkaMessage[]): Promise<void> {
+  /** Decode one chunk and queue it with the others of its group; see the class comment. */
+  async write(ctx: ChunkContext, messages: readonly KafkaMessage[]): Promise<Queued> {
     const decoded = this.deps.writer.decode(ctx, messages);
-    if (decoded.rows.length === 0) return this.deps.writer.finish(ctx, decoded, []);
+    if (decoded.rows.length === 0) return { stored: this.deps.writer.finish(ctx, decoded, []) };
+    const stored = new Promise<void>((resolve, reject) => {
+      const list = this.pending.get(ctx.kind) ?? [];
+      list.push({ ctx, decoded, resolve, reject });
+      this.pending.set(ctx.kind, list);
+    });
+    // handled by the caller's commit chain; never an unhandled rejection while it is not yet attached
+    stored.catch(() => undefined);
+    const rows = (this.rowCount.get(ctx.kind) ?? 0) + decoded.rows.length;
+    this.rowCount.set(ctx.kind, rows);
+    if (rows >= this.deps.batchSize) this.flush(ctx.kind);
+    else this.flushIfIdle();
+    this.timer ??= setTimeout(() => this.flushAll(), this.deps.lingerMs);
+    await this.room(ctx.kind);
+    return { stored };
+  }
+
+  /** Write every pending group now (the ingester stops). */
+  flushAll(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const kind of [...this.pending.keys()]) this.flush(kind);
+  }
+
+  /** Wait while a full group of this table waits behind its running insert. */
+  private async room(kind: EventTopicKind): Promise<void> {
     this.waiting++;
     try {
-      await new Promise<void>((resolve, reject) => {
-        const list = this.pending.get(ctx.kind) ?? [];
-        list.push({ ctx, decoded, resolve, reject });
-        this.pending.set(ctx.kind, list);
-        const rows = (this.rowCount.get(ctx.kind) ?? 0) + decoded.rows.length;
-        this.rowCount.set(ctx.kind, rows);
-        if (rows >= this.deps.batchSize) this.flush(ctx.kind);
-        else this.flushIfIdle();
-        this.timer ??= setTimeout(() => this.flushAll(), this.deps.lingerMs);
-      });
+      for (let w = this.writing.get(kind); w; w = this.writing.get(kind)) {
+        if ((this.rowCount.get(kind) ?? 0) < this.deps.batchSize) return;
+        await w;
+      }
     } finally {
       this.waiting--;
     }
@@ -90,25 +121,25 @@ export class GroupCommit {
     });
   }
 
-  private flushAll(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    for (const kind of [...this.pending.keys()]) this.flush(kind);
-  }
-
+  /** Start the insert of a table's pending group, unless one is running (it is started after it). */
   private flush(kind: EventTopicKind): void {
     const entries = this.pending.get(kind);
-    if (!entries || entries.length === 0) return;
+    if (!entries || entries.length === 0 || this.writing.has(kind)) return;
     this.pending.delete(kind);
     this.rowCount.delete(kind);
     if (this.pending.size === 0 && this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    void this.store(kind, entries);
+    const done = this.store(kind, entries).finally(() => {
+      this.writing.delete(kind);
+      // the group that gathered meanwhile goes next: the engine is never idle while rows wait
+      this.flush(kind);
+    });
+    this.writing.set(kind, done);
   }
 
-  /** One insert for the group; then each chunk's refusals and DLQ, and its caller released. */
+  /** One insert for the group; then each chunk's refusals and DLQ, and its `stored` settled. */
   private async store(kind: EventTopicKind, entries: Entry[]): Promise<void> {
     const lines = entries.length === 1 ? entries[0]!.decoded.rows : entries.flatMap((e) => e.decoded.rows);
     let refusals: RowRefusal[];

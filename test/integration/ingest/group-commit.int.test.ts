@@ -11,9 +11,10 @@ import { startPipeline } from '../../helpers/runtime.ts';
 
 /**
  * Group commit (ingest/group-commit.ts) on the real chDB engine and the real broker (for cx.dlq): the
- * chunks of two partitions written at once are stored by a single insert, neither caller is released
- * before it returned, and a row the store refuses (an operator's CHECK constraint) is dead-lettered
- * with the partition and offset of the chunk it came from while every other row of the group is stored.
+ * chunks of two partitions written at once are stored by a single insert, neither chunk's `stored`
+ * settles before it returned, a row the store refuses (an operator's CHECK constraint) is dead-lettered
+ * with the partition and offset of the chunk it came from while every other row of the group is stored,
+ * and chunks queued while an insert runs are written by the next insert, as one group.
  */
 const REFUSED = 'group-refused-by-the-store';
 let rt: Runtime;
@@ -21,6 +22,7 @@ let db: string;
 let topics: Topics;
 let metrics: PipelineMetrics;
 let groups: GroupCommit;
+const retry = { maxRetries: 2, initialMs: 50, maxMs: 200 };
 const run = rand();
 const topic = `${run}.cx.surveys`;
 const hooks = { tickMs: 2_000 };
@@ -60,7 +62,6 @@ beforeAll(async () => {
   });
   metrics = createPipelineMetrics();
   const sink = new ClickHouseSink(rt.clickhouse!, db, metrics);
-  const retry = { maxRetries: 2, initialMs: 50, maxMs: 200 };
   const producer = await rt.getProducer();
   const writer = new ChunkWriter({ sink, producer, topics, metrics, retry });
   groups = new GroupCommit({ writer, sink, retry, batchSize: 10_000, lingerMs: 30_000 });
@@ -77,8 +78,9 @@ describe('group commit', () => {
       groups.member(() =>
         groups.write({ topic, partition, kind: 'surveys', hooks }, messages(partition, 300)),
       );
-    // Both callers wait on the group: it is written at once (no 30 s linger), in one insert.
-    await Promise.all([write(0), write(1)]);
+    // Both chunks are queued, nobody else is decoding: the group is written at once (no 30 s linger).
+    const queued = await Promise.all([write(0), write(1)]);
+    await Promise.all(queued.map((q) => q.stored));
     expect((await insertCount()) - before).toBe(1);
     const got = await rows<{ p: number; n: string; lo: string; hi: string }>(
       `SELECT _partition AS p, count() AS n, min(_offset) AS lo, max(_offset) AS hi FROM ${db}.survey_events
@@ -95,7 +97,8 @@ describe('group commit', () => {
       groups.member(() =>
         groups.write({ topic, partition, kind: 'surveys', hooks }, messages(partition, 50, comment)),
       );
-    await Promise.all([write(2), write(3, (i) => (i === 17 ? REFUSED : ''))]);
+    const queued = await Promise.all([write(2), write(3, (i) => (i === 17 ? REFUSED : ''))]);
+    await Promise.all(queued.map((q) => q.stored));
     const dlq = await rows<{ source_partition: number; source_offset: string; reason: string }>(
       `SELECT source_partition, source_offset, reason FROM ${db}.dlq WHERE source_topic = '${topic}'`,
     );
@@ -105,5 +108,37 @@ describe('group commit', () => {
       `SELECT count() AS n FROM ${db}.survey_events WHERE _topic = '${topic}' AND _partition IN (2, 3)`,
     );
     expect(Number(stored!.n)).toBe(99);
+  });
+
+  it('writes the chunks queued while an insert runs in the next insert, one group', async () => {
+    // the real sink, held at the door of its first insert until the test opens it
+    let open!: () => void;
+    const door = new Promise<void>((r) => (open = r));
+    class HeldSink extends ClickHouseSink {
+      override async writeRows(kind: 'surveys', lines: readonly string[]) {
+        await door;
+        return super.writeRows(kind, lines);
+      }
+    }
+    const sink = new HeldSink(rt.clickhouse!, db, metrics);
+    const writer = new ChunkWriter({ sink, producer: await rt.getProducer(), topics, metrics, retry });
+    const held = new GroupCommit({ writer, sink, retry, batchSize: 10_000, lingerMs: 30_000 });
+    const before = await insertCount();
+    const write = (partition: number) =>
+      held.member(() => held.write({ topic, partition, kind: 'surveys', hooks }, messages(partition, 200)));
+    const first = await write(4);
+    let firstStored = false;
+    void first.stored.then(() => (firstStored = true));
+    await new Promise((r) => setImmediate(r)); // the first group's insert has started (and is held)
+    const later = await Promise.all([write(5), write(6), write(7)]);
+    expect(firstStored).toBe(false);
+    open();
+    await Promise.all(later.map((q) => q.stored));
+    expect(firstStored).toBe(true);
+    expect((await insertCount()) - before).toBe(2);
+    const [stored] = await rows<{ n: string }>(
+      `SELECT count() AS n FROM ${db}.survey_events WHERE _topic = '${topic}' AND _partition IN (4, 5, 6, 7)`,
+    );
+    expect(Number(stored!.n)).toBe(800);
   });
 });
