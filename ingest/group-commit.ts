@@ -14,9 +14,10 @@ import type { ClickHouseSink, RowRefusal } from './sink.ts';
  * writes) returned. The caller commits its partition's offsets only after `stored`, in order
  * (partition-commits.ts), so "commit only after store" holds per partition as before.
  *
- * Per raw table at most one insert runs, and one group waits behind it. A pending group is written
- * when no insert of its table is running and it holds `batchSize` rows, or no call that could still add
- * to it is decoding, or `lingerMs` passed; and as soon as the insert before it returns. A call whose
+ * Per raw table at most one insert runs, and one group gathers behind it. A pending group is written,
+ * once no insert of its table is running, when it holds `batchSize` rows, when no call that could still
+ * add to it is decoding, or when `lingerMs` passed. (Writing whatever gathered as soon as the insert
+ * before returned made many small inserts, whose merges cost more than the overlap won.) A call whose
  * chunk filled a group that must wait waits with it (`write` returns later): memory stays within two
  * groups per table and Kafka is read no faster than the engine writes. The rows the store refuses are
  * isolated in the group insert (ClickHouseSink.writeRows) and handed back to the chunk they came from.
@@ -133,8 +134,9 @@ export class GroupCommit {
     }
     const done = this.store(kind, entries).finally(() => {
       this.writing.delete(kind);
-      // the group that gathered meanwhile goes next: the engine is never idle while rows wait
-      this.flush(kind);
+      // the group that gathered meanwhile goes next once full, or once nobody could add to it
+      if ((this.rowCount.get(kind) ?? 0) >= this.deps.batchSize) this.flush(kind);
+      else this.flushIfIdle();
     });
     this.writing.set(kind, done);
   }
