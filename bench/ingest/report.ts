@@ -129,10 +129,12 @@ function verdict(r: Report): string[] {
       `Ratio (c) / min((a), (b)) = ${fmt(c.eventsPerSec)} / ${fmt(slower)} = **${fmt((100 * c.eventsPerSec) / slower, 1)} %** ` +
         `(c)/(a) = ${fmt((100 * c.eventsPerSec) / a.eventsPerSec, 1)} %, (c)/(b) = ${fmt((100 * c.eventsPerSec) / b.eventsPerSec, 1)} %.`,
     );
+    const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
     lines.push(
-      `Aims: ≥ 75 % of the slower of (a) and (b): ${c.eventsPerSec >= 0.75 * slower ? 'met' : 'NOT met'}; ` +
-        `≥ 60,000 events/s: ${c.eventsPerSec >= 60_000 ? 'met' : 'NOT met'}; ` +
-        `ingester RSS ≤ 512 MiB: ${c.peakRssMiB <= 512 ? 'met' : 'NOT met'}.`,
+      `Aims: ≥ 100,000 events/s: ${met(c.eventsPerSec >= 100_000)}; ` +
+        `≥ 85 % of (b): ${met(c.eventsPerSec >= 0.85 * b.eventsPerSec)}; ` +
+        `≤ 15 CPU µs/event: ${met(c.cpuUsPerEvent <= 15)}; ` +
+        `ingester RSS ≤ 512 MiB: ${met(c.peakRssMiB <= 512)} (≥ the Kafka engine: below, when (d) ran).`,
     );
   }
   return lines;
