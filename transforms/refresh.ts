@@ -163,7 +163,13 @@ async function refreshTables(
   // ---- 1. what to recompute
   const plan = full
     ? await planFull(ch, db, tmp)
-    : await planIncremental(ch, db, tmp, clickHouseTime((run.prev as RollupState).completeThrough));
+    : await planIncremental(
+        ch,
+        db,
+        tmp,
+        clickHouseTime((run.prev as RollupState).completeThrough),
+        cfg.policy.fcrRepeatWindowDays,
+      );
   const chunks = Math.max(1, Math.ceil(plan.interactions / (opts.chunkInteractions ?? 4_000_000)));
   log.debug({ ...plan, chunks, full }, 'refreshing facts');
 
