@@ -46,6 +46,11 @@ interface Sent {
 const sent = (name: string): Sent[][] =>
   webhookBodies<{ notifications: Sent[] }>(inbox, name).map((b) => b.notifications);
 const transitions = (name: string) => sent(name).map((n) => n.map((x) => x.transition));
+/** The rule notified exactly once firing (with `value`) and once resolved. */
+function expectFiredAndResolved(name: string, value: number): void {
+  expect(transitions(name)).toEqual([['firing'], ['resolved']]);
+  expect(sent(name)[0]![0]!.value).toBe(value);
+}
 
 /** An evaluator of one rule sending to its own webhook path, over the runtime's real probe. */
 function evaluator(rule: Record<string, unknown>, owner: string): AlertEvaluator {
@@ -217,9 +222,7 @@ describe('complaints without a follow-up within 48 h, by team', () => {
       phase: 'ok',
       value: 2,
     });
-    const got = sent('follow-up-overdue');
-    expect(got.map((n) => n.map((x) => x.transition))).toEqual([['firing'], ['resolved']]);
-    expect(got[0]![0]!.value).toBe(4);
+    expectFiredAndResolved('follow-up-overdue', 4);
     const groups = (await store('reader').events({ rule: 'follow-up-overdue' }))
       .filter((e) => e.what === 'delivery' && e.result === 'sent')
       .map((e) => e.group);
@@ -253,9 +256,7 @@ describe('dlq_growth over the real ingester', () => {
     await ev.evaluate('live', new Date(now + 62 * MINUTE));
     await ev.stop();
     expect(await store('reader').read('dlq', '')).toMatchObject({ phase: 'ok', value: 0 });
-    const got = sent('dlq');
-    expect(got.map((n) => n.map((x) => x.transition))).toEqual([['firing'], ['resolved']]);
-    expect(got[0]![0]!.value).toBe(poison.length);
+    expectFiredAndResolved('dlq', poison.length);
   }, 120_000);
 });
 
@@ -271,22 +272,26 @@ describe('consumer_lag over the real broker', () => {
       });
       return Number((await rs.json<{ n: string }>())[0]!.n);
     };
+    /** The ingester stored every one of `ids` and the broker shows no lag. */
+    const caughtUp = async (ids: string[]) => {
+      await waitFor(
+        'stored',
+        () => stored(ids),
+        (n) => n === ids.length,
+        { timeoutMs: 60_000 },
+      );
+      await waitFor(
+        'no lag',
+        () => rt.pipelineProbe().consumerLag(),
+        (l) => l === 0,
+        { timeoutMs: 30_000 },
+      );
+    };
     const ev = evaluator({ name: 'lag', kind: 'pipeline', check: 'consumer_lag', messages: 20 }, 'lag-eval');
     // the ingester is running and has consumed what was sent so far
     const warm = ['lag-warm'];
     await produce(topics.interactions, [JSON.stringify(opened(warm[0]!, new Date()))]);
-    await waitFor(
-      'the warm-up stored',
-      () => stored(warm),
-      (n) => n === 1,
-      { timeoutMs: 60_000 },
-    );
-    await waitFor(
-      'no lag',
-      () => rt.pipelineProbe().consumerLag(),
-      (l) => l === 0,
-      { timeoutMs: 30_000 },
-    );
+    await caughtUp(warm);
     await ev.evaluate('live');
     expect(await store('reader').read('lag', '')).toMatchObject({ phase: 'ok', value: 0 });
 
@@ -304,25 +309,12 @@ describe('consumer_lag over the real broker', () => {
     expect(behind.reduce((sum, v) => sum + v.value, 0)).toBe(ids.length);
 
     await rt.startIngester();
-    await waitFor(
-      'the backlog stored',
-      () => stored(ids),
-      (n) => n === ids.length,
-      { timeoutMs: 60_000 },
-    );
-    await waitFor(
-      'no lag',
-      () => rt.pipelineProbe().consumerLag(),
-      (l) => l === 0,
-      { timeoutMs: 30_000 },
-    );
+    await caughtUp(ids);
     await ev.evaluate('live');
     await ev.evaluate('live');
     await ev.stop();
     expect(await store('reader').read('lag', '')).toMatchObject({ phase: 'ok', value: 0 });
-    const got = sent('lag');
-    expect(got.map((n) => n.map((x) => x.transition))).toEqual([['firing'], ['resolved']]);
-    expect(got[0]![0]!.value).toBe(ids.length);
+    expectFiredAndResolved('lag', ids.length);
   }, 180_000);
 });
 
