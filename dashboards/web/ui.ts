@@ -2,8 +2,8 @@ import embed from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import type { TopLevelSpec } from 'vega-lite';
 import { CATEGORIES, CHANNELS, PRIORITIES } from '../../ingest/vocabulary.ts';
-import { windowEnding } from '../../infra/time.ts';
 import { formatValue } from '../charts/format.ts';
+import { FILTER_DIMENSIONS, filtersOf, type Filters } from '../filters.ts';
 import type { InteractionsPage, MetricSql } from '../wire.ts';
 import { day, embedLocale, has, label, labelled, num, t, zoneName } from './i18n.ts';
 
@@ -97,7 +97,8 @@ export async function send<T>(method: 'POST', path: string, body: unknown): Prom
 
 // ------------------------------------------------------------------------------------------ filters
 
-export const FILTER_DIMENSIONS = ['channel', 'category', 'priority', 'team_id', 'segment', 'region'] as const;
+export { FILTER_DIMENSIONS, filterParams, type Filters } from '../filters.ts';
+
 /** The values offered in each filter's list (the contract's vocabulary); free text where empty. */
 export const VALUES: Record<(typeof FILTER_DIMENSIONS)[number], readonly string[]> = {
   channel: CHANNELS,
@@ -113,33 +114,12 @@ export function useSegments(keys: readonly string[]): void {
   VALUES.segment = keys;
 }
 
-export interface Filters {
-  from: string;
-  to: string;
-  dims: Partial<Record<(typeof FILTER_DIMENSIONS)[number], string>>;
+/** Filters from the URL; default: the last 28 days up to today in the configured time zone. */
+export function readFilters(): Filters {
+  return filtersOf(new URLSearchParams(location.search), document.body.dataset['today'] ?? iso(new Date()));
 }
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
-
-/** Filters from the URL; default: the last 28 days up to today in the configured time zone. */
-export function readFilters(): Filters {
-  const q = new URLSearchParams(location.search);
-  const to = q.get('to') ?? document.body.dataset['today'] ?? iso(new Date());
-  const from = q.get('from') ?? windowEnding(to).from;
-  const dims: Filters['dims'] = {};
-  for (const d of FILTER_DIMENSIONS) {
-    const v = q.get(d);
-    if (v) dims[d] = v;
-  }
-  return { from, to, dims };
-}
-
-/** The API parameters of the filters, only the dimensions `allowed` (a KPI's own). */
-export function filterParams(f: Filters, allowed?: readonly string[]): URLSearchParams {
-  const p = new URLSearchParams({ from: f.from, to: f.to });
-  for (const [d, v] of Object.entries(f.dims)) if (v && (!allowed || allowed.includes(d))) p.set(d, v);
-  return p;
-}
 
 /** The filter bar: a form whose submit writes the URL (shareable) and re-renders the page. */
 export function filterBar(f: Filters, onChange: () => void): HTMLElement {

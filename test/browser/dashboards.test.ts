@@ -179,6 +179,24 @@ describe('numbers, filters, drill-down and downloads', () => {
     await page.close();
   });
 
+  it('the overview asks for its answer once: the request its HTML started is the one its script takes', async () => {
+    for (const url of ['/overview', '/overview?priority=high&channel=phone']) {
+      const page = await context.newPage();
+      const asked: string[] = [];
+      page.on('request', (r) => {
+        if (r.url().includes('/api/v1/overview')) asked.push(r.url());
+      });
+      await page.goto(`${base}${url}`);
+      await settled(page);
+      const early = await page.getAttribute('link[rel=preload][as=fetch]', 'href');
+      expect(early, url).toMatch(/^\/api\/v1\/overview\/page\?from=/);
+      expect(asked, url).toEqual([`${base}${early}`]);
+      expect(await page.locator('.tile').count(), url).toBe(8);
+      expect(await page.locator('.error').count(), url).toBe(0);
+      await page.close();
+    }
+  });
+
   it('a chart draws the rows of its API response (data table = API)', async () => {
     const page = await open('/teams');
     await settled(page);

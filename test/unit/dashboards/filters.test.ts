@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { filterParams, filtersOf, overviewPagePath } from '../../../dashboards/filters.ts';
+import { PAGES, pageShell } from '../../../dashboards/shell.ts';
+import { translator } from '../../../i18n/translator.ts';
+
+/**
+ * The pages' filters, read the same way by the browser and by the server, and the overview's shell
+ * asking the browser for the page's answer early: the URL the script fetches, safe whatever the URL.
+ */
+
+const q = (s: string) => new URLSearchParams(s);
+const overview = PAGES.find((p) => p.page === 'overview');
+const shellOf = (here: string, page = overview) =>
+  pageShell(
+    page ?? PAGES[0]!,
+    { role: 'viewer', name: 'v' } as never,
+    'Asia/Shanghai',
+    translator('zh-CN'),
+    here,
+  );
+const preloadOf = (html: string) =>
+  /<link rel="preload" href="([^"]*)" as="fetch" crossorigin>/.exec(html)?.[1]?.replaceAll('&amp;', '&');
+
+describe('filters', () => {
+  it('defaults to the 28 days up to today and keeps the dimensions in one order', () => {
+    expect(filtersOf(q(''), '2026-03-28')).toEqual({ from: '2026-03-01', to: '2026-03-28', dims: {} });
+    const f = filtersOf(q('region=east&channel=phone&to=2026-02-10&from=2026-02-01&agent_id=a1'), 'x');
+    expect(f).toEqual({ from: '2026-02-01', to: '2026-02-10', dims: { channel: 'phone', region: 'east' } });
+    expect(String(filterParams(f))).toBe('from=2026-02-01&to=2026-02-10&channel=phone&region=east');
+    expect(String(filterParams(f, ['channel']))).toBe('from=2026-02-01&to=2026-02-10&channel=phone');
+    expect(overviewPagePath(f)).toBe(
+      '/api/v1/overview/page?from=2026-02-01&to=2026-02-10&channel=phone&region=east',
+    );
+  });
+
+  it("the overview's shell preloads the answer its script asks for, and no other page preloads", () => {
+    const here = '/overview?segment=a%20b&to=2026-02-10&from=2026-02-01';
+    expect(preloadOf(shellOf(here))).toBe(overviewPagePath(filtersOf(q(here.split('?')[1] ?? ''), '')));
+    expect(preloadOf(shellOf('/overview'))).toMatch(
+      /^\/api\/v1\/overview\/page\?from=\d{4}-\d\d-\d\d&to=\d{4}-\d\d-\d\d$/,
+    );
+    for (const p of PAGES.filter((x) => x.page !== 'overview'))
+      expect(preloadOf(shellOf(p.path, p))).toBeUndefined();
+  });
+
+  it('a hostile URL stays inside the attribute', () => {
+    const html = shellOf('/overview?from="><script>alert(1)</script>&channel=\'x\'"');
+    expect(html).not.toContain('<script>alert');
+    expect(html.match(/<script/g)).toHaveLength(1);
+    expect(preloadOf(html)).toContain('from=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E');
+  });
+});
