@@ -5,6 +5,7 @@ import type { MetricRequest, Store } from '../query/request.ts';
 import { chooseStore } from '../query/store.ts';
 import { sumsToRaw, toMetricRow, type MetricRow, type RawRow, type SumsRow } from '../query/value.ts';
 import type { MetricDefinition } from '../types.ts';
+import type { RollupState } from '../query/rollup-state.ts';
 import { readRollupState } from './state.ts';
 
 /**
@@ -14,8 +15,16 @@ import { readRollupState } from './state.ts';
  * - `answerMetric`: one metric's response rows (docs/api.md) with the store read and how complete;
  *   `computeMetric` is its rows alone.
  * Each reads the rollups' state once, picks the store (query/store.ts), builds the query
- * (query/builder.ts), runs it and, for answers, shapes the rows (query/value.ts).
+ * (query/builder.ts), runs it and, for answers, shapes the rows (query/value.ts). A caller answering
+ * several requests at once (a page) reads the state once and passes it as `known`.
  */
+
+/** The rollups' state as a caller read it (null: no refresh yet); `undefined`: read it here. */
+export type KnownState = RollupState | null | undefined;
+
+async function stateOf(client: ClickHouseClient, cfg: Config, known: KnownState) {
+  return known !== undefined ? known : readRollupState(client, cfg.clickhouse.database);
+}
 
 export type { MetricRow, RawRow };
 
@@ -33,10 +42,11 @@ export async function runMetric(
   cfg: Config,
   m: MetricDefinition,
   req: MetricRequest,
+  known?: KnownState,
 ): Promise<RawAnswer> {
   const explicit = req.store !== undefined && req.store !== 'auto';
   const started = new Date();
-  const state = explicit ? null : await readRollupState(client, cfg.clickhouse.database);
+  const state = explicit ? null : await stateOf(client, cfg, known);
   const store = chooseStore(m, req, cfg, state);
   const q = buildMetricQuery(m, req, cfg, store);
   const rs = await client.query({ query: q.sql, query_params: q.params, format: 'JSONEachRow' });
@@ -61,8 +71,9 @@ export async function answerMetric(
   cfg: Config,
   m: MetricDefinition,
   req: MetricRequest,
+  known?: KnownState,
 ): Promise<MetricAnswer> {
-  const { raw, store, completeThrough } = await runMetric(client, cfg, m, req);
+  const { raw, store, completeThrough } = await runMetric(client, cfg, m, req, known);
   const rows =
     raw.length === 0 && req.grain === 'total' && req.by.length === 0
       ? // An empty period still answers, with n = 0 and no value.
@@ -90,24 +101,39 @@ export async function runMetrics(
   cfg: Config,
   ms: readonly MetricDefinition[],
   req: MetricRequest,
+  known?: KnownState,
 ): Promise<{ raw: Map<string, RawRow[]>; completeThrough: Date }> {
-  const state = await readRollupState(client, cfg.clickhouse.database);
+  const state = await stateOf(client, cfg, known);
   const batch = ms.filter((m) => m.source !== 'customers' && chooseStore(m, req, cfg, state) === 'rollup');
   const out = new Map<string, RawRow[]>(ms.map((m) => [m.name, []]));
   let completeThrough = state && batch.length > 0 ? state.completeThrough : new Date();
-  if (batch.length > 0) {
-    const q = buildRollupBatchQuery(batch, req, cfg);
-    const rs = await client.query({ query: q.sql, query_params: q.params, format: 'JSONEachRow' });
-    const byName = new Map(batch.map((m) => [m.name, m]));
-    for (const r of await rs.json<SumsRow>()) {
-      const m = byName.get(r.metric ?? '');
-      if (m) out.get(m.name)?.push(sumsToRaw(m, r, req.by));
-    }
+  const others = ms.filter((x) => !batch.includes(x));
+  // the batch and the others side by side
+  const [batchRows, answers] = await Promise.all([
+    batch.length > 0 ? batchSums(client, cfg, batch, req) : [],
+    Promise.all(others.map((m) => runMetric(client, cfg, m, req, state))),
+  ]);
+  const byName = new Map(batch.map((m) => [m.name, m]));
+  for (const r of batchRows) {
+    const m = byName.get(r.metric ?? '');
+    if (m) out.get(m.name)?.push(sumsToRaw(m, r, req.by));
   }
-  for (const m of ms.filter((x) => !batch.includes(x))) {
-    const a = await runMetric(client, cfg, m, req);
+  others.forEach((m, i) => {
+    const a = answers[i] as RawAnswer;
     out.set(m.name, a.raw);
     if (a.completeThrough < completeThrough) completeThrough = a.completeThrough;
-  }
+  });
   return { raw: out, completeThrough };
+}
+
+/** The rollups' sums of several metrics of one request, in one query. */
+async function batchSums(
+  client: ClickHouseClient,
+  cfg: Config,
+  batch: readonly MetricDefinition[],
+  req: MetricRequest,
+): Promise<SumsRow[]> {
+  const q = buildRollupBatchQuery(batch, req, cfg);
+  const rs = await client.query({ query: q.sql, query_params: q.params, format: 'JSONEachRow' });
+  return rs.json<SumsRow>();
 }

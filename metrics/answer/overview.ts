@@ -1,7 +1,8 @@
 import { addDays, dayCount } from '../../infra/time.ts';
 import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Config } from '../../infra/config.ts';
-import { runMetrics, type MetricRow, type RawRow } from './metric.ts';
+import { runMetrics, type KnownState, type MetricRow, type RawRow } from './metric.ts';
+import { readRollupState } from './state.ts';
 import { toMetricRow } from '../query/value.ts';
 import { difference, SIGNIFICANCE, type Difference } from '../analysis/difference.ts';
 import type { Grain, MetricRequest } from '../query/request.ts';
@@ -67,6 +68,7 @@ export async function computeOverview(
   cfg: Config,
   req: { from: string; to: string; filters: Partial<Record<Dimension, string[]>>; asOf?: Date },
   inForce?: Pick<TargetsInForce, 'targets' | 'baseline' | 'catalog'>,
+  known?: KnownState,
 ): Promise<Overview> {
   const { targets, baseline, catalog: defs } = inForce ?? (await targetsInForce(client, cfg));
   const catalog = new Map(defs.map((m) => [m.name, m]));
@@ -87,6 +89,7 @@ export async function computeOverview(
     g.ms.push(m);
     groups.set(key, g);
   }
+  const state = known !== undefined ? known : await readRollupState(client, cfg.clickhouse.database);
   let completeThrough = new Date();
   const cur = new Map<string, RawRow[]>();
   const before = new Map<string, RawRow[]>();
@@ -94,24 +97,24 @@ export async function computeOverview(
   const baselineRows = new Map<string, RawRow[]>();
   const relative = (name: string) =>
     catalog.get(name)?.target?.basis === 'absolute' ? undefined : headlineTarget(targets, name, 'relative');
+  // every period of every group at once: the engine runs them side by side
+  const runs: Promise<void>[] = [];
+  const run = (into: Map<string, RawRow[]>, ms: MetricDefinition[], r: MetricRequest, complete: boolean) =>
+    runs.push(
+      runMetrics(client, cfg, ms, r, state).then((res) => {
+        for (const [k, v] of res.raw) into.set(k, v);
+        if (complete && res.completeThrough < completeThrough) completeThrough = res.completeThrough;
+      }),
+    );
   for (const g of groups.values()) {
     const base: Omit<MetricRequest, 'from' | 'to' | 'grain'> = { by: [], filters: g.filters, asOf: req.asOf };
-    const runs: [Map<string, RawRow[]>, MetricRequest][] = [
-      [cur, { ...base, from: req.from, to: req.to, grain: 'total' }],
-      [before, { ...base, from: prev.from, to: prev.to, grain: 'total' }],
-      [series, { ...base, from: req.from, to: req.to, grain }],
-    ];
     const rel = g.ms.filter((m) => relative(m.name));
-    if (rel.length > 0) {
-      const res = await runMetrics(client, cfg, rel, { ...base, ...baseline, grain: 'total' });
-      for (const [k, v] of res.raw) baselineRows.set(k, v);
-    }
-    for (const [into, r] of runs) {
-      const res = await runMetrics(client, cfg, g.ms, r);
-      for (const [k, v] of res.raw) into.set(k, v);
-      if (res.completeThrough < completeThrough) completeThrough = res.completeThrough;
-    }
+    if (rel.length > 0) run(baselineRows, rel, { ...base, ...baseline, grain: 'total' }, false);
+    run(cur, g.ms, { ...base, from: req.from, to: req.to, grain: 'total' }, true);
+    run(before, g.ms, { ...base, from: prev.from, to: prev.to, grain: 'total' }, true);
+    run(series, g.ms, { ...base, from: req.from, to: req.to, grain }, true);
   }
+  await Promise.all(runs);
   const empty = (): RawRow => ({ period: 'total', n: 0 });
   const tiles = OVERVIEW_METRICS.map((name): OverviewTile => {
     const m = getMetric(name);
