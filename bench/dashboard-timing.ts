@@ -3,7 +3,9 @@
  * the navigation's own timing (HTML), resource timing of every request (the bundle, the style sheet,
  * each API call, with the server's time from its `Server-Timing: app;dur=…`), the page's marks
  * (`cx:overview:*`, dashboards/web/pages/overview.ts) and measures (`cx:chart` per chart: Vega-Lite
- * compile, parse and first render, dashboards/web/ui.ts; `cx:spark` per tile's sparkline, one SVG path).
+ * compile, parse and first render, dashboards/web/ui.ts; `cx:spark` per tile's sparkline, one SVG path)
+ * and the bench's own mark `bench:drawn` (`watchDrawn`): the first animation frame in which the page
+ * is fully drawn, the same conditions bench/dashboard.ts waits for, without the driver's round trips.
  */
 import type { Page } from 'playwright-core';
 import { percentile } from './common/numbers.ts';
@@ -22,6 +24,7 @@ export interface DrawTiming {
   chartsMs: number;
   sparksMs: number;
   lastChartAt: number;
+  drawnAt: number;
 }
 
 interface Entry {
@@ -34,7 +37,29 @@ interface Entry {
   serverTiming?: { name: string; duration: number }[];
 }
 
-declare const performance: { getEntries(): Entry[] };
+declare const performance: { getEntries(): Entry[]; mark(name: string): void };
+declare const document: {
+  body: { dataset: Record<string, string | undefined> } | null;
+  querySelector(s: string): unknown;
+};
+declare function requestAnimationFrame(f: () => void): void;
+
+/**
+ * Before each navigation of `page`: mark `bench:drawn` at the first animation frame (before its paint)
+ * in which the page script is done, no panel is loading and nothing is pending.
+ */
+export async function watchDrawn(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const tick = () => {
+      const drawn =
+        document.body?.dataset['ready'] === 'true' &&
+        document.querySelector('[aria-busy="true"], [data-pending]') === null;
+      if (drawn) performance.mark('bench:drawn');
+      else requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+}
 
 export async function readTiming(page: Page): Promise<DrawTiming> {
   const entries = await page.evaluate(() =>
@@ -62,6 +87,7 @@ export async function readTiming(page: Page): Promise<DrawTiming> {
     chartsMs: sum(measures('cx:chart')),
     sparksMs: sum(measures('cx:spark')),
     lastChartAt: Math.max(0, ...charts.map((e) => e.startTime + e.duration)),
+    drawnAt: mark('bench:drawn'),
   };
 }
 
@@ -78,6 +104,7 @@ const ROWS: [keyof DrawTiming, string][] = [
   ['chartsMs', 'charts: Vega compile + render, summed'],
   ['sparksMs', 'sparklines drawn (one SVG path each), summed'],
   ['lastChartAt', 'last chart drawn'],
+  ['drawnAt', 'fully drawn: first frame with every panel drawn, in the page'],
 ];
 
 /** The breakdown as a markdown table: p50 and p95 of each part over the timed runs. */

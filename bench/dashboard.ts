@@ -26,7 +26,7 @@ import { machine, machineText } from './common/machine.ts';
 import { percentile } from './common/numbers.ts';
 import { saveResults } from './common/results.ts';
 import { AS_OF, DATABASE, loadSynthetic } from './synthetic.ts';
-import { breakdownTable, readTiming, type DrawTiming } from './dashboard-timing.ts';
+import { breakdownTable, readTiming, watchDrawn, type DrawTiming } from './dashboard-timing.ts';
 
 const TOKEN = 'bench-admin-token-0123456789';
 /** The overview of the last 28 full days of the synthetic year. */
@@ -99,6 +99,7 @@ async function drawRuns(
   timings: DrawTiming[],
 ): Promise<number[]> {
   const ms: number[] = [];
+  await watchDrawn(page);
   await page.goto(`${base}/signin`);
   await page.fill('#token', TOKEN);
   await page.click('button[type=submit]');
