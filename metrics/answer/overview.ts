@@ -1,11 +1,12 @@
 import { addDays, dayCount } from '../../infra/time.ts';
 import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Config } from '../../infra/config.ts';
-import { runMetrics, type KnownState, type MetricRow, type RawRow } from './metric.ts';
+import { type KnownState, type MetricRow, type RawRow } from './metric.ts';
 import { readRollupState } from './state.ts';
+import { overviewRows, type OverviewGroup } from './overview-periods.ts';
 import { toMetricRow } from '../query/value.ts';
 import { difference, SIGNIFICANCE, type Difference } from '../analysis/difference.ts';
-import type { Grain, MetricRequest } from '../query/request.ts';
+import type { Grain } from '../query/request.ts';
 import type { Dimension, MetricDefinition } from '../types.ts';
 import { headlineTarget } from '../targets/defaults.ts';
 import { targetsInForce, type TargetsInForce } from './targets-in-force.ts';
@@ -78,7 +79,7 @@ export async function computeOverview(
   const grain: Grain = days <= 45 ? 'day' : days <= 200 ? 'week' : 'month';
   // a filter a KPI cannot take (a team for a survey KPI) leaves that KPI out of the filter; KPIs with
   // the same effective filters are answered together (one rollup query per period and grain)
-  const groups = new Map<string, { filters: Partial<Record<Dimension, string[]>>; ms: MetricDefinition[] }>();
+  const groups = new Map<string, OverviewGroup>();
   for (const name of OVERVIEW_METRICS) {
     const m = getMetric(name);
     const filters = Object.fromEntries(
@@ -90,31 +91,17 @@ export async function computeOverview(
     groups.set(key, g);
   }
   const state = known !== undefined ? known : await readRollupState(client, cfg.clickhouse.database);
-  let completeThrough = new Date();
-  const cur = new Map<string, RawRow[]>();
-  const before = new Map<string, RawRow[]>();
-  const series = new Map<string, RawRow[]>();
-  const baselineRows = new Map<string, RawRow[]>();
   const relative = (name: string) =>
     catalog.get(name)?.target?.basis === 'absolute' ? undefined : headlineTarget(targets, name, 'relative');
-  // every period of every group at once: the engine runs them side by side
-  const runs: Promise<void>[] = [];
-  const run = (into: Map<string, RawRow[]>, ms: MetricDefinition[], r: MetricRequest, complete: boolean) =>
-    runs.push(
-      runMetrics(client, cfg, ms, r, state).then((res) => {
-        for (const [k, v] of res.raw) into.set(k, v);
-        if (complete && res.completeThrough < completeThrough) completeThrough = res.completeThrough;
-      }),
-    );
-  for (const g of groups.values()) {
-    const base: Omit<MetricRequest, 'from' | 'to' | 'grain'> = { by: [], filters: g.filters, asOf: req.asOf };
-    const rel = g.ms.filter((m) => relative(m.name));
-    if (rel.length > 0) run(baselineRows, rel, { ...base, ...baseline, grain: 'total' }, false);
-    run(cur, g.ms, { ...base, from: req.from, to: req.to, grain: 'total' }, true);
-    run(before, g.ms, { ...base, from: prev.from, to: prev.to, grain: 'total' }, true);
-    run(series, g.ms, { ...base, from: req.from, to: req.to, grain }, true);
-  }
-  await Promise.all(runs);
+  const rows = await overviewRows(
+    client,
+    cfg,
+    groups.values(),
+    { from: req.from, to: req.to, previous: prev, baseline, grain, asOf: req.asOf },
+    (m) => relative(m.name) !== undefined,
+    state,
+  );
+  const { current: cur, previous: before, series, baseline: baselineRows, completeThrough } = rows;
   const empty = (): RawRow => ({ period: 'total', n: 0 });
   const tiles = OVERVIEW_METRICS.map((name): OverviewTile => {
     const m = getMetric(name);

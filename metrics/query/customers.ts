@@ -44,7 +44,7 @@ export function customerQuery(
   store: Store,
 ): BuiltQuery {
   const db = cfg.clickhouse.database;
-  const periods = periodsOf(req.from, req.to, req.grain);
+  const periods = req.periods ?? periodsOf(req.from, req.to, req.grain);
   const params: Record<string, unknown> = {
     tz: cfg.timeZone,
     p_keys: periods.map((p) => p[0]),
@@ -82,7 +82,7 @@ export function customerQuery(
  * not churned before it; churned in it = of those, first churned between its first and last day.
  */
 export function cohortQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): BuiltQuery {
-  const periods = periodsOf(req.from, req.to, req.grain);
+  const periods = req.periods ?? periodsOf(req.from, req.to, req.grain);
   const params: Record<string, unknown> = {
     p_keys: periods.map((p) => p[0]),
     p_first: periods.map((p) => p[1]),
@@ -93,8 +93,9 @@ export function cohortQuery(m: MetricDefinition, req: MetricRequest, cfg: Config
     '(c.churn_day IS NULL OR c.churn_day >= {first:Date})',
     'c.since_day < {last:Date}',
   ];
-  params['first'] = periods[0]?.[1] ?? req.from;
-  params['last'] = periods.at(-1)?.[1] ?? req.to;
+  const firsts = periods.map((p) => p[1]).sort();
+  params['first'] = firsts[0] ?? req.from;
+  params['last'] = firsts.at(-1) ?? req.to;
   where.push(...filterClauses(req.filters, params));
   const sql = `
     WITH p AS (

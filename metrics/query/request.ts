@@ -35,6 +35,12 @@ export interface MetricRequest {
    * read from the facts (or raw), never the daily rollups.
    */
   instants?: { from: Date; to: Date };
+  /**
+   * Customer metrics only (query/customers.ts): the periods to count, as [key, first day, last day],
+   * instead of those of `grain` within from..to — several periods (the overview's period, the one
+   * before, its days) counted in one query. Keys other than dates must not look like one.
+   */
+  periods?: readonly (readonly [string, string, string])[];
 }
 
 export interface BuiltQuery {

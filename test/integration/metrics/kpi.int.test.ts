@@ -8,7 +8,8 @@ import { toRow } from '../../../ingest/rows.ts';
 import { ClickHouseSink, rowLine } from '../../../ingest/sink.ts';
 import { getMetric } from '../../../metrics/catalog.ts';
 import { drillInteractions } from '../../../metrics/answer/explore.ts';
-import { answerMetric, computeMetric, type MetricRow } from '../../../metrics/answer/metric.ts';
+import { answerMetric, computeMetric, runMetric, type MetricRow } from '../../../metrics/answer/metric.ts';
+import { toMetricRow } from '../../../metrics/query/value.ts';
 import { periodsOf } from '../../../metrics/query/customers.ts';
 import { STORES, type Grain, type Store } from '../../../metrics/query/request.ts';
 import { refreshRollups, type RefreshResult } from '../../../transforms/refresh.ts';
@@ -745,6 +746,26 @@ describe.each(STORES)('customer KPIs from %s equal an independent computation', 
     const want = customerReference('churn_rate', 'total', ['segment'], FROM, TO).get('total|vip')!;
     expect(rows[0]!.n).toBe(want.n);
     expect(Math.abs(rows[0]!.value! - want.value!)).toBeLessThan(1e-9);
+  });
+  it('counts explicit periods in any order, overlapping, in one query (the overview asks so)', async () => {
+    const periods = [
+      ['late', '2026-02-16', TO],
+      ['early', FROM, '2026-01-25'],
+      ['2026-01-20', '2026-01-20', '2026-02-20'],
+    ] as const;
+    const raw = await runMetric(ch, cfg, getMetric('churn_rate'), {
+      ...TOTAL,
+      periods: periods.map((p) => [...p] as [string, string, string]),
+      store,
+    });
+    const got = new Map(raw.raw.map((r) => [r.period, r]));
+    expect([...got.keys()].sort()).toEqual(periods.map((p) => p[0]).sort());
+    for (const [key, first, last] of periods) {
+      const want = customerReference('churn_rate', 'total', [], first, last).get('total')!;
+      const row = toMetricRow(getMetric('churn_rate'), got.get(key)!, []);
+      expect(row.n, key).toBe(want.n);
+      expect(Math.abs(row.value! - want.value!), key).toBeLessThan(1e-9);
+    }
   });
 });
 
