@@ -37,28 +37,24 @@ interface Entry {
   serverTiming?: { name: string; duration: number }[];
 }
 
-declare const performance: { getEntries(): Entry[]; mark(name: string): void };
-declare const document: {
-  body: { dataset: Record<string, string | undefined> } | null;
-  querySelector(s: string): unknown;
-};
-declare function requestAnimationFrame(f: () => void): void;
+declare const performance: { getEntries(): Entry[] };
 
 /**
  * Before each navigation of `page`: mark `bench:drawn` at the first animation frame (before its paint)
  * in which the page script is done, no panel is loading and nothing is pending.
  */
 export async function watchDrawn(page: Page): Promise<void> {
-  await page.addInitScript(() => {
+  // a string: tsx would wrap a named function of this file in a helper the page does not have
+  await page.addInitScript(`(() => {
     const tick = () => {
       const drawn =
-        document.body?.dataset['ready'] === 'true' &&
+        document.body?.dataset.ready === 'true' &&
         document.querySelector('[aria-busy="true"], [data-pending]') === null;
       if (drawn) performance.mark('bench:drawn');
       else requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
-  });
+  })();`);
 }
 
 export async function readTiming(page: Page): Promise<DrawTiming> {
