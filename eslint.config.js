@@ -128,12 +128,12 @@ const sized = {
 
 /**
  * Inside dashboards/: the browser code (`web/`, bundled by esbuild) may import only its own files, the
- * charts, the wire types, the filters (`filters.ts`, pure), the contract's vocabulary (`ingest/vocabulary.ts`) and the date helpers
+ * charts, the wire types, the requests a page URL makes (`page-requests.ts`, pure), the contract's vocabulary (`ingest/vocabulary.ts`) and the date helpers
  * (`infra/time.ts`, pure: `Intl` only) — the modules of other folders it may import; the charts only the wire types; the wire types only the vocabulary,
  * and the vocabulary nothing. `up` is the way from a file's folder back to `dashboards/web/`.
  */
 const BROWSER_TARGETS =
-  'charts/[\\w-]+\\.ts$|wire\\.ts$|filters\\.ts$|\\.\\./ingest/vocabulary\\.ts$|\\.\\./infra/time\\.ts$|\\.\\./i18n/[\\w-]+\\.ts$';
+  'charts/[\\w-]+\\.ts$|wire\\.ts$|page-requests\\.ts$|\\.\\./ingest/vocabulary\\.ts$|\\.\\./infra/time\\.ts$|\\.\\./i18n/[\\w-]+\\.ts$';
 const noNode = { regex: '^node:', message: 'code that runs in the browser must not use Node modules' };
 const browserCode = (files, up) => ({
   files,
@@ -146,7 +146,7 @@ const browserCode = (files, up) => ({
           {
             regex: `^${up}\\.\\./(?!${BROWSER_TARGETS})`,
             message:
-              'dashboards/web/ may import only charts/, wire.ts, filters.ts, ingest/vocabulary.ts and infra/time.ts (see dashboards/README.md)',
+              'dashboards/web/ may import only charts/, wire.ts, page-requests.ts, ingest/vocabulary.ts and infra/time.ts (see dashboards/README.md)',
           },
         ],
       },

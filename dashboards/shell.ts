@@ -2,7 +2,7 @@ import { LOCALE_NAMES, LOCALES } from '../i18n/locales.ts';
 import type { Translator } from '../i18n/translator.ts';
 import { today as todayIn } from '../infra/time.ts';
 import { hasRole, type Caller } from './auth.ts';
-import { filtersOf, overviewPagePath } from './filters.ts';
+import { filtersOf, overviewPagePath, VOCABULARY_PATH } from './page-requests.ts';
 
 /**
  * The HTML the server writes in the reader's language: each page's shell (navigation, title, lead, the
@@ -49,18 +49,23 @@ function switcher(tr: Translator, here: string): string {
 }
 
 /**
- * The head; `fetchEarly`: an API request the page's script makes first, asked of the browser as soon as
- * the HTML arrives (the script's own `fetch` of the same URL takes its answer) instead of once the
+ * The head; `fetchEarly`: the API requests the page's script makes first, asked of the browser as soon
+ * as the HTML arrives (the script's own `fetch` of the same URL takes the answer) instead of once the
  * bundle has loaded.
  */
-const head = (tr: Translator, title: string, script: boolean, fetchEarly?: string) => `<!doctype html>
+const head = (
+  tr: Translator,
+  title: string,
+  script: boolean,
+  fetchEarly: readonly string[] = [],
+) => `<!doctype html>
 <html lang="${tr.locale}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)} · cxpulse</title>
 <link rel="stylesheet" href="/assets/app.css">
-${fetchEarly ? `<link rel="preload" href="${esc(fetchEarly)}" as="fetch" crossorigin>\n` : ''}${script ? '<script type="module" src="/assets/app.js"></script>\n' : ''}</head>`;
+${fetchEarly.map((u) => `<link rel="preload" href="${esc(u)}" as="fetch" crossorigin>\n`).join('')}${script ? '<script type="module" src="/assets/app.js"></script>\n' : ''}</head>`;
 
 export function pageShell(
   page: Page,
@@ -77,11 +82,14 @@ export function pageShell(
     )
     .join('');
   const title = tr.t(`nav.${page.page}.title`);
-  // the overview's one request, with the filters its script reads from the same URL
-  const early =
-    page.page === 'overview'
-      ? overviewPagePath(filtersOf(new URL(here, 'http://cxpulse.invalid').searchParams, today))
-      : undefined;
+  // every page's script asks for the vocabulary first (web/main.ts); the overview also for its one
+  // answer, with the filters its script reads from the same URL
+  const early = [
+    VOCABULARY_PATH,
+    ...(page.page === 'overview'
+      ? [overviewPagePath(filtersOf(new URL(here, 'http://cxpulse.invalid').searchParams, today))]
+      : []),
+  ];
   return `${head(tr, title, true, early)}
 <body data-page="${page.page}" data-role="${caller.role}" data-today="${today}" data-tz="${esc(timeZone)}">
 <a class="skip" href="#main">${esc(tr.t('shell.skip'))}</a>

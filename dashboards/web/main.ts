@@ -1,3 +1,4 @@
+import { VOCABULARY_PATH } from '../page-requests.ts';
 import type { Vocabulary } from '../wire.ts';
 import { keepSwitcherCurrent, t, useNames } from './i18n.ts';
 import { resetAnnotations } from './kpi.ts';
@@ -81,7 +82,7 @@ async function render(): Promise<void> {
 /** The centre's segments and display names, once; the pages go on without them when they fail. */
 async function loadVocabulary(): Promise<void> {
   try {
-    const v = await api<Vocabulary>('/api/v1/vocabulary');
+    const v = await api<Vocabulary>(VOCABULARY_PATH);
     useNames(v);
     useSegments(v.segments.map((s) => s.key));
   } catch {

@@ -3,7 +3,7 @@ import { expressionInterpreter } from 'vega-interpreter';
 import type { TopLevelSpec } from 'vega-lite';
 import { CATEGORIES, CHANNELS, PRIORITIES } from '../../ingest/vocabulary.ts';
 import { formatValue } from '../charts/format.ts';
-import { FILTER_DIMENSIONS, filtersOf, type Filters } from '../filters.ts';
+import { FILTER_DIMENSIONS, filtersOf, type Filters } from '../page-requests.ts';
 import type { InteractionsPage, MetricSql } from '../wire.ts';
 import { day, embedLocale, has, label, labelled, num, t, zoneName } from './i18n.ts';
 
@@ -97,7 +97,7 @@ export async function send<T>(method: 'POST', path: string, body: unknown): Prom
 
 // ------------------------------------------------------------------------------------------ filters
 
-export { FILTER_DIMENSIONS, filterParams, type Filters } from '../filters.ts';
+export { FILTER_DIMENSIONS, filterParams, type Filters } from '../page-requests.ts';
 
 /** The values offered in each filter's list (the contract's vocabulary); free text where empty. */
 export const VALUES: Record<(typeof FILTER_DIMENSIONS)[number], readonly string[]> = {

@@ -179,18 +179,21 @@ describe('numbers, filters, drill-down and downloads', () => {
     await page.close();
   });
 
-  it('the overview asks for its answer once: the request its HTML started is the one its script takes', async () => {
+  it('the overview asks for the vocabulary and its answer once each: the requests its HTML started', async () => {
     for (const url of ['/overview', '/overview?priority=high&channel=phone']) {
       const page = await context.newPage();
       const asked: string[] = [];
       page.on('request', (r) => {
-        if (r.url().includes('/api/v1/overview')) asked.push(r.url());
+        if (r.url().includes('/api/')) asked.push(r.url());
       });
       await page.goto(`${base}${url}`);
       await settled(page);
-      const early = await page.getAttribute('link[rel=preload][as=fetch]', 'href');
-      expect(early, url).toMatch(/^\/api\/v1\/overview\/page\?from=/);
-      expect(asked, url).toEqual([`${base}${early}`]);
+      const early = await page
+        .locator('link[rel=preload][as=fetch]')
+        .evaluateAll((ls) => ls.map((l) => l.getAttribute('href')));
+      expect(early[0], url).toBe('/api/v1/vocabulary');
+      expect(early[1], url).toMatch(/^\/api\/v1\/overview\/page\?from=/);
+      expect(asked.sort(), url).toEqual(early.map((e) => `${base}${e}`).sort());
       expect(await page.locator('.tile').count(), url).toBe(8);
       expect(await page.locator('.error').count(), url).toBe(0);
       await page.close();

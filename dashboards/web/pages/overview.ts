@@ -3,7 +3,7 @@ import type { MetricAnswer, MetricCatalog, Overview, OverviewTile, ProcessChange
 import { day, num, t } from '../i18n.ts';
 import { barsPanel, fmtP, metricTitle, trendPanel, unitWord, useCatalog, useChanges } from '../kpi.ts';
 import { sparkline } from '../sparkline.ts';
-import { overviewPagePath } from '../../filters.ts';
+import { overviewPagePath } from '../../page-requests.ts';
 import { api, filterParams, fmt, h, setFreshness, type Filters } from '../ui.ts';
 
 /**
@@ -29,7 +29,7 @@ let early: { key: string; answer: Promise<OverviewPage> } | undefined;
 /** Start the page's one request now (main.ts, before the vocabulary): `overview` takes it if its filters match. */
 export function prefetchOverview(f: Filters): void {
   const params = filterParams(f);
-  // the URL the shell preloads (dashboards/filters.ts): the browser hands this request its answer
+  // the URL the shell preloads (dashboards/page-requests.ts): the browser hands this request its answer
   early = { key: String(params), answer: api<OverviewPage>(overviewPagePath(f)) };
   early.answer.catch(() => undefined); // taken, and its error shown, by `overview`
 }

@@ -1,9 +1,10 @@
 import { windowEnding } from '../infra/time.ts';
 
 /**
- * The pages' filters and the API parameters they become, shared by the browser (web/ui.ts reads them
- * from the URL) and the server (the overview's shell asks the browser to fetch the page's answer while
- * the bundle loads: the same URL, so the script's request takes the preloaded answer). Pure.
+ * What a page's URL asks of the API: the filters and the API parameters they become, and the requests
+ * a page's script makes first. Shared by the browser (web/ui.ts reads the filters from the URL) and the
+ * server (the shell has the browser fetch the vocabulary and the overview's answer while the bundle
+ * loads: the same URLs, so the script's requests take the preloaded answers). Pure.
  */
 
 export const FILTER_DIMENSIONS = ['channel', 'category', 'priority', 'team_id', 'segment', 'region'] as const;
@@ -32,6 +33,9 @@ export function filterParams(f: Filters, allowed?: readonly string[]): URLSearch
   for (const [d, v] of Object.entries(f.dims)) if (v && (!allowed || allowed.includes(d))) p.set(d, v);
   return p;
 }
+
+/** What every page's script asks for first (dashboards/routes/vocabulary.ts). */
+export const VOCABULARY_PATH = '/api/v1/vocabulary';
 
 /** The overview page's one request (dashboards/routes/overview.ts `GET /api/v1/overview/page`). */
 export const overviewPagePath = (f: Filters): string => `/api/v1/overview/page?${filterParams(f)}`;

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { filterParams, filtersOf, overviewPagePath } from '../../../dashboards/filters.ts';
+import {
+  filterParams,
+  filtersOf,
+  overviewPagePath,
+  VOCABULARY_PATH,
+} from '../../../dashboards/page-requests.ts';
 import { PAGES, pageShell } from '../../../dashboards/shell.ts';
 import { translator } from '../../../i18n/translator.ts';
 
@@ -18,10 +23,12 @@ const shellOf = (here: string, page = overview) =>
     translator('zh-CN'),
     here,
   );
-const preloadOf = (html: string) =>
-  /<link rel="preload" href="([^"]*)" as="fetch" crossorigin>/.exec(html)?.[1]?.replaceAll('&amp;', '&');
+const preloadsOf = (html: string) =>
+  [...html.matchAll(/<link rel="preload" href="([^"]*)" as="fetch" crossorigin>/g)].map((m) =>
+    (m[1] ?? '').replaceAll('&amp;', '&'),
+  );
 
-describe('filters', () => {
+describe('page requests', () => {
   it('defaults to the 28 days up to today and keeps the dimensions in one order', () => {
     expect(filtersOf(q(''), '2026-03-28')).toEqual({ from: '2026-03-01', to: '2026-03-28', dims: {} });
     const f = filtersOf(q('region=east&channel=phone&to=2026-02-10&from=2026-02-01&agent_id=a1'), 'x');
@@ -33,20 +40,20 @@ describe('filters', () => {
     );
   });
 
-  it("the overview's shell preloads the answer its script asks for, and no other page preloads", () => {
+  it('every shell preloads the vocabulary; the overview also the answer its script asks for', () => {
     const here = '/overview?segment=a%20b&to=2026-02-10&from=2026-02-01';
-    expect(preloadOf(shellOf(here))).toBe(overviewPagePath(filtersOf(q(here.split('?')[1] ?? ''), '')));
-    expect(preloadOf(shellOf('/overview'))).toMatch(
-      /^\/api\/v1\/overview\/page\?from=\d{4}-\d\d-\d\d&to=\d{4}-\d\d-\d\d$/,
-    );
+    const want = overviewPagePath(filtersOf(q(here.split('?')[1] ?? ''), ''));
+    expect(preloadsOf(shellOf(here))).toEqual([VOCABULARY_PATH, want]);
+    const [, early] = preloadsOf(shellOf('/overview'));
+    expect(early).toMatch(/^\/api\/v1\/overview\/page\?from=\d{4}-\d\d-\d\d&to=\d{4}-\d\d-\d\d$/);
     for (const p of PAGES.filter((x) => x.page !== 'overview'))
-      expect(preloadOf(shellOf(p.path, p))).toBeUndefined();
+      expect(preloadsOf(shellOf(p.path, p)), p.page).toEqual([VOCABULARY_PATH]);
   });
 
   it('a hostile URL stays inside the attribute', () => {
     const html = shellOf('/overview?from="><script>alert(1)</script>&channel=\'x\'"');
     expect(html).not.toContain('<script>alert');
     expect(html.match(/<script/g)).toHaveLength(1);
-    expect(preloadOf(html)).toContain('from=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E');
+    expect(preloadsOf(html)[1]).toContain('from=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E');
   });
 });
