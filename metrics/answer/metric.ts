@@ -22,7 +22,12 @@ import { readRollupState } from './state.ts';
 /** The rollups' state as a caller read it (null: no refresh yet); `undefined`: read it here. */
 export type KnownState = RollupState | null | undefined;
 
-async function stateOf(client: ClickHouseClient, cfg: Config, known: KnownState) {
+/** `known`, or the state read now when the caller did not read it. */
+export async function stateOf(
+  client: ClickHouseClient,
+  cfg: Config,
+  known: KnownState,
+): Promise<RollupState | null> {
   return known !== undefined ? known : readRollupState(client, cfg.clickhouse.database);
 }
 

@@ -1,8 +1,7 @@
 import { addDays, dayCount } from '../../infra/time.ts';
 import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Config } from '../../infra/config.ts';
-import { type KnownState, type MetricRow, type RawRow } from './metric.ts';
-import { readRollupState } from './state.ts';
+import { stateOf, type KnownState, type MetricRow, type RawRow } from './metric.ts';
 import { overviewRows, type OverviewGroup } from './overview-periods.ts';
 import { toMetricRow } from '../query/value.ts';
 import { difference, SIGNIFICANCE, type Difference } from '../analysis/difference.ts';
@@ -90,7 +89,7 @@ export async function computeOverview(
     g.ms.push(m);
     groups.set(key, g);
   }
-  const state = known !== undefined ? known : await readRollupState(client, cfg.clickhouse.database);
+  const state = await stateOf(client, cfg, known);
   const relative = (name: string) =>
     catalog.get(name)?.target?.basis === 'absolute' ? undefined : headlineTarget(targets, name, 'relative');
   const rows = await overviewRows(
