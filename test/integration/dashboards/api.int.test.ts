@@ -54,14 +54,22 @@ afterAll(() => rt?.close());
 const get = (path: string, token?: string) =>
   fetch(`${base}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
-describe('metrics API', () => {
-  it('answers from the rollups once the scheduled refresh ran: same numbers as the raw tables, and how complete', async () => {
-    await rt.startRollupRefresh();
-    const state = await waitFor(
+let refreshed: ReturnType<typeof readRollupState> | undefined;
+/** The scheduled rollup refresh started once, for whichever test needs it first; its first state. */
+function rollupsRefreshed(): ReturnType<typeof readRollupState> {
+  refreshed ??= rt.startRollupRefresh().then(() =>
+    waitFor(
       'the first rollup refresh',
       () => readRollupState(rt.clickhouse!, rt.cfg.clickhouse.database),
       (s) => s !== null,
-    );
+    ),
+  );
+  return refreshed;
+}
+
+describe('metrics API', () => {
+  it('answers from the rollups once the scheduled refresh ran: same numbers as the raw tables, and how complete', async () => {
+    const state = await rollupsRefreshed();
     const res = await get('/api/v1/metrics/nps?from=2026-01-05&to=2026-02-13&grain=week&by=channel', VIEWER);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { rows: MetricRow[]; complete_through: string; time_zone: string };
@@ -164,6 +172,8 @@ describe('metrics API', () => {
   });
 
   it('answers the overview page in one request, each part as its own endpoint answers it', async () => {
+    // from the rollups: both answers then say the same `complete_through`
+    await rollupsRefreshed();
     const q = 'from=2026-01-10&to=2026-02-10&channel=phone';
     const res = await get(`/api/v1/overview/page?${q}`, VIEWER);
     expect(res.status).toBe(200);
