@@ -14,7 +14,7 @@ import { SqlService } from '../dashboards/sql.ts';
 import { sqlRouter } from '../dashboards/routes/sql.ts';
 import type { Config, Role } from '../infra/config.ts';
 import { errorMessage } from '../infra/errors.ts';
-import { createKafka, ensureTopics } from '../infra/kafka/client.ts';
+import { createKafka, ensureTopics, topicOffsets } from '../infra/kafka/client.ts';
 import { startLocalBroker, stopLocalBroker } from '../infra/kafka/broker.ts';
 import type { Topics } from '../infra/kafka/topics.ts';
 import { logger } from '../infra/logger.ts';
@@ -390,7 +390,7 @@ export class Runtime {
       let lag = 0;
       for (const topic of [interactions, surveys, customers]) {
         const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-        for (const p of await admin.fetchTopicOffsets(topic)) {
+        for (const p of await topicOffsets(admin, topic)) {
           const c = Number(committed?.partitions.find((x) => x.partition === p.partition)?.offset ?? -1);
           const behind = Math.max(0, Number(p.high) - (c >= 0 ? c : Number(p.low)));
           this.metrics.consumerLag.set({ topic, partition: String(p.partition) }, behind);
@@ -431,7 +431,7 @@ export class Runtime {
     await admin.connect();
     let inTopics = 0;
     try {
-      for (const p of await admin.fetchTopicOffsets((this.topics as Topics).interactions))
+      for (const p of await topicOffsets(admin, (this.topics as Topics).interactions))
         inTopics += Number(p.high);
     } finally {
       await admin.disconnect();

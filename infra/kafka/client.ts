@@ -142,6 +142,24 @@ async function warnUnderReplicated(admin: Admin, names: string[], replication: R
   }
 }
 
+/**
+ * Each partition's low and high offsets of `topic`, retried (bounded) while the broker answers with a
+ * retriable error: right after a topic is created, its metadata can name a leader that has not taken
+ * the partition yet ("not the leader for that topic-partition"), and kafkajs's `fetchTopicOffsets`
+ * retries only an unknown topic.
+ */
+export async function topicOffsets(
+  admin: Admin,
+  topic: string,
+): Promise<Awaited<ReturnType<Admin['fetchTopicOffsets']>>> {
+  return withRetry(
+    `reading the offsets of ${topic}`,
+    () => admin.fetchTopicOffsets(topic),
+    { maxRetries: 10, initialMs: 100, maxMs: 2000 },
+    { isRetriable: (err) => (err as { retriable?: unknown } | null)?.retriable === true },
+  );
+}
+
 /** Wait until every partition of `names` has a leader (bounded). */
 async function waitForLeaders(admin: Admin, names: string[]): Promise<void> {
   await withRetry(

@@ -3,6 +3,7 @@ import { Runtime } from '../../../cli/runtime.ts';
 import { recordSampleChange, SAMPLE_CHANGE_USER } from '../../../cli/sample-change.ts';
 import type { ClickHouseClient } from '../../../infra/clickhouse.ts';
 import type { Config } from '../../../infra/config.ts';
+import { topicOffsets } from '../../../infra/kafka/client.ts';
 import { topicNames } from '../../../infra/kafka/topics.ts';
 import { listChanges } from '../../../metrics/answer/changes.ts';
 import { plantedEffects } from '../../../sample/index.ts';
@@ -47,7 +48,7 @@ async function inTopic(): Promise<number> {
   const admin = (await rt.kafkaUp()).admin();
   await admin.connect();
   try {
-    const offsets = await admin.fetchTopicOffsets(topicNames(cfg.kafka.topicPrefix).interactions);
+    const offsets = await topicOffsets(admin, topicNames(cfg.kafka.topicPrefix).interactions);
     return offsets.reduce((n, p) => n + Number(p.high), 0);
   } finally {
     await admin.disconnect();
