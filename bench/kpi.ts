@@ -58,6 +58,7 @@ async function runAll(args: Args, tmp: string, results: NResult[]): Promise<void
         minRuns: args.minRuns,
         parts: args.parts,
         keepupEvents: args.keepupEvents,
+        refresh: args.refresh,
       }),
     );
     if (!args.keep && !args.dir) await fsp.rm(dir, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { CATALOG } from '../metrics/catalog.ts';
 import { factParams } from '../metrics/query/facts.ts';
 import { clickHouseTime } from '../infra/time.ts';
 import {
+  factsCurrent,
   rollupFingerprint,
   rollupStateQuery,
   toRollupState,
@@ -53,6 +54,8 @@ export interface RefreshOptions {
 export interface RefreshResult {
   version: number;
   fullRebuild: boolean;
+  /** every day's rollups rebuilt (a full rebuild, or the rollups' SQL or the catalog changed) */
+  allDaysRebuilt: boolean;
   completeThrough: Date;
   evaluatedAt: Date;
   customers: number;
@@ -89,6 +92,8 @@ interface Run {
   prev: RollupState | null;
   fingerprint: string;
   full: boolean;
+  /** rebuild every day's rollups (a full rebuild, or only the rollups' part of the fingerprint changed) */
+  allDays: boolean;
   version: number;
   evaluatedAt: Date;
   completeThrough: Date;
@@ -106,6 +111,7 @@ async function refresh(ch: ClickHouseClient, cfg: Config, opts: RefreshOptions):
     const result: RefreshResult = {
       version: run.version,
       fullRebuild: run.full,
+      allDaysRebuilt: run.allDays,
       completeThrough: run.completeThrough,
       evaluatedAt: run.evaluatedAt,
       ...counts,
@@ -128,28 +134,39 @@ async function begin(ch: ClickHouseClient, cfg: Config, opts: RefreshOptions): P
   const fingerprint = rollupFingerprint(cfg);
   const now = await serverNow(ch);
   const version = (prev?.version ?? 0) + 1;
+  const changed = prev !== null && prev.fingerprint !== fingerprint;
+  const full = opts.full === true || prev === null || (changed && !factsCurrent(prev.fingerprint, cfg));
   const run: Run = {
     db,
     prev,
     fingerprint,
-    full: opts.full === true || prev === null || prev.fingerprint !== fingerprint,
+    full,
+    allDays: full || changed,
     version,
     evaluatedAt: opts.evaluatedAt ?? now,
     completeThrough: new Date(now.getTime() - (opts.overlapMs ?? DEFAULT_OVERLAP_MS)),
     log: logger('rollups').child({ version }),
   };
-  if (prev && prev.fingerprint !== fingerprint) {
+  if (changed && full) {
     run.log.info(
       { from: prev.fingerprint, to: fingerprint },
-      'time zone, SLA policy or catalog changed: rebuilding',
+      'time zone, SLA policy or the facts SQL changed: rebuilding the facts and rollups',
     );
     for (const t of ['interaction_kpi', 'survey_kpi', 'customer_kpi', 'kpi_daily', 'kpi_cohorts'])
       await ch.command({ query: `TRUNCATE TABLE ${db}.${t}` });
+  } else if (changed) {
+    run.log.info(
+      { from: prev.fingerprint, to: fingerprint },
+      "the catalog or the rollups' SQL changed: rebuilding every day's rollups from the stored facts",
+    );
   }
   return run;
 }
 
-type Counts = Omit<RefreshResult, 'version' | 'fullRebuild' | 'completeThrough' | 'evaluatedAt' | 'seconds'>;
+type Counts = Omit<
+  RefreshResult,
+  'version' | 'fullRebuild' | 'allDaysRebuilt' | 'completeThrough' | 'evaluatedAt' | 'seconds'
+>;
 
 /** Steps 1–4: plan, facts, compaction, daily rollups, cohorts. */
 async function refreshTables(
@@ -193,13 +210,13 @@ async function refreshTables(
 
   // ---- 3. the daily rollups of the touched days
   const days = written.days;
-  for (const d of await daysToRebuild(ch, cfg, full ? null : run.prev, run.evaluatedAt)) days.add(d);
+  for (const d of await daysToRebuild(ch, cfg, run.allDays ? null : run.prev, run.evaluatedAt)) days.add(d);
   const t3 = performance.now();
   const daysRebuilt = await rebuildDays(ch, db, [...days].sort(), params, tmp.table);
   log.debug({ days: daysRebuilt, ms: Math.round(performance.now() - t3) }, 'daily rollups rebuilt');
 
   // ---- 4. customer cohorts, when any customer changed
-  if (full || written.customers > 0) await rebuildCohorts(ch, cfg, tmp.table);
+  if (run.allDays || written.customers > 0) await rebuildCohorts(ch, cfg, tmp.table);
   return {
     customers: plan.customers,
     interactionsRewritten: written.interactions,

@@ -12,6 +12,8 @@ export interface Args {
   keepupEvents: number;
   /** a data dir to reuse (one N only); kept */
   dir: string;
+  /** rebuild the facts and rollups whole even when the reused dir's are current */
+  refresh: boolean;
   /** earlier kpi-*.json results to show next to this run's in the table */
   include: string[];
   keep: boolean;
@@ -28,6 +30,7 @@ export function parseArgs(argv: string[]): Args {
     parts: ['a', 'b', 'k'],
     keepupEvents: 3_000_000,
     dir: '',
+    refresh: false,
     include: [],
     keep: false,
   };
@@ -49,8 +52,8 @@ export function parseArgs(argv: string[]): Args {
     else if (k === '--keepup-events') a.keepupEvents = int(v);
     else if (k === '--dir') a.dir = v;
     else if (k === '--include') a.include = v.split(',');
-    else if (k === '--keep') {
-      a.keep = true;
+    else if (k === '--keep' || k === '--refresh') {
+      a[k === '--keep' ? 'keep' : 'refresh'] = true;
       continue;
     } else throw new Error(`unknown option ${k}`);
     i++;

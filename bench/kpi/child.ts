@@ -11,7 +11,7 @@ import { AS_OF, DATABASE } from '../synthetic.ts';
 import { breakdown } from './breakdown.ts';
 import { keepUp } from './keepup.ts';
 import { loadCentre, optimizeTables } from './load.ts';
-import { mib, peakRss } from './measure.ts';
+import { mib, peakRss, scalar } from './measure.ts';
 import { overviews, singleMetrics } from './queries.ts';
 import type { NResult, Spec } from './spec.ts';
 
@@ -49,9 +49,13 @@ export async function runChild(spec: Spec): Promise<NResult> {
 
   // the rollups, built from scratch
   const { refreshRollups } = await import('../../transforms/refresh.ts');
-  // overlap 0: nothing is in flight in this sequential benchmark (on a reused dir: a no-op refresh)
-  const fullRefresh = await refreshRollups(ch, cfg, { evaluatedAt: AS_OF, overlapMs: 0 });
+  // overlap 0: nothing is in flight in this sequential benchmark. On a reused dir: a no-op refresh when
+  // its rollups are current, a full one when they were built by other code (the fingerprint holds
+  // ROLLUP_FORMAT) or with --refresh
+  const fullRefresh = await refreshRollups(ch, cfg, { evaluatedAt: AS_OF, overlapMs: 0, full: spec.refresh });
   console.error(`  [${N}] full refresh: ${JSON.stringify(fullRefresh)}`);
+  const rollupStorage = await rollupSize(ch);
+  console.error(`  [${N}] kpi_daily: ${JSON.stringify(rollupStorage)}`);
 
   // the queries, with the highest RSS sampled while they run
   const queryRss = sampleMax(ownRss);
@@ -70,6 +74,7 @@ export async function runChild(spec: Spec): Promise<NResult> {
     single,
     raw,
     refresh: { full: fullRefresh, ...(kept ? { keepUp: kept } : {}) },
+    rollupStorage,
     overview,
     overviewApi,
     overviewPerKpi,
@@ -87,4 +92,19 @@ try {
   process.send?.({ result }, () => process.exit(0));
 } catch (e) {
   process.send?.({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) }, () => process.exit(1));
+}
+
+/** The daily rollups' size after the full refresh: the storage the grouping sets and histograms cost. */
+async function rollupSize(ch: ClickHouseClient): Promise<NonNullable<NResult['rollupStorage']>> {
+  const t = `${DATABASE}.kpi_daily`;
+  return {
+    rows: await scalar(ch, `SELECT count() FROM ${t}`),
+    mib: mib(
+      await scalar(
+        ch,
+        `SELECT sum(bytes_on_disk) FROM system.parts WHERE database = '${DATABASE}' AND table = 'kpi_daily' AND active`,
+      ),
+    ),
+    quantileRows: await scalar(ch, `SELECT count() FROM ${t} WHERE notEmpty(qk)`),
+  };
 }

@@ -8,7 +8,7 @@ import type { Config } from '../../infra/config.ts';
 import type { MetricRequest, Store } from '../../metrics/query/request.ts';
 import { AS_OF } from '../synthetic.ts';
 import { measure, timingOf } from './measure.ts';
-import { FROM, OVERVIEW, SINGLE, TO, type NResult, type Spec, type Timing } from './spec.ts';
+import { DEEP, FROM, OVERVIEW, SINGLE, TO, type NResult, type Spec, type Timing } from './spec.ts';
 
 /** A request over the benchmark's 90-day window. */
 const req = (
@@ -42,10 +42,11 @@ export async function singleMetrics(
       single.push(await measure(`${name} rollup`, one(name, ['channel'], 'auto'), spec));
     for (const name of SINGLE)
       single.push(await measure(`${name} facts`, one(name, ['channel'], 'facts'), spec));
-    single.push(
-      await measure('first_response_time facts', one('first_response_time', ['channel'], 'auto'), spec),
-    );
-    single.push(await measure('fcr agent facts', one('fcr', ['agent_id', 'channel'], 'auto'), spec));
+    // quantiles (histograms in the rollups) and agent × channel (the stored facts)
+    for (const [label, name, by] of DEEP) {
+      single.push(await measure(`${label} rollup`, one(name, by, 'auto'), spec));
+      single.push(await measure(`${label} facts`, one(name, by, 'facts'), spec));
+    }
   }
   for (const name of spec.parts.includes('r') ? SINGLE : [])
     raw.push(await measure(`${name} raw`, one(name, ['channel'], 'raw'), { ...spec, minRuns: 3 }));

@@ -1,7 +1,7 @@
 /** The KPI benchmark's report: the markdown written to bench/results/kpi-latest.md. */
 import { machineText } from '../common/machine.ts';
 import { fmt, row as mdRow, tableHead } from '../common/numbers.ts';
-import { FROM, OVERVIEW, SINGLE, TO, type NResult, type Timing } from './spec.ts';
+import { DEEP, FROM, OVERVIEW, SINGLE, TO, type NResult, type Timing } from './spec.ts';
 
 const find = (ts: Timing[], name: string) => ts.find((t) => t.name === name);
 const perN = (rs: NResult[]) => rs.map((r) => `N=${fmt(r.interactions)}`);
@@ -37,12 +37,11 @@ function timings(rs: NResult[]): string[] {
     row(`  (a) ${name}, day × channel, stored facts`, (r) => find(r.single, `${name} facts`));
     row(`  (r) ${name}, day × channel, raw (no rollups)`, (r) => find(r.raw, `${name} raw`));
   }
-  row('(a) first_response_time (quantiles), day × channel, stored facts', (r) =>
-    find(r.single, 'first_response_time facts'),
-  );
-  row('(a) fcr, day × agent × channel (not rolled up), stored facts', (r) =>
-    find(r.single, 'fcr agent facts'),
-  );
+  for (const [label, , by] of DEEP) {
+    const what = `${label.split(' ')[0]}, day × ${by.map((d) => d.replace('_id', '')).join(' × ')}`;
+    row(`**(a) ${what}, as the API answers (auto)**`, (r) => find(r.single, `${label} rollup`));
+    row(`  (a) ${what}, stored facts`, (r) => find(r.single, `${label} facts`));
+  }
   row('**(b) overview API: 8 KPIs × (period, previous period, weekly trend)**', (r) => r.overviewApi);
   row('(b) overview: 8 KPIs, week, one request each, sequential', (r) => r.overview);
   for (const name of OVERVIEW)
@@ -110,6 +109,11 @@ function loadAndMemory(rs: NResult[]): string[] {
   r2('full rollup refresh s (interactions / surveys / customers written, days)', (r) =>
     r.refresh
       ? `${fmt(r.refresh.full.seconds, 1)} (${fmt(r.refresh.full.interactionsRewritten)} / ${fmt(r.refresh.full.surveysRewritten)} / ${fmt(r.refresh.full.customersRewritten)}, ${r.refresh.full.daysRebuilt})`
+      : '–',
+  );
+  r2('kpi_daily after the full refresh: rows, MiB (rows with quantile histograms)', (r) =>
+    r.rollupStorage
+      ? `${fmt(r.rollupStorage.rows)}, ${fmt(r.rollupStorage.mib, 1)} (${fmt(r.rollupStorage.quantileRows)})`
       : '–',
   );
   r2('(k) keep-up: events appended (interactions, customers touched)', (r) =>

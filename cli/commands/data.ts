@@ -27,7 +27,7 @@ function refreshCommand(program: Command, config: () => Config): void {
       try {
         const r = await refreshRollups(await rt.clickhouseUp(), rt.cfg, { full: opts.full === true });
         process.stdout.write(
-          `refreshed in ${r.seconds.toFixed(1)} s${r.fullRebuild ? ' (full rebuild)' : ''}: ` +
+          `refreshed in ${r.seconds.toFixed(1)} s${r.fullRebuild ? ' (full rebuild)' : r.allDaysRebuilt ? ' (every day of rollups rebuilt)' : ''}: ` +
             `${r.interactionsRewritten} interactions, ${r.surveysRewritten} survey answers, ` +
             `${r.customersRewritten} customers rewritten; ${r.daysRebuilt} days of rollups rebuilt; ` +
             `complete through ${r.completeThrough.toISOString()}\n`,

@@ -30,9 +30,9 @@ function pairs(ds: readonly Dimension[]): Dimension[][] {
   return out;
 }
 
-/** Whether the daily rollups carry this metric at all (quantiles cannot be summed over days). */
+/** Whether the daily rollups carry this metric (quantiles as histograms: metrics/query/histogram.ts). */
 export const inDailyRollup = (m: MetricDefinition): boolean =>
-  (m.source === 'interactions' || m.source === 'surveys') && m.kind !== 'quantile';
+  m.source === 'interactions' || m.source === 'surveys';
 
 /** The grouping set (mask) answering a request over these dimensions, or null when none does. */
 export function rollupSetFor(m: MetricDefinition, dims: readonly Dimension[]): number | null {

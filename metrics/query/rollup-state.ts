@@ -10,8 +10,10 @@ import type { BuiltQuery } from './request.ts';
  * reader of the store (metrics/answer/state.ts) and the refresh job each run the query.
  */
 
-/** Bump when the SQL of the facts or rollups changes in a way existing rows do not reflect. */
-export const ROLLUP_FORMAT = 2;
+/** Bump when the SQL of the facts changes in a way existing rows do not reflect (a full rebuild). */
+export const FACTS_FORMAT = 2;
+/** Bump when the SQL of the daily rollups changes (every day's rollups rebuilt from the stored facts). */
+export const ROLLUP_FORMAT = 3;
 
 export interface RollupState {
   version: number;
@@ -22,15 +24,41 @@ export interface RollupState {
   evaluatedAt: Date;
 }
 
-/** What the facts and rollups depend on besides the events: a change means a full rebuild. */
+const hash = (basis: unknown): string =>
+  createHash('sha256').update(JSON.stringify(basis)).digest('hex').slice(0, 16);
+
+/** What the stored facts depend on besides the events: their SQL, the time zone, the SLA policy. */
+const factsPart = (cfg: Config): string =>
+  hash({ format: FACTS_FORMAT, timeZone: cfg.timeZone, policy: cfg.policy });
+
+/** What the rollups depend on besides the facts: their SQL and the catalog's metrics. */
+const rollupsPart = (catalog: readonly MetricDefinition[]): string =>
+  hash({ format: ROLLUP_FORMAT, metrics: catalog.map((m) => [m.name, m.kind, m.source, m.sql]) });
+
+/**
+ * What the facts and rollups depend on besides the events, `facts.rollups`: a change of the facts'
+ * part means a full rebuild; of the rollups' part alone, every day's rollups rebuilt from the stored
+ * facts (see {@link factsCurrent}).
+ */
 export function rollupFingerprint(cfg: Config, catalog: readonly MetricDefinition[] = CATALOG): string {
-  const basis = {
-    format: ROLLUP_FORMAT,
-    timeZone: cfg.timeZone,
-    policy: cfg.policy,
-    metrics: catalog.map((m) => [m.name, m.kind, m.source, m.sql]),
-  };
-  return createHash('sha256').update(JSON.stringify(basis)).digest('hex').slice(0, 16);
+  return `${factsPart(cfg)}.${rollupsPart(catalog)}`;
+}
+
+/**
+ * Whether the facts of a store whose last refresh recorded `recorded` are current for this
+ * configuration. A fingerprint recorded before the two parts were told apart (one hash, the format 2 of
+ * both) is recognised: the facts are current when it is the one that code records for this time zone,
+ * SLA policy and catalog.
+ */
+export function factsCurrent(
+  recorded: string,
+  cfg: Config,
+  catalog: readonly MetricDefinition[] = CATALOG,
+): boolean {
+  const [facts, rollups] = recorded.split('.');
+  if (rollups !== undefined) return facts === factsPart(cfg);
+  const metrics = catalog.map((m) => [m.name, m.kind, m.source, m.sql]);
+  return recorded === hash({ format: 2, timeZone: cfg.timeZone, policy: cfg.policy, metrics });
 }
 
 /** One row of {@link rollupStateQuery}, as JSONEachRow gives it. */

@@ -6,7 +6,8 @@ import { rollupFingerprint, type RollupState } from './rollup-state.ts';
 
 /**
  * Where a request is answered from, given the rollups' state: `rollup` when the request's dimensions
- * form a rolled-up set and the rollups are current, `facts` otherwise, `raw` before the first refresh
+ * form a rolled-up set and the rollups are current (quantiles then within 1 %: histogram.ts), `facts`
+ * otherwise, `raw` before the first refresh
  * or after a configuration change (time zone, SLA policy, catalog); `facts` for a request bounded by
  * instants (the rollups hold whole days). An explicit `store` wins.
  */

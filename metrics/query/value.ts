@@ -1,6 +1,7 @@
 import { meanInterval, npsInterval, wilson } from '../stats/intervals.ts';
 import { isLowConfidence, targetStatus, type TargetKind } from '../stats/target.ts';
 import type { Dimension, MetricDefinition } from '../types.ts';
+import { bucketValue, QUANTILE_RELATIVE_ERROR } from './histogram.ts';
 
 /**
  * The one place that turns aggregates into a value: the sums of the daily rollups into the aggregates
@@ -22,6 +23,11 @@ export interface MetricRow {
   /** quantile metrics: the median is `value`; these complete the picture */
   p90?: number | null;
   mean?: number | null;
+  /**
+   * quantile metrics from the daily rollups: `value` and `p90` are within this relative error of the
+   * exact values (metrics/query/histogram.ts); absent when they are exact (facts, raw)
+   */
+  relative_error?: number;
   [dimension: string]: unknown;
 }
 
@@ -35,6 +41,8 @@ export interface RawRow {
   det?: string | number;
   p50?: string | number | null;
   p90?: string | number | null;
+  /** quantiles from the rollups: the bound of p50 and p90's relative error */
+  qerr?: number;
   [dimension: string]: unknown;
 }
 
@@ -88,6 +96,7 @@ export function toMetricRow(m: MetricDefinition, raw: RawRow, by: readonly Dimen
         value = finite(num(raw.p50));
         extra.p90 = finite(num(raw.p90));
         extra.mean = finite(num(raw.x));
+        if (raw.qerr !== undefined) extra.relative_error = raw.qerr;
         break;
     }
   } else if (m.kind === 'quantile') {
@@ -119,10 +128,16 @@ export interface SumsRow {
   ss2: number | string;
   spro: number | string;
   sdet: number | string;
+  /** quantile metrics: the histogram bucket keys at p50 and p90 (metrics/query/histogram.ts) */
+  k50?: number | string;
+  k90?: number | string;
   [dimension: string]: unknown;
 }
 
-/** The sums of a rollup row as the aggregates of its metric's kind (what the facts query returns). */
+/**
+ * The sums of a rollup row as the aggregates of its metric's kind (what the facts query returns; for
+ * quantiles p50 and p90 within `qerr`, the mean exact).
+ */
 export function sumsToRaw(m: MetricDefinition, r: SumsRow, by: readonly Dimension[]): RawRow {
   const sx = Number(r.sx);
   const sn = Number(r.sn);
@@ -135,6 +150,14 @@ export function sumsToRaw(m: MetricDefinition, r: SumsRow, by: readonly Dimensio
     }
     case 'nps':
       return { ...base, pro: Number(r.spro), det: Number(r.sdet) };
+    case 'quantile':
+      return {
+        ...base,
+        x: sx / sn,
+        p50: bucketValue(Number(r.k50)),
+        p90: bucketValue(Number(r.k90)),
+        qerr: QUANTILE_RELATIVE_ERROR,
+      };
     default:
       return { ...base, x: sx };
   }

@@ -2,19 +2,33 @@ import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Config } from '../../infra/config.ts';
 import { CATALOG } from '../../metrics/catalog.ts';
 import { TARGET_PASSED_SQL } from '../../metrics/query/facts.ts';
+import { histogramSql, rowKeySql } from '../../metrics/query/histogram.ts';
 import { groupingSets, inDailyRollup } from '../../metrics/query/rollup-sets.ts';
 import type { RollupState } from '../../metrics/query/rollup-state.ts';
 import { DIMENSIONS, type MetricDefinition } from '../../metrics/types.ts';
 import { strings, type TempTable } from '../sql.ts';
 
 /**
- * The daily rollups (`kpi_daily`): per local day, grouping set (metrics/query/rollup-sets.ts) and rate,
- * count, mean or NPS metric, the additive aggregates x, n, s2, pro, det over the stored facts — sums,
- * so that a week or a month is a sum of days (metrics/query/value.ts turns the sums into values).
+ * The daily rollups (`kpi_daily`): per local day, grouping set (metrics/query/rollup-sets.ts) and
+ * metric, the additive aggregates x, n, s2, pro, det over the stored facts, and for quantile metrics the
+ * histogram qk, qc (metrics/query/histogram.ts) — sums, so that a week or a month is a sum of days
+ * (metrics/query/value.ts turns the sums into values).
  */
 
-/** The additive aggregates of one metric over the facts: x, n, s2, pro, det. */
-function additive(m: MetricDefinition): string {
+const NO_HISTOGRAM = 'CAST([] AS Array(Int32)), CAST([] AS Array(UInt64))';
+
+/** The per-row column holding the bucket key of the i-th metric's value (quantile metrics). */
+const keyColumn = (i: number): string => `qkey${i}`;
+
+/** The additive aggregates of the i-th metric over the facts: x, n, s2, pro, det, qk, qc. */
+function additive(m: MetricDefinition, i: number): string {
+  if (m.kind !== 'quantile') return `${sums(m)}, ${NO_HISTOGRAM}`;
+  const h = histogramSql(keyColumn(i), m.sql.where as string);
+  return `${sums(m)}, tupleElement(${h}, 1), tupleElement(${h}, 2)`;
+}
+
+/** x, n, s2, pro, det of one metric. */
+function sums(m: MetricDefinition): string {
   const { numerator, denominator, value, where } = m.sql;
   switch (m.kind) {
     case 'rate':
@@ -22,11 +36,10 @@ function additive(m: MetricDefinition): string {
     case 'count':
       return `toFloat64(countIf(${where})), countIf(${where}), 0., 0, 0`;
     case 'mean':
+    case 'quantile':
       return `sumIf(toFloat64(${value}), ${where}), countIf(${where}), sumIf(toFloat64(${value}) * toFloat64(${value}), ${where}), 0, 0`;
     case 'nps':
       return `0., countIf(${where}), 0., countIf((${where}) AND ${value} >= 9), countIf((${where}) AND ${value} <= 6)`;
-    case 'quantile':
-      throw new Error(`${m.name}: quantiles are not rolled up`);
   }
 }
 
@@ -40,10 +53,13 @@ export function dailyRollupInsert(
   const metrics = catalog.filter((m) => m.source === source && inDailyRollup(m));
   if (metrics.length === 0) return null;
   const dims = [...DIMENSIONS];
+  const keys = metrics.flatMap((m, i) =>
+    m.kind === 'quantile' ? [`, ${rowKeySql(m.sql.value as string)} AS ${keyColumn(i)}`] : [],
+  );
   const facts =
     source === 'interactions'
-      ? `SELECT *, ${TARGET_PASSED_SQL} AS target_passed FROM ${db}.interaction_kpi FINAL WHERE day IN {days:Array(Date)}`
-      : `SELECT * FROM ${db}.survey_kpi FINAL WHERE day IN {days:Array(Date)}`;
+      ? `SELECT *, ${TARGET_PASSED_SQL} AS target_passed${keys.join('')} FROM ${db}.interaction_kpi FINAL WHERE day IN {days:Array(Date)}`
+      : `SELECT *${keys.join('')} FROM ${db}.survey_kpi FINAL WHERE day IN {days:Array(Date)}`;
   // grouping(d1..dk) has bit (k-1-j) set when dj is NOT in the row's grouping set
   const g = `grouping(${dims.join(', ')})`;
   const gs = dims
@@ -52,11 +68,12 @@ export function dailyRollupInsert(
   const sets = groupingSets(source)
     .map((s) => `(${['day', ...s].join(', ')})`)
     .join(', ');
-  const aggs = metrics.map((m, i) => `tuple('${m.name}', ${additive(m)}) AS a${i}`).join(',\n        ');
+  const aggs = metrics.map((m, i) => `tuple('${m.name}', ${additive(m, i)}) AS a${i}`).join(',\n        ');
   return `
-    INSERT INTO ${target} (metric, gs, day, ${DIMENSIONS.join(', ')}, x, n, s2, pro, det)
+    INSERT INTO ${target} (metric, gs, day, ${DIMENSIONS.join(', ')}, x, n, s2, pro, det, qk, qc)
     SELECT tupleElement(m, 1), gs, day, ${DIMENSIONS.join(', ')},
-           tupleElement(m, 2), tupleElement(m, 3), tupleElement(m, 4), tupleElement(m, 5), tupleElement(m, 6)
+           tupleElement(m, 2), tupleElement(m, 3), tupleElement(m, 4), tupleElement(m, 5), tupleElement(m, 6),
+           tupleElement(m, 7), tupleElement(m, 8)
     FROM (
       SELECT day, toUInt16(${gs}) AS gs, ${dims.join(', ')},
         ${aggs}
@@ -71,7 +88,7 @@ export function dailyRollupInsert(
 /**
  * The days to rebuild besides those whose facts changed: on a full rebuild every day of the facts and
  * the rollups; otherwise the days of unanswered interactions whose response target may have passed
- * between the previous judgement and this one. `prev` is null for a full rebuild.
+ * between the previous judgement and this one. `prev` is null to rebuild every day.
  */
 export async function daysToRebuild(
   ch: ClickHouseClient,

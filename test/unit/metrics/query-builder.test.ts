@@ -33,11 +33,11 @@ const current: RollupState = {
 };
 
 describe('store choice', () => {
-  it('answers rolled-up sets from the rollups, other sets and quantiles from the facts', () => {
+  it('answers rolled-up sets (quantiles too) from the rollups, other sets from the facts', () => {
     const fcr = getMetric('fcr');
     expect(chooseStore(fcr, request({ by: ['channel'] }), cfg, current)).toBe('rollup');
     expect(chooseStore(fcr, request({ by: ['agent_id', 'channel'] }), cfg, current)).toBe('facts');
-    expect(chooseStore(getMetric('first_response_time'), request(), cfg, current)).toBe('facts');
+    expect(chooseStore(getMetric('first_response_time'), request(), cfg, current)).toBe('rollup');
     expect(chooseStore(getMetric('churn_rate'), request(), cfg, current)).toBe('rollup');
   });
 
