@@ -65,15 +65,36 @@ export function buildMetricQuery(
 function rollupSums(quantiles: boolean): string {
   const sums = 'sum(x) AS sx, sum(n) AS sn, sum(s2) AS ss2, sum(pro) AS spro, sum(det) AS sdet';
   if (!quantiles) return sums;
-  const key = (level: number) => quantileKeySql('sumMap(qk, qc)', 'sum(n)', level);
+  const h = 'sumMap(qk, qc)';
+  const key = (level: number) =>
+    quantileKeySql(`tupleElement(${h}, 1)`, `tupleElement(${h}, 2)`, 'sum(n)', level);
   return `${sums}, ${key(0.5)} AS k50, ${key(0.9)} AS k90`;
 }
 
 /**
- * A metric from the daily rollups: the smallest grouping set holding the request's dimensions, days
- * and the dimensions left out summed into the period and groups. The rows are the sums sx, sn, ss2,
- * spro, sdet (see `buildRollupBatchQuery`), for quantiles also k50, k90; value.ts `sumsToRaw` turns them
- * into the aggregates of the metric's kind (a rolled-up p50 and p90 are within 1 %: histogram.ts).
+ * A quantile metric by day whose groups are each one rollup row (grouped by every dimension of its set):
+ * the row's own sums and the keys of its own histogram. Merging histograms with sumMap costs about
+ * 0.3 ms per group — 200 ms for 90 days × 7 channels at 50M — and is not needed for a single row.
+ */
+const oneRowPerGroup = (m: MetricDefinition, req: MetricRequest): boolean =>
+  m.kind === 'quantile' && req.grain === 'day' && requestDimensions(req).length === req.by.length;
+
+function rowQuantileSql(where: string[], req: MetricRequest, cfg: Config): string {
+  const key = (level: number) => quantileKeySql('qk', 'qc', 'n', level);
+  const order = ['period', ...req.by].join(', ');
+  return `
+    SELECT ${[`${PERIOD.day} AS period`, ...req.by].join(', ')},
+           x AS sx, n AS sn, s2 AS ss2, pro AS spro, det AS sdet, ${key(0.5)} AS k50, ${key(0.9)} AS k90
+    FROM ${cfg.clickhouse.database}.kpi_daily
+    WHERE ${where.join(' AND ')} AND n > 0
+    ORDER BY ${order}`;
+}
+
+/**
+ * A metric from the daily rollups: the grouping set of the request's dimensions, days summed into the
+ * period. The rows are the sums sx, sn, ss2, spro, sdet (see `buildRollupBatchQuery`), for quantiles
+ * also k50, k90; value.ts `sumsToRaw` turns them into the aggregates of the metric's kind (a rolled-up
+ * p50 and p90 are within 1 %: histogram.ts).
  */
 function rollupQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): BuiltQuery {
   const dims = requestDimensions(req);
@@ -84,6 +105,7 @@ function rollupQuery(m: MetricDefinition, req: MetricRequest, cfg: Config): Buil
   const params: Record<string, unknown> = { metric: m.name, gs, from: req.from, to: req.to };
   const where = ['metric = {metric:String}', 'gs = {gs:UInt16}', 'day BETWEEN {from:Date} AND {to:Date}'];
   where.push(...filterClauses(req.filters, params));
+  if (oneRowPerGroup(m, req)) return { sql: rowQuantileSql(where, req, cfg), params };
   const group = ['period', ...req.by].join(', ');
   const sql = `
     SELECT ${[`${PERIOD[req.grain]} AS period`, ...req.by].join(', ')},

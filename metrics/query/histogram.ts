@@ -39,11 +39,11 @@ export const histogramSql = (key: string, where: string): string => {
 };
 
 /**
- * The bucket key at `level` of a summed histogram: `h` a sumMap tuple (sorted keys, counts), `n` the
- * number of values it holds. 0 for an empty histogram.
+ * The bucket key at `level` of a histogram: `keys` and `counts` its arrays (keys sorted), `n` the number
+ * of values it holds. 0 for an empty histogram.
  */
-export const quantileKeySql = (h: string, n: string, level: number): string =>
-  `tupleElement(${h}, 1)[arrayFirstIndex(c -> c > floor(${level} * (${n})), arrayCumSum(tupleElement(${h}, 2)))]`;
+export const quantileKeySql = (keys: string, counts: string, n: string, level: number): string =>
+  `${keys}[arrayFirstIndex(c -> c > floor(${level} * (${n})), arrayCumSum(${counts}))]`;
 
 /** The value a bucket key stands for (the bucket's midpoint in relative terms). */
 export function bucketValue(key: number): number {

@@ -101,11 +101,24 @@ beforeAll(async () => {
 
 afterAll(() => ch?.close());
 
+/** The Monday of a day's week (the API's weeks start on Monday). */
+function monday(day: string): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  return new Date(d.getTime() - ((d.getUTCDay() + 6) % 7) * 86_400_000).toISOString().slice(0, 10);
+}
+
 /** The exact p50, p90 (0-based rank ⌊level · n⌋ of the sorted values) and mean of each group. */
 function exact(value: (p: Planted) => number, grain: Grain, by: Dimension[]) {
   const groups = new Map<string, number[]>();
   for (const p of planted) {
-    const period = grain === 'day' ? p.day : grain === 'month' ? `${p.day.slice(0, 7)}-01` : 'total';
+    const period =
+      grain === 'day'
+        ? p.day
+        : grain === 'week'
+          ? monday(p.day)
+          : grain === 'month'
+            ? `${p.day.slice(0, 7)}-01`
+            : 'total';
     const key = [period, ...by.map(() => p.channel)].join('|');
     groups.set(key, [...(groups.get(key) ?? []), value(p)]);
   }
@@ -121,6 +134,8 @@ function exact(value: (p: Planted) => number, grain: Grain, by: Dimension[]) {
 const CASES: { metric: string; value: (p: Planted) => number; grain: Grain; by: Dimension[] }[] = [
   { metric: 'first_response_time', value: (p) => p.frs, grain: 'day', by: ['channel'] },
   { metric: 'first_response_time', value: (p) => p.frs, grain: 'month', by: [] },
+  { metric: 'first_response_time', value: (p) => p.frs, grain: 'day', by: [] },
+  { metric: 'resolution_time', value: (p) => p.hours, grain: 'week', by: ['channel'] },
   { metric: 'first_response_time', value: (p) => p.frs, grain: 'month', by: ['channel'] },
   { metric: 'resolution_time', value: (p) => p.hours, grain: 'day', by: ['channel'] },
   { metric: 'resolution_time', value: (p) => p.hours, grain: 'total', by: [] },

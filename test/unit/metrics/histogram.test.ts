@@ -44,7 +44,7 @@ describe('quantiles from the rollups', () => {
     const m = getMetric('first_response_time');
     const q = buildMetricQuery(
       m,
-      { from: '2026-01-05', to: '2026-02-08', grain: 'day', by: ['channel'], filters: {} },
+      { from: '2026-01-05', to: '2026-02-08', grain: 'week', by: ['channel'], filters: {} },
       cfg,
       'rollup',
     );
@@ -52,6 +52,17 @@ describe('quantiles from the rollups', () => {
       'arrayFirstIndex(c -> c > floor(0.5 * (sum(n))), arrayCumSum(tupleElement(sumMap(qk, qc), 2)))',
     );
     expect(q.sql).toContain('AS k90');
+  });
+
+  it('by day, with each group one rollup row, reads the row’s own histogram (no sumMap)', () => {
+    const m = getMetric('first_response_time');
+    const day = { from: '2026-01-05', to: '2026-02-08', grain: 'day' as const, by: ['channel' as const] };
+    const own = buildMetricQuery(m, { ...day, filters: { channel: ['chat'] } }, cfg, 'rollup').sql;
+    expect(own).toContain('qk[arrayFirstIndex(c -> c > floor(0.5 * (n)), arrayCumSum(qc))] AS k50');
+    expect(own).not.toMatch(/sumMap|GROUP BY/);
+    // a filter on a dimension not grouped by: the rows of several groups are summed
+    const summed = buildMetricQuery(m, { ...day, filters: { priority: ['high'] } }, cfg, 'rollup').sql;
+    expect(summed).toContain('sumMap(qk, qc)');
   });
 
   it('the response row: median and p90 from the keys, the mean exact, the bound told', () => {
