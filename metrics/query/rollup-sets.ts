@@ -13,13 +13,13 @@ export const setMask = (dims: readonly Dimension[]): number =>
 /**
  * The grouping sets the daily rollups hold, the same for interactions and surveys (a survey answer has
  * every dimension, through the interaction it answers): the whole centre, each dimension on its own
- * and each pair of dimensions except agent × other (agents are many and are looked at alone or through
- * the facts); for surveys also channel × segment × region. A request whose group-by and filter
- * dimensions form one of these sets is answered from the rollups.
+ * and each pair of dimensions (agent × another too); for surveys also channel × segment × region. A
+ * request whose group-by and filter dimensions form one of these sets is answered from the rollups;
+ * three dimensions or more (one survey set apart) are answered from the stored facts.
  */
 export function groupingSets(source: MetricDefinition['source']): Dimension[][] {
   if (source === 'customers') return [];
-  const sets = [[], ...DIMENSIONS.map((x) => [x]), ...pairs(DIMENSIONS.filter((x) => x !== 'agent_id'))];
+  const sets = [[], ...DIMENSIONS.map((x) => [x]), ...pairs(DIMENSIONS)];
   return source === 'surveys' ? [...sets, ['channel', 'segment', 'region']] : sets;
 }
 

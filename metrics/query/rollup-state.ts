@@ -3,6 +3,7 @@ import type { Config } from '../../infra/config.ts';
 import { CATALOG } from '../catalog.ts';
 import type { MetricDefinition } from '../types.ts';
 import type { BuiltQuery } from './request.ts';
+import { groupingSets } from './rollup-sets.ts';
 
 /**
  * The state the refresh job (transforms/refresh.ts) records in `rollup_state` after each run, and what
@@ -31,9 +32,13 @@ const hash = (basis: unknown): string =>
 const factsPart = (cfg: Config): string =>
   hash({ format: FACTS_FORMAT, timeZone: cfg.timeZone, policy: cfg.policy });
 
-/** What the rollups depend on besides the facts: their SQL and the catalog's metrics. */
+/** What the rollups depend on besides the facts: their SQL, their grouping sets, the catalog's metrics. */
 const rollupsPart = (catalog: readonly MetricDefinition[]): string =>
-  hash({ format: ROLLUP_FORMAT, metrics: catalog.map((m) => [m.name, m.kind, m.source, m.sql]) });
+  hash({
+    format: ROLLUP_FORMAT,
+    sets: [groupingSets('interactions'), groupingSets('surveys')],
+    metrics: catalog.map((m) => [m.name, m.kind, m.source, m.sql]),
+  });
 
 /**
  * What the facts and rollups depend on besides the events, `facts.rollups`: a change of the facts'

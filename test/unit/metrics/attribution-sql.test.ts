@@ -44,16 +44,18 @@ describe('attribution in the fact SQL', () => {
 });
 
 describe('survey rollups', () => {
-  it('hold every dimension alone, the pairs without agent, and channel × segment × region', () => {
+  it('hold every dimension alone, every pair (agent × another too), and channel × segment × region', () => {
     const sets = groupingSets('surveys').map(setMask);
     for (const d of DIMENSIONS) expect(sets).toContain(setMask([d]));
     expect(sets).toContain(setMask(['team_id', 'category']));
     expect(sets).toContain(setMask(['channel', 'segment', 'region']));
-    expect(sets).not.toContain(setMask(['agent_id', 'team_id']));
+    expect(sets).toContain(setMask(['agent_id', 'team_id']));
+    expect(sets).not.toContain(setMask(['agent_id', 'team_id', 'channel']));
   });
   it('answer csat by agent and nps by team within a category', () => {
     expect(rollupSetFor(getMetric('csat'), ['agent_id'])).toBe(setMask(['agent_id']));
     expect(rollupSetFor(getMetric('nps'), ['team_id', 'category'])).toBe(setMask(['team_id', 'category']));
-    expect(rollupSetFor(getMetric('csat'), ['agent_id', 'team_id'])).toBeNull();
+    expect(rollupSetFor(getMetric('csat'), ['agent_id', 'team_id'])).toBe(setMask(['agent_id', 'team_id']));
+    expect(rollupSetFor(getMetric('csat'), ['agent_id', 'team_id', 'channel'])).toBeNull();
   });
 });

@@ -36,7 +36,10 @@ describe('store choice', () => {
   it('answers rolled-up sets (quantiles too) from the rollups, other sets from the facts', () => {
     const fcr = getMetric('fcr');
     expect(chooseStore(fcr, request({ by: ['channel'] }), cfg, current)).toBe('rollup');
-    expect(chooseStore(fcr, request({ by: ['agent_id', 'channel'] }), cfg, current)).toBe('facts');
+    expect(chooseStore(fcr, request({ by: ['agent_id', 'channel'] }), cfg, current)).toBe('rollup');
+    expect(chooseStore(fcr, request({ by: ['agent_id', 'channel', 'category'] }), cfg, current)).toBe(
+      'facts',
+    );
     expect(chooseStore(getMetric('first_response_time'), request(), cfg, current)).toBe('rollup');
     expect(chooseStore(getMetric('churn_rate'), request(), cfg, current)).toBe('rollup');
   });
