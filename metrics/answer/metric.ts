@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '../../infra/clickhouse.ts';
 import type { Config } from '../../infra/config.ts';
+import { queryRows } from '../../infra/query-rows.ts';
 import { buildMetricQuery, buildRollupBatchQuery, returnsSums } from '../query/builder.ts';
 import type { MetricRequest, Store } from '../query/request.ts';
 import { chooseStore } from '../query/store.ts';
@@ -54,8 +55,7 @@ export async function runMetric(
   const state = explicit ? null : await stateOf(client, cfg, known);
   const store = chooseStore(m, req, cfg, state);
   const q = buildMetricQuery(m, req, cfg, store);
-  const rs = await client.query({ query: q.sql, query_params: q.params, format: 'JSONEachRow' });
-  const rows = await rs.json<RawRow | SumsRow>();
+  const rows = await queryRows<RawRow | SumsRow>(client, q.sql, q.params);
   const raw = returnsSums(m, store)
     ? (rows as SumsRow[]).map((r) => sumsToRaw(m, r, req.by))
     : (rows as RawRow[]);
@@ -139,6 +139,5 @@ async function batchSums(
   req: MetricRequest,
 ): Promise<SumsRow[]> {
   const q = buildRollupBatchQuery(batch, req, cfg);
-  const rs = await client.query({ query: q.sql, query_params: q.params, format: 'JSONEachRow' });
-  return rs.json<SumsRow>();
+  return queryRows<SumsRow>(client, q.sql, q.params);
 }
