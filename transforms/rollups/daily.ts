@@ -115,18 +115,11 @@ export async function daysToRebuild(
   );
 }
 
-/** The partition of `kpi_daily` holding a day (YYYY-MM-DD): its week's Monday as YYYYMMDD. */
-export function weekPartition(day: string): string {
-  const t = Date.parse(`${day}T00:00:00Z`);
-  const monday = new Date(t - ((new Date(t).getUTCDay() + 6) % 7) * 86_400_000);
-  return monday.toISOString().slice(0, 10).replaceAll('-', '');
-}
-
 /**
- * Rebuild the daily rollups of these days. The new rows of the days and the kept rows of the other days
- * of their weeks are staged and merged into one part per week, then each week's partition (kpi_daily is
- * partitioned by week) is replaced at once, or dropped when it has no rows now: a reader sees the old
- * week or the new one, never a mix.
+ * Rebuild the daily rollups of these days. The new rows of the days are staged, then each day's
+ * partition (kpi_daily is partitioned by day) is replaced at once, or dropped when the day has no rows
+ * now: a reader sees each day old or new, never a mix within a day. The other days are neither read
+ * nor copied.
  */
 export async function rebuildDays(
   ch: ClickHouseClient,
@@ -144,23 +137,12 @@ export async function rebuildDays(
       if (sql) await ch.command({ query: sql, query_params: { ...params, days: batch } });
     }
   }
-  const weeks = [...new Set(days.map(weekPartition))];
-  await ch.command({
-    query: `INSERT INTO ${stage} SELECT * FROM ${db}.kpi_daily
-            WHERE toYYYYMMDD(toMonday(day)) IN {weeks:Array(UInt32)} AND day NOT IN {days:Array(Date)}
-            SETTINGS max_partitions_per_insert_block = 0`,
-    query_params: { weeks: weeks.map(Number), days },
-  });
-  // one part per week: a request reads each week's partition with one part, not one per insert
-  await ch.command({ query: `OPTIMIZE TABLE ${stage} FINAL` });
-  const staged = new Set(
-    await strings(ch, `SELECT DISTINCT toString(toYYYYMMDD(toMonday(day))) AS v FROM ${stage}`),
-  );
-  for (const w of weeks) {
+  const staged = new Set(await strings(ch, `SELECT DISTINCT toString(toYYYYMMDD(day)) AS v FROM ${stage}`));
+  for (const id of days.map((d) => d.replaceAll('-', ''))) {
     await ch.command({
-      query: staged.has(w)
-        ? `ALTER TABLE ${db}.kpi_daily REPLACE PARTITION ID '${w}' FROM ${stage}`
-        : `ALTER TABLE ${db}.kpi_daily DROP PARTITION ID '${w}'`,
+      query: staged.has(id)
+        ? `ALTER TABLE ${db}.kpi_daily REPLACE PARTITION ID '${id}' FROM ${stage}`
+        : `ALTER TABLE ${db}.kpi_daily DROP PARTITION ID '${id}'`,
     });
   }
   return days.length;
