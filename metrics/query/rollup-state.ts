@@ -14,7 +14,7 @@ import { groupingSets } from './rollup-sets.ts';
 /** Bump when the SQL of the facts changes in a way existing rows do not reflect (a full rebuild). */
 export const FACTS_FORMAT = 2;
 /** Bump when the SQL of the daily rollups changes (every day's rollups rebuilt from the stored facts). */
-export const ROLLUP_FORMAT = 4;
+export const ROLLUP_FORMAT = 3;
 
 export interface RollupState {
   version: number;

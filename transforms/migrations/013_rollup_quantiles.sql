@@ -1,38 +1,11 @@
--- The daily rollups recreated (derived data: the next refresh rebuilds every day of them from the stored
--- facts, the rollups' format having changed; until then requests read the raw tables):
--- * qk, qc: per row of a quantile metric (first_response_time, resolution_time) a fine logarithmic
---   histogram of the durations, bucket keys and counts sorted by key (metrics/query/histogram.ts: p50
---   and p90 within 1 % of the exact value at the same rank), summed over days and groups with sumMap.
---   Empty for the other metrics.
--- * partitioned by day instead of by month: a refresh replaces only the days it rebuilt, one partition
---   each, instead of copying every other day of their months (with the histograms and agent pairs, that
---   copy took most of an incremental refresh at 50M interactions).
-DROP TABLE IF EXISTS {{db}}.kpi_daily;
-
-CREATE TABLE {{db}}.kpi_daily
-(
-    metric     LowCardinality(String),
-    gs         UInt16,
-    day        Date,
-    channel    LowCardinality(String),
-    category   LowCardinality(String),
-    priority   LowCardinality(String),
-    severity   LowCardinality(String),
-    team_id    LowCardinality(String),
-    agent_id   LowCardinality(String),
-    segment    LowCardinality(String),
-    region     LowCardinality(String),
-    x          Float64,
-    n          UInt64,
-    s2         Float64,
-    pro        UInt64,
-    det        UInt64,
-    qk         Array(Int32),
-    qc         Array(UInt64)
-)
-ENGINE = MergeTree
-PARTITION BY toYYYYMMDD(day)
-ORDER BY (metric, gs, day);
+-- Quantiles from the daily rollups: per row of a quantile metric (first_response_time,
+-- resolution_time) a fine logarithmic histogram of the durations, bucket keys and counts sorted by key
+-- (metrics/query/histogram.ts: p50 and p90 within 1 % of the exact value at the same rank), summed over
+-- days and groups with sumMap. Empty for the other metrics. Filled by the next refresh (the rollups'
+-- format changed, so it rebuilds them whole).
+ALTER TABLE {{db}}.kpi_daily
+    ADD COLUMN IF NOT EXISTS qk Array(Int32) AFTER det,
+    ADD COLUMN IF NOT EXISTS qc Array(UInt64) AFTER qk;
 
 -- v_kpi_daily: a quantile KPI's day row shows its median from the histogram (the key at rank
 -- ⌊0.5 · n⌋ decoded as in metrics/query/histogram.ts `bucketValue`: γ = 1.01 / 0.99, keys offset by

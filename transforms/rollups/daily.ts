@@ -116,10 +116,9 @@ export async function daysToRebuild(
 }
 
 /**
- * Rebuild the daily rollups of these days. The new rows of the days are staged, then each day's
- * partition (kpi_daily is partitioned by day) is replaced at once, or dropped when the day has no rows
- * now: a reader sees each day old or new, never a mix within a day. The other days are neither read
- * nor copied.
+ * Rebuild the daily rollups of these days. The new rows of the days and the kept rows of the other days
+ * of their months are staged, then each month's partition is replaced at once: a reader sees the old
+ * month or the new one, never a mix.
  */
 export async function rebuildDays(
   ch: ClickHouseClient,
@@ -137,12 +136,19 @@ export async function rebuildDays(
       if (sql) await ch.command({ query: sql, query_params: { ...params, days: batch } });
     }
   }
-  const staged = new Set(await strings(ch, `SELECT DISTINCT toString(toYYYYMMDD(day)) AS v FROM ${stage}`));
-  for (const id of days.map((d) => d.replaceAll('-', ''))) {
+  const months = [...new Set(days.map((d) => d.slice(0, 7).replace('-', '')))];
+  await ch.command({
+    query: `INSERT INTO ${stage} SELECT * FROM ${db}.kpi_daily
+            WHERE toYYYYMM(day) IN {months:Array(UInt32)} AND day NOT IN {days:Array(Date)}
+            SETTINGS max_partitions_per_insert_block = 0`,
+    query_params: { months: months.map(Number), days },
+  });
+  const staged = new Set(await strings(ch, `SELECT DISTINCT toString(toYYYYMM(day)) AS v FROM ${stage}`));
+  for (const m of months) {
     await ch.command({
-      query: staged.has(id)
-        ? `ALTER TABLE ${db}.kpi_daily REPLACE PARTITION ID '${id}' FROM ${stage}`
-        : `ALTER TABLE ${db}.kpi_daily DROP PARTITION ID '${id}'`,
+      query: staged.has(m)
+        ? `ALTER TABLE ${db}.kpi_daily REPLACE PARTITION ID '${m}' FROM ${stage}`
+        : `ALTER TABLE ${db}.kpi_daily DROP PARTITION ID '${m}'`,
     });
   }
   return days.length;
