@@ -23,7 +23,7 @@ import { scratch, serverNow, type Scratch } from './sql.ts';
 /**
  * The refresh: the KPI facts (one row per interaction, survey answer and customer, every fact derived)
  * and on top of them the daily rollups (`kpi_daily`: additive aggregates of every rate, count, mean and
- * NPS metric per local day and grouping set; `kpi_cohorts`: customers by start and churn day), kept
+ * NPS metric, and histograms of the quantile metrics, per local day and grouping set; `kpi_cohorts`: customers by start and churn day), kept
  * current incrementally.
  *
  * A refresh recomputes the facts of every customer with an event ingested since the last one (all of a

@@ -28,6 +28,10 @@ export interface RollupState {
 const hash = (basis: unknown): string =>
   createHash('sha256').update(JSON.stringify(basis)).digest('hex').slice(0, 16);
 
+/** What of the catalog's metrics the rollups are computed from. */
+const metricsBasis = (catalog: readonly MetricDefinition[]) =>
+  catalog.map((m) => [m.name, m.kind, m.source, m.sql]);
+
 /** What the stored facts depend on besides the events: their SQL, the time zone, the SLA policy. */
 const factsPart = (cfg: Config): string =>
   hash({ format: FACTS_FORMAT, timeZone: cfg.timeZone, policy: cfg.policy });
@@ -37,7 +41,7 @@ const rollupsPart = (catalog: readonly MetricDefinition[]): string =>
   hash({
     format: ROLLUP_FORMAT,
     sets: [groupingSets('interactions'), groupingSets('surveys')],
-    metrics: catalog.map((m) => [m.name, m.kind, m.source, m.sql]),
+    metrics: metricsBasis(catalog),
   });
 
 /**
@@ -62,7 +66,7 @@ export function factsCurrent(
 ): boolean {
   const [facts, rollups] = recorded.split('.');
   if (rollups !== undefined) return facts === factsPart(cfg);
-  const metrics = catalog.map((m) => [m.name, m.kind, m.source, m.sql]);
+  const metrics = metricsBasis(catalog);
   return recorded === hash({ format: 2, timeZone: cfg.timeZone, policy: cfg.policy, metrics });
 }
 
